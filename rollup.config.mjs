@@ -1,0 +1,31 @@
+import { defineConfig } from 'rollup'
+import esbuild from 'rollup-plugin-esbuild'
+import { dts } from 'rollup-plugin-dts'
+import { readFileSync } from 'node:fs'
+
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
+const entries = { index: 'src/index.ts', react: 'src/react.ts' }
+const peers = Object.keys(pkg.peerDependencies ?? {})
+// Peers and their subpaths (zustand/vanilla, react/jsx-runtime) stay external.
+const external = (id) => peers.some((peer) => id === peer || id.startsWith(`${peer}/`))
+
+export default defineConfig([
+  {
+    input: entries,
+    external,
+    plugins: [esbuild({ target: 'es2020', jsx: 'automatic', minify: false })],
+    output: [
+      { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'shared/[name]-[hash].js' },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'shared/[name]-[hash].cjs' },
+    ],
+  },
+  {
+    input: entries,
+    external,
+    plugins: [dts()],
+    output: [
+      { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts', chunkFileNames: 'shared/[name]-[hash].d.ts' },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].d.cts', chunkFileNames: 'shared/[name]-[hash].d.cts' },
+    ],
+  },
+])

@@ -1,0 +1,19 @@
+/** Time and timers, injected so tests can drive them and background-tab throttling can be reasoned about. */
+export interface Clock {
+  now(): number
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+}
+
+// setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days).
+export const MAX_TIMER_DELAY = 2 ** 31 - 1
+
+/**
+ * The real clock. Globals are looked up on every call (not captured at import)
+ * so fake timers installed after import still apply.
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => globalThis.setTimeout(callback, Math.min(Math.max(0, ms), MAX_TIMER_DELAY)),
+  clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+}

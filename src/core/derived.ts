@@ -1,0 +1,35 @@
+import type { AuthenticationSession, DerivedSessionFields } from './session'
+
+const MINUTE = 60_000
+
+/** Whether the session's `expiresAt` has passed at `now` (ms since epoch). */
+export function isExpired(session: Pick<AuthenticationSession, 'expiresAt'>, now: number): boolean {
+  return Date.parse(session.expiresAt) <= now
+}
+
+/**
+ * Minutes from `initiatedAt` to now, or to the end of the session when it has
+ * ended (revoked) or expired before now. Never negative.
+ */
+export function durationMinutes(
+  session: Pick<AuthenticationSession, 'initiatedAt' | 'expiresAt' | 'revokedAt'>,
+  now: number,
+): number {
+  const start = Date.parse(session.initiatedAt)
+  const ends = [now, Date.parse(session.expiresAt)]
+  if (session.revokedAt) ends.push(Date.parse(session.revokedAt))
+  return Math.max(0, (Math.min(...ends) - start) / MINUTE)
+}
+
+/** Minutes since `lastActivityAt`. Never negative (a clock behind the server's would say so). */
+export function idleMinutes(session: Pick<AuthenticationSession, 'lastActivityAt'>, now: number): number {
+  return Math.max(0, (now - Date.parse(session.lastActivityAt)) / MINUTE)
+}
+
+export function deriveSessionFields(session: AuthenticationSession, now: number): DerivedSessionFields {
+  return {
+    isExpired: isExpired(session, now),
+    durationMinutes: durationMinutes(session, now),
+    idleMinutes: idleMinutes(session, now),
+  }
+}

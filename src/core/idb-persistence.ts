@@ -1,0 +1,58 @@
+import { createStore, get, type UseStore } from 'idb-keyval'
+import type { PersistenceDecision, SessionPersistence } from './persistence'
+
+export interface IdbPersistenceOptions {
+  /** IndexedDB database name. Default `authsession`. */
+  dbName?: string
+  /** Object store name. Default `sessions`. */
+  storeName?: string
+  /** Key of the record. Default `session`. */
+  key?: string
+}
+
+/**
+ * IndexedDB persistence over idb-keyval's connection handling, with its own
+ * database so it never meets the app's idb-keyval data. The database is opened
+ * on first use, never at import.
+ */
+export function createIdbPersistence(options: IdbPersistenceOptions = {}): SessionPersistence {
+  const key = options.key ?? 'session'
+  const quarantineKey = `${key}:quarantine`
+  let store: UseStore | undefined
+  const useStore = (): UseStore => (store ??= createStore(options.dbName ?? 'authsession', options.storeName ?? 'sessions'))
+
+  return {
+    kind: 'indexeddb',
+    read: () => get(key, useStore()),
+    readQuarantine: () => get(quarantineKey, useStore()),
+    update<R>(decide: (current: unknown) => PersistenceDecision<R>): Promise<R> {
+      return useStore()(
+        'readwrite',
+        (objectStore) =>
+          // The get, the decision and the puts share one readwrite transaction:
+          // IndexedDB serialises overlapping readwrite transactions across tabs,
+          // which is what makes the generation check a true compare-and-set.
+          // Plain callbacks, no await: the transaction must not go idle
+          // between the read and the write.
+          new Promise<R>((resolve, reject) => {
+            const tx = objectStore.transaction
+            let result: R
+            tx.oncomplete = () => resolve(result)
+            tx.onabort = tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'))
+            const read = objectStore.get(key)
+            read.onsuccess = () => {
+              try {
+                const decision = decide(read.result)
+                result = decision.result
+                if (decision.quarantine !== undefined) objectStore.put(decision.quarantine, quarantineKey)
+                if ('next' in decision) objectStore.put(decision.next, key)
+              } catch (error) {
+                reject(error)
+                tx.abort()
+              }
+            }
+          }),
+      )
+    },
+  }
+}

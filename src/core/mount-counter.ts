@@ -1,0 +1,37 @@
+/**
+ * Ref-counted start/stop. The side effects are set up on the first start and
+ * torn down a microtask after the last stop, so React StrictMode's
+ * mount → unmount → mount (all in one task) keeps one setup instead of two.
+ */
+export function createMountCounter(setup: () => () => void): { start(): () => void; stopNow(): void } {
+  let count = 0
+  let teardown: (() => void) | null = null
+
+  const stopNow = () => {
+    const current = teardown
+    teardown = null
+    current?.()
+  }
+
+  return {
+    start() {
+      count += 1
+      teardown ??= setup()
+      let released = false
+      return () => {
+        if (released) return
+        released = true
+        count -= 1
+        if (count === 0) {
+          queueMicrotask(() => {
+            if (count === 0) stopNow()
+          })
+        }
+      }
+    },
+    stopNow() {
+      count = 0
+      stopNow()
+    },
+  }
+}

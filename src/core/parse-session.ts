@@ -1,0 +1,136 @@
+import { SessionParseError } from './errors'
+import {
+  DEVICE_TRUST_LEVELS,
+  REVOKE_REASONS,
+  SESSION_STATUSES,
+  type AuthenticationSession,
+} from './session'
+
+type Rule =
+  | 'string'
+  | 'boolean'
+  | 'datetime'
+  | 'string[]'
+  | 'object'
+  | readonly string[] // a string union
+
+interface FieldRule {
+  rule: Rule
+  required: boolean
+  /** Known keys of an open object, type-checked when present. */
+  keys?: Record<string, 'string'>
+}
+
+const openStrings = (...keys: string[]): Record<string, 'string'> =>
+  Object.fromEntries(keys.map((key) => [key, 'string' as const]))
+
+/** The schema, field by field (spec: AuthenticationSession, 23 stored properties). */
+const FIELDS: Record<string, FieldRule> = {
+  user: { rule: 'object', required: true, keys: openStrings('@type', 'id', 'username', 'email', 'name') },
+  sessionId: { rule: 'string', required: true },
+  status: { rule: SESSION_STATUSES, required: true },
+  accessToken: { rule: 'string', required: true },
+  refreshToken: { rule: 'string', required: false },
+  idToken: { rule: 'string', required: false },
+  tokenType: { rule: 'string', required: false },
+  scopes: { rule: 'string[]', required: false },
+  initiatedAt: { rule: 'datetime', required: true },
+  expiresAt: { rule: 'datetime', required: true },
+  lastActivityAt: { rule: 'datetime', required: true },
+  refreshTokenExpiresAt: { rule: 'datetime', required: false },
+  deviceInfo: {
+    rule: 'object',
+    required: true,
+    keys: openStrings('userAgent', 'deviceType', 'osName', 'osVersion', 'browserName', 'browserVersion'),
+  },
+  ipAddress: { rule: 'string', required: false },
+  location: { rule: 'object', required: false, keys: openStrings('country', 'region', 'city') },
+  authenticationMethod: { rule: 'object', required: false, keys: openStrings('@type', 'name') },
+  identityProvider: { rule: 'object', required: false, keys: openStrings('@type', 'name', 'protocol') },
+  isMfaVerified: { rule: 'boolean', required: true },
+  mfaVerifiedAt: { rule: 'datetime', required: false },
+  deviceTrustLevel: { rule: DEVICE_TRUST_LEVELS, required: false },
+  revokedAt: { rule: 'datetime', required: false },
+  revokeReason: { rule: REVOKE_REASONS, required: false },
+  metadata: { rule: 'object', required: false },
+  '@type': { rule: 'string', required: false },
+}
+
+// Date, time and offset are all required: a bare date or a local time without
+// offset would be read differently by each tab's time zone.
+const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i
+
+export function isIsoDateTime(value: unknown): value is string {
+  return typeof value === 'string' && ISO_DATETIME.test(value) && !Number.isNaN(Date.parse(value))
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  return `a ${typeof value}`
+}
+
+function check(path: string, value: unknown, field: FieldRule): void {
+  const { rule } = field
+  if (typeof rule !== 'string') {
+    if (typeof value !== 'string') throw new SessionParseError('wrong-type', path, `expected a string, got ${describe(value)}`)
+    if (!rule.includes(value)) {
+      throw new SessionParseError('not-in-union', path, `expected one of ${rule.join(', ')}, got "${value}"`)
+    }
+    return
+  }
+  switch (rule) {
+    case 'string':
+    case 'boolean':
+      if (typeof value !== rule) throw new SessionParseError('wrong-type', path, `expected a ${rule}, got ${describe(value)}`)
+      return
+    case 'datetime':
+      if (typeof value !== 'string') throw new SessionParseError('wrong-type', path, `expected an ISO-8601 string, got ${describe(value)}`)
+      if (!isIsoDateTime(value)) throw new SessionParseError('invalid-datetime', path, `"${value}" is not an ISO-8601 date-time`)
+      return
+    case 'string[]':
+      if (!Array.isArray(value)) throw new SessionParseError('wrong-type', path, `expected an array of strings, got ${describe(value)}`)
+      value.forEach((item, index) => {
+        if (typeof item !== 'string') {
+          throw new SessionParseError('wrong-type', `${path}[${index}]`, `expected a string, got ${describe(item)}`)
+        }
+      })
+      return
+    case 'object':
+      if (!isPlainObject(value)) throw new SessionParseError('wrong-type', path, `expected an object, got ${describe(value)}`)
+      for (const [key, type] of Object.entries(field.keys ?? {})) {
+        const inner = value[key]
+        if (inner !== undefined && typeof inner !== type) {
+          throw new SessionParseError('wrong-type', `${path}.${key}`, `expected a ${type}, got ${describe(inner)}`)
+        }
+      }
+      return
+  }
+}
+
+/**
+ * Validates untrusted input (storage, a server response, a test fixture) as an
+ * AuthenticationSession. Returns a copy; unknown top-level and nested keys are
+ * kept. Throws SessionParseError naming the first offending field.
+ */
+export function parseSession(input: unknown): AuthenticationSession {
+  if (!isPlainObject(input)) throw new SessionParseError('not-an-object', '', `expected an object, got ${describe(input)}`)
+  for (const [name, field] of Object.entries(FIELDS)) {
+    const value = input[name]
+    if (value === undefined) {
+      if (field.required) throw new SessionParseError('missing-field', name, 'required field is missing')
+      continue
+    }
+    check(name, value, field)
+  }
+  return structuredCloneSafe(input) as unknown as AuthenticationSession
+}
+
+/** Deep copy of plain JSON-like data, so callers cannot mutate the stored record through a reference. */
+function structuredCloneSafe<T>(value: T): T {
+  return typeof structuredClone === 'function' ? structuredClone(value) : (JSON.parse(JSON.stringify(value)) as T)
+}

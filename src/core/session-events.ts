@@ -1,0 +1,27 @@
+import type { AuthSessionError, StorageError } from './errors'
+import type { ChangeReason } from './stored-record'
+import type { TabMessageRejection } from './tab-message'
+
+export type SessionStatus = 'loading' | 'authenticated' | 'unauthenticated'
+
+/** Typed events for app code: subscribe with `store.on(listener)`. */
+export type SessionEvent =
+  | {
+      type: 'change'
+      /** `local`: this tab wrote it; `remote`: read from storage (another tab, or hydration). */
+      source: 'local' | 'remote'
+      reason: ChangeReason | 'hydrate'
+      status: SessionStatus
+      generation: number
+    }
+  | { type: 'hydrated'; status: SessionStatus }
+  /** IndexedDB could not be used; this tab keeps the session in memory only. */
+  | { type: 'storage-unavailable'; error: StorageError }
+  /** A storage or record error (corrupt record, future version, quota, failed write). Nothing was lost from memory. */
+  | { type: 'error'; error: AuthSessionError }
+  /** A write was refused because another tab wrote first; this tab adopted the newer record. */
+  | { type: 'write-refused'; heldGeneration: number; currentGeneration: number }
+  /** A tab message failed validation and was dropped. `count` is the running total for this store. */
+  | { type: 'message-rejected'; reason: TabMessageRejection; count: number }
+
+export type SessionEventListener = (event: SessionEvent) => void

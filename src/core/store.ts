@@ -1,0 +1,366 @@
+import { createStore, type StoreApi } from 'zustand/vanilla'
+import { systemClock, type Clock } from './clock'
+import { deriveSessionFields } from './derived'
+import { AuthSessionError, StorageError, isQuotaError } from './errors'
+import { Listeners } from './events'
+import { createMountCounter } from './mount-counter'
+import { parseSession } from './parse-session'
+import type { SessionPersistence } from './persistence'
+import { createDefaultPersistence } from './resilient-persistence'
+import { recordStatusFor, type AuthenticationSession, type DerivedSessionFields, type RevokeReason } from './session'
+import type { SessionEvent, SessionEventListener, SessionStatus } from './session-events'
+import { decodeRecord, rawGeneration, tombstoneOf, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
+import { createBroadcastTabChannel, type TabChannel } from './tab-channel'
+import { attachTabSync } from './tab-sync'
+import { createWindowWakeSource, type WakeSource } from './wake'
+
+export interface SessionState {
+  status: SessionStatus
+  /** The record; after the session ended, the ended record (status, revokedAt, revokeReason) with its tokens removed. */
+  session: AuthenticationSession | null
+  /** The last storage or record error, if any. */
+  error: AuthSessionError | null
+}
+
+export interface SessionStoreOptions {
+  /** Names the record in IndexedDB and the tab channel. Default `session`. */
+  key?: string
+  /** IndexedDB database. Default `authsession`. */
+  dbName?: string
+  /** Replaces IndexedDB (tests, custom storage). */
+  persistence?: SessionPersistence
+  /** The tab channel; `null` turns tab messages off (tabs then converge on focus/visibility). */
+  channel?: TabChannel | null
+  wake?: WakeSource
+  clock?: Clock
+  /** Identifies this tab in messages. Default: random. */
+  tabId?: string
+  /** Schema version of the stored session. Default 1. */
+  version?: number
+  /** Upgrades a stored session written with an older `version`. */
+  migrate?: Migrate
+  /** How often activity is written to storage at most. Default 60 000 ms. */
+  activityWriteIntervalMs?: number
+  /** How long IndexedDB may take to open before memory is used. Default 3000 ms. */
+  openTimeoutMs?: number
+}
+
+export interface EndSessionOptions {
+  /** Refuse unless the stored record is still this generation (used by refresh failures). */
+  expectedGeneration?: number
+}
+
+export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 'getInitialState' | 'subscribe'> {
+  readonly tabId: string
+  readonly clock: Clock
+  /** Starts hydration, tab sync and wake-up checks. Idempotent and ref-counted: returns its own stop. */
+  start(): () => void
+  /** Resolves when the stored record has been read (or found missing). */
+  whenHydrated(): Promise<void>
+  hasHydrated(): boolean
+  /** Stores a new session (validated) and makes every tab authenticated. */
+  signIn(session: AuthenticationSession): Promise<void>
+  /** Patches the current session. Resolves false if there is no live session to patch. */
+  update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>
+  /** Notes user activity at `at` (default now); written to storage at a bounded rate. */
+  recordActivity(at?: number): void
+  /** Ends the session in every tab with a reason; tokens are removed from storage. */
+  end(reason: RevokeReason, options?: EndSessionOptions): Promise<void>
+  /** Removes the session entirely (no tombstone reason kept). */
+  clear(): Promise<void>
+  /** Re-reads storage and adopts a newer record, if any. */
+  reconcile(): Promise<void>
+  /** The schema's calculated fields at `now` (default: the store clock). */
+  derived(now?: number): DerivedSessionFields | null
+  on(listener: SessionEventListener): () => void
+  /** Stops everything now and closes the tab channel. */
+  destroy(): void
+}
+
+/** What the refresh scheduler and other core parts need beyond the public API. */
+export interface SessionStoreInternals {
+  heldGeneration(): number
+  currentRecord(): StoredRecord | null
+  commit(build: Build, reason: ChangeReason): Promise<CommitResult>
+  emit(event: SessionEvent): void
+}
+
+type Build = (current: StoredRecord | null) => Omit<StoredRecord, 'version' | 'generation'> | null
+type CommitResult = ({ ok: true; record: StoredRecord } | { ok: false; current: StoredRecord | null; error?: AuthSessionError }) & {
+  /** A corrupt record was found and moved to the quarantine key by this write. */
+  quarantined?: boolean
+}
+
+const internals = new WeakMap<SessionStore, SessionStoreInternals>()
+
+/** @internal For core modules only; not exported from the package entry. */
+export function storeInternals(store: SessionStore): SessionStoreInternals {
+  const found = internals.get(store)
+  if (!found) throw new TypeError('Not a store created by createSessionStore')
+  return found
+}
+
+const randomId = () =>
+  typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : Math.random().toString(36).slice(2)
+
+export function createSessionStore(options: SessionStoreOptions = {}): SessionStore {
+  const key = options.key ?? 'session'
+  const version = options.version ?? 1
+  const clock = options.clock ?? systemClock
+  const tabId = options.tabId ?? randomId()
+  const activityWriteIntervalMs = options.activityWriteIntervalMs ?? 60_000
+  const events = new Listeners<SessionEvent>()
+  const emit = (event: SessionEvent) => events.emit(event)
+  const persistence =
+    options.persistence ??
+    createDefaultPersistence({
+      key,
+      dbName: options.dbName,
+      openTimeoutMs: options.openTimeoutMs,
+      onUnavailable: (error) => {
+        state.setState({ error })
+        emit({ type: 'storage-unavailable', error })
+      },
+    })
+
+  const state = createStore<SessionState>()(() => ({ status: 'loading', session: null, error: null }))
+  let held: StoredRecord | null = null
+  let hydrated = false
+  let resolveHydrated!: () => void
+  const hydratedPromise = new Promise<void>((resolve) => (resolveHydrated = resolve))
+  let lastActivityWrite = Number.NEGATIVE_INFINITY
+
+  let channel: TabChannel | null | undefined = options.channel
+  const getChannel = () => {
+    if (channel === undefined) channel = createBroadcastTabChannel(`authsession:${options.dbName ?? 'authsession'}:${key}`)
+    return channel
+  }
+
+  const statusOf = (record: StoredRecord | null): SessionStatus =>
+    record?.session && !record.ended && record.session.status === 'active' ? 'authenticated' : 'unauthenticated'
+
+  /** Applies a record if it is newer than what this tab holds. Generations never go back. */
+  const adopt = (record: StoredRecord | null, source: 'local' | 'remote', reason?: ChangeReason | 'hydrate') => {
+    if (!record || record.generation <= (held?.generation ?? 0)) return false
+    held = record
+    const status = statusOf(record)
+    state.setState({ status, session: record.session, ...(status === 'authenticated' ? { error: null } : {}) })
+    emit({ type: 'change', source, reason: reason ?? record.reason, status, generation: record.generation })
+    return true
+  }
+
+  const reportError = (error: AuthSessionError) => {
+    state.setState({ error })
+    emit({ type: 'error', error })
+  }
+
+  /** Decodes a raw value; a bad one is reported and treated as absent. */
+  const decodeOrReport = (raw: unknown): { record: StoredRecord | null; bad?: StorageError } => {
+    try {
+      const decoded = decodeRecord(raw, version, options.migrate)
+      return { record: decoded.kind === 'record' ? decoded.record : null }
+    } catch (error) {
+      const bad = error instanceof StorageError ? error : new StorageError('storage-corrupt', String(error), { cause: error })
+      return { record: null, bad }
+    }
+  }
+
+  const commit = async (build: Build, reason: ChangeReason): Promise<CommitResult> => {
+    let result: CommitResult
+    let quarantined: StorageError | undefined
+    let buildError: { error: unknown } | undefined
+    try {
+      result = await persistence.update<CommitResult>((raw) => {
+        const { record: current, bad } = decodeOrReport(raw)
+        quarantined = bad
+        let next: ReturnType<Build>
+        try {
+          next = build(current)
+        } catch (error) {
+          // The caller's input was bad (an invalid patch): nothing is written, and the error is theirs.
+          buildError = { error }
+          next = null
+        }
+        if (!next) return { result: { ok: false, current }, ...(bad ? { quarantine: raw } : {}) }
+        const generation = Math.max(current?.generation ?? rawGeneration(raw), held?.generation ?? 0) + 1
+        const record: StoredRecord = { ...next, version, generation, reason }
+        return { next: record, result: { ok: true, record }, ...(bad ? { quarantine: raw } : {}) }
+      })
+    } catch (cause) {
+      const error = isQuotaError(cause)
+        ? new StorageError('storage-quota', 'Storage quota exceeded; the session is kept in memory only', { cause })
+        : new StorageError('storage-write-failed', 'Writing the session failed; it is kept in memory only', { cause })
+      reportError(error)
+      return { ok: false, current: held, error }
+    }
+    if (buildError) throw buildError.error
+    if (quarantined) {
+      result.quarantined = true
+      reportError(quarantined)
+    }
+    if (result.ok) {
+      adopt(result.record, 'local')
+      getChannel()?.post({ v: 1, type: 'changed', generation: result.record.generation, tabId, reason })
+    } else {
+      const heldGeneration = held?.generation ?? 0
+      if (adopt(result.current, 'remote') || (result.current?.generation ?? 0) !== heldGeneration) {
+        emit({ type: 'write-refused', heldGeneration, currentGeneration: result.current?.generation ?? 0 })
+      }
+    }
+    return result
+  }
+
+  /** Keeps the in-memory state when storage failed, so the user is not signed out by a full disk. */
+  const keepInMemory = (result: CommitResult, session: AuthenticationSession | null, status: SessionStatus) => {
+    if (!result.ok && result.error) state.setState({ session, status })
+  }
+
+  const liveSession = (record: StoredRecord | null) => (record && !record.ended ? record.session : null)
+
+  let reconciling: Promise<void> | null = null
+  let reconcileAgain = false
+  const reconcile = (reason?: 'hydrate'): Promise<void> => {
+    if (reconciling) {
+      reconcileAgain = true
+      return reconciling
+    }
+    reconciling = (async () => {
+      do {
+        reconcileAgain = false
+        const raw = await persistence.read().catch(() => undefined)
+        const { record, bad } = decodeOrReport(raw)
+        if (bad) await repair(bad)
+        else adopt(record, 'remote', reason)
+      } while (reconcileAgain)
+    })().finally(() => (reconciling = null))
+    return reconciling
+  }
+
+  /** Moves a corrupt or future-version record aside (kept, never deleted) and starts clean. */
+  const repair = async (bad: StorageError) => {
+    const result = await commit((current) => (current ? null : { session: null, ended: false, reason: 'repair' }), 'repair')
+    if (!held) state.setState({ status: 'unauthenticated', session: null })
+    // Another tab may have moved it aside first; this tab still saw it, so say so once.
+    if (!result.quarantined) reportError(bad)
+  }
+
+  const hydrate = async () => {
+    try {
+      await reconcile('hydrate')
+    } finally {
+      hydrated = true
+      if (state.getState().status === 'loading') state.setState({ status: 'unauthenticated' })
+      resolveHydrated()
+      emit({ type: 'hydrated', status: state.getState().status })
+    }
+  }
+
+  let hydration: Promise<void> | null = null
+  const ensureHydration = () => (hydration ??= hydrate())
+
+  const mounts = createMountCounter(() => {
+    void ensureHydration()
+    const detach = attachTabSync({
+      channel: getChannel(),
+      wake: options.wake ?? createWindowWakeSource(),
+      tabId,
+      heldGeneration: () => held?.generation ?? 0,
+      reconcile: () => reconcile(),
+      emit,
+    })
+    return detach
+  })
+
+  const store: SessionStore = {
+    tabId,
+    clock,
+    getState: state.getState,
+    getInitialState: state.getInitialState,
+    subscribe: state.subscribe,
+    start: () => mounts.start(),
+    whenHydrated: () => hydratedPromise,
+    hasHydrated: () => hydrated,
+    on: (listener) => events.add(listener),
+    reconcile: () => reconcile(),
+    derived(now = clock.now()) {
+      const { session } = state.getState()
+      return session ? deriveSessionFields(session, now) : null
+    },
+
+    async signIn(input) {
+      const session = parseSession(input)
+      const result = await commit(() => ({ session, ended: false, reason: 'sign-in' }), 'sign-in')
+      keepInMemory(result, session, statusOf({ session, ended: false } as StoredRecord))
+    },
+
+    async update(patch) {
+      await ensureHydration()
+      let patched: AuthenticationSession | null = null
+      const result = await commit((current) => {
+        const live = liveSession(current)
+        const mine = liveSession(held)
+        // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in.
+        if (!live || !mine || live.sessionId !== mine.sessionId) return null
+        patched = parseSession({ ...live, ...(typeof patch === 'function' ? patch(live) : patch) })
+        return { ...current!, session: patched, reason: 'update' }
+      }, 'update')
+      if (!result.ok && result.error && patched) keepInMemory(result, patched, 'authenticated')
+      return result.ok
+    },
+
+    recordActivity(at = clock.now()) {
+      const { session, status } = state.getState()
+      if (status !== 'authenticated' || !session) return
+      if (at <= Date.parse(session.lastActivityAt)) return
+      const lastActivityAt = new Date(at).toISOString()
+      state.setState({ session: { ...session, lastActivityAt } })
+      if (at - lastActivityWrite < activityWriteIntervalMs) return
+      lastActivityWrite = at
+      void commit((current) => {
+        const live = liveSession(current)
+        if (!live || live.sessionId !== session.sessionId) return null
+        if (Date.parse(live.lastActivityAt) >= at) return null
+        return { ...current!, session: { ...live, lastActivityAt }, reason: 'activity' }
+      }, 'activity')
+    },
+
+    async end(reason, endOptions = {}) {
+      await ensureHydration()
+      const at = new Date(clock.now()).toISOString()
+      const status = recordStatusFor(reason)
+      const mine = liveSession(held)
+      const result = await commit((current) => {
+        if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
+        const live = liveSession(current)
+        if (!live) return null
+        // Ending a session this tab never saw (a newer sign-in elsewhere) would sign out the wrong login.
+        if (mine && live.sessionId !== mine.sessionId) return null
+        return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end' }
+      }, 'end')
+      const shown = state.getState().session
+      if (!result.ok && result.error && shown && !shown.revokedAt) {
+        state.setState({ status: 'unauthenticated', session: tombstoneOf(shown, reason, at, status) })
+      }
+    },
+
+    async clear() {
+      await ensureHydration()
+      const result = await commit(() => ({ session: null, ended: false, reason: 'clear' }), 'clear')
+      keepInMemory(result, null, 'unauthenticated')
+    },
+
+    destroy() {
+      mounts.stopNow()
+      if (channel) channel.close()
+      events.clear()
+    },
+  }
+
+  internals.set(store, {
+    heldGeneration: () => held?.generation ?? 0,
+    currentRecord: () => held,
+    commit,
+    emit,
+  })
+  return store
+}

@@ -1,0 +1,104 @@
+import { AuthSessionError, StorageError } from './errors'
+import { parseSession } from './parse-session'
+import type { AuthenticationSession, RevokeReason, SessionRecordStatus } from './session'
+
+/** Why the record last changed; travels in the record so other tabs can report it. */
+export type ChangeReason = 'sign-in' | 'update' | 'activity' | 'refresh' | 'end' | 'clear' | 'repair'
+
+/**
+ * What is stored under the key. `generation` only ever grows: every write is
+ * checked against it inside one transaction, and a tab only adopts a record
+ * whose generation is above the one it holds.
+ */
+export interface StoredRecord {
+  /** The app's schema version of `session` (the `version` option). */
+  version: number
+  generation: number
+  /** The session, or null after `clear()`. After `end()`, the ended record without tokens. */
+  session: AuthenticationSession | null
+  /** A tombstone: the session was ended and must never come back. */
+  ended: boolean
+  reason: ChangeReason
+  /** Estimated server clock minus local clock, in ms, from the last token response. */
+  clockSkewMs?: number
+  /** Local wall-clock ms when the tokens in `session` were obtained. */
+  tokensObtainedAt?: number
+}
+
+export type Migrate = (persistedSession: unknown, fromVersion: number) => unknown
+
+export type Decoded = { kind: 'empty' } | { kind: 'record'; record: StoredRecord }
+
+/**
+ * Decodes a raw stored value. Throws StorageError `storage-corrupt` for a value
+ * that is not a record or whose session does not parse, and
+ * `storage-future-version` for a record written by a newer schema.
+ */
+export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): Decoded {
+  if (raw === undefined) return { kind: 'empty' }
+  if (typeof raw !== 'object' || raw === null) throw corrupt('the stored value is not an object')
+  const value = raw as Record<string, unknown>
+  const storedVersion = value.version
+  const generation = value.generation
+  if (typeof storedVersion !== 'number' || !Number.isInteger(storedVersion)) throw corrupt('missing schema version')
+  if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 0) {
+    throw corrupt('missing or invalid generation')
+  }
+  if (storedVersion > version) {
+    throw new StorageError(
+      'storage-future-version',
+      `The stored session has schema version ${storedVersion}, newer than this app's ${version}`,
+    )
+  }
+  if (typeof value.ended !== 'boolean') throw corrupt('missing tombstone flag')
+  let session: AuthenticationSession | null = null
+  if (value.session !== null) {
+    let input: unknown = value.session
+    if (storedVersion < version) {
+      if (!migrate) throw corrupt(`schema version ${storedVersion} needs a migrate function to reach ${version}`)
+      input = migrate(input, storedVersion)
+    }
+    try {
+      session = parseSession(input)
+    } catch (error) {
+      throw corrupt(error instanceof AuthSessionError ? error.message : 'unparsable session', error)
+    }
+  }
+  return {
+    kind: 'record',
+    record: {
+      version,
+      generation,
+      session,
+      ended: value.ended,
+      reason: typeof value.reason === 'string' ? (value.reason as ChangeReason) : 'update',
+      clockSkewMs: finiteOrUndefined(value.clockSkewMs),
+      tokensObtainedAt: finiteOrUndefined(value.tokensObtainedAt),
+    },
+  }
+}
+
+/** The generation a raw value claims, even when the rest of it is unreadable; 0 when none. */
+export function rawGeneration(raw: unknown): number {
+  const generation = (raw as { generation?: unknown } | null | undefined)?.generation
+  return typeof generation === 'number' && Number.isSafeInteger(generation) && generation > 0 ? generation : 0
+}
+
+function finiteOrUndefined(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined
+}
+
+function corrupt(detail: string, cause?: unknown): StorageError {
+  return new StorageError('storage-corrupt', `The stored session record is corrupt: ${detail}`, { cause })
+}
+
+/** An ended copy of a session: the reason recorded, every token removed. */
+export function tombstoneOf(
+  session: AuthenticationSession,
+  reason: RevokeReason,
+  at: string,
+  status: SessionRecordStatus,
+): AuthenticationSession {
+  const { refreshToken: _r, idToken: _i, ...rest } = session
+  return { ...rest, accessToken: '', status, revokedAt: at, revokeReason: reason }
+}

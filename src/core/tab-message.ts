@@ -1,0 +1,46 @@
+import type { ChangeReason } from './stored-record'
+
+/**
+ * What tabs tell each other. Never a token: only "the record changed to
+ * generation N"; receivers re-read IndexedDB. Version 1 of the envelope.
+ */
+export const TAB_MESSAGE_VERSION = 1
+
+export interface ChangedMessage {
+  v: typeof TAB_MESSAGE_VERSION
+  type: 'changed'
+  generation: number
+  tabId: string
+  reason: ChangeReason
+}
+
+export type TabMessage = ChangedMessage
+
+export type TabMessageRejection =
+  | 'not-an-object'
+  | 'unknown-version'
+  | 'unknown-type'
+  | 'bad-field'
+  | 'unexpected-field'
+
+const REASONS: readonly ChangeReason[] = ['sign-in', 'update', 'activity', 'refresh', 'end', 'clear', 'repair']
+const CHANGED_KEYS = new Set(['v', 'type', 'generation', 'tabId', 'reason'])
+const MAX_TAB_ID_LENGTH = 64
+
+/**
+ * Validates a message from the channel like any untrusted input: any
+ * script of the origin (or an extension) can post on it. Extra fields are
+ * refused so that a token smuggled into a message is never passed on.
+ */
+export function parseTabMessage(data: unknown): TabMessage | { rejected: TabMessageRejection } {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return { rejected: 'not-an-object' }
+  const message = data as Record<string, unknown>
+  if (message.v !== TAB_MESSAGE_VERSION) return { rejected: 'unknown-version' }
+  if (message.type !== 'changed') return { rejected: 'unknown-type' }
+  for (const key of Object.keys(message)) if (!CHANGED_KEYS.has(key)) return { rejected: 'unexpected-field' }
+  const { generation, tabId, reason } = message
+  if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 0) return { rejected: 'bad-field' }
+  if (typeof tabId !== 'string' || tabId.length === 0 || tabId.length > MAX_TAB_ID_LENGTH) return { rejected: 'bad-field' }
+  if (typeof reason !== 'string' || !REASONS.includes(reason as ChangeReason)) return { rejected: 'bad-field' }
+  return { v: TAB_MESSAGE_VERSION, type: 'changed', generation, tabId, reason: reason as ChangeReason }
+}

@@ -1,0 +1,43 @@
+import type { SessionEvent } from './session-events'
+import type { TabChannel } from './tab-channel'
+import { parseTabMessage } from './tab-message'
+import type { WakeSource } from './wake'
+
+export interface TabSyncDeps {
+  /** null where BroadcastChannel is missing: wake-ups alone then keep the tab converged. */
+  channel: TabChannel | null
+  wake: WakeSource
+  tabId: string
+  heldGeneration(): number
+  reconcile(): Promise<void>
+  emit(event: SessionEvent): void
+}
+
+/**
+ * Keeps one tab converged with the others. A valid "changed" message for a
+ * generation above ours triggers a re-read of storage (the message itself is
+ * never trusted for content); so does every wake-up, which covers tabs
+ * restored from the back/forward cache, frozen tabs, and browsers without
+ * BroadcastChannel. Returns the detach.
+ */
+export function attachTabSync(deps: TabSyncDeps): () => void {
+  let rejected = 0
+  const reconcile = () => {
+    deps.reconcile().catch(() => {})
+  }
+  const unsubscribeChannel = deps.channel?.subscribe((data) => {
+    const message = parseTabMessage(data)
+    if ('rejected' in message) {
+      rejected += 1
+      deps.emit({ type: 'message-rejected', reason: message.rejected, count: rejected })
+      return
+    }
+    if (message.tabId === deps.tabId || message.generation <= deps.heldGeneration()) return
+    reconcile()
+  })
+  const unsubscribeWake = deps.wake.subscribe(reconcile)
+  return () => {
+    unsubscribeChannel?.()
+    unsubscribeWake()
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * Moments when a tab may have missed things: it came back to the foreground,
+ * was restored from the back/forward cache, resumed after being frozen, or
+ * came back online. Timers and messages may not have run meanwhile, so on each
+ * of these the tab re-reads the truth.
+ */
+export type WakeReason = 'focus' | 'visible' | 'pageshow' | 'resume' | 'online'
+
+export interface WakeSource {
+  subscribe(listener: (reason: WakeReason) => void): () => void
+}
+
+/** Window and document events; a no-op outside a browser. Listeners are attached on subscribe, never at import. */
+export function createWindowWakeSource(): WakeSource {
+  return {
+    subscribe(listener) {
+      if (typeof window === 'undefined' || typeof document === 'undefined') return () => {}
+      const onFocus = () => listener('focus')
+      const onVisibility = () => {
+        if (document.visibilityState === 'visible') listener('visible')
+      }
+      const onPageShow = () => listener('pageshow')
+      const onResume = () => listener('resume')
+      const onOnline = () => listener('online')
+      window.addEventListener('focus', onFocus)
+      window.addEventListener('pageshow', onPageShow)
+      window.addEventListener('online', onOnline)
+      document.addEventListener('visibilitychange', onVisibility)
+      document.addEventListener('resume', onResume)
+      return () => {
+        window.removeEventListener('focus', onFocus)
+        window.removeEventListener('pageshow', onPageShow)
+        window.removeEventListener('online', onOnline)
+        document.removeEventListener('visibilitychange', onVisibility)
+        document.removeEventListener('resume', onResume)
+      }
+    },
+  }
+}

@@ -1,0 +1,41 @@
+export type {
+  AuthenticationSession,
+  AuthenticationMethod,
+  DerivedSessionFields,
+  DeviceInfo,
+  DeviceTrustLevel,
+  IdentityProvider,
+  IsoDateTime,
+  RevokeReason,
+  SessionLocation,
+  SessionMetadata,
+  SessionRecordStatus,
+  SessionUser,
+} from './core/session'
+export { DEVICE_TRUST_LEVELS, REVOKE_REASONS, SESSION_STATUSES } from './core/session'
+export { parseSession, isIsoDateTime } from './core/parse-session'
+export { deriveSessionFields, durationMinutes, idleMinutes, isExpired } from './core/derived'
+export {
+  AuthSessionError,
+  SessionParseError,
+  StorageError,
+  type AuthSessionErrorCode,
+  type SessionParseErrorCode,
+  type StorageErrorCode,
+} from './core/errors'
+export { systemClock, type Clock } from './core/clock'
+export {
+  createSessionStore,
+  type EndSessionOptions,
+  type SessionState,
+  type SessionStore,
+  type SessionStoreOptions,
+} from './core/store'
+export type { SessionEvent, SessionEventListener, SessionStatus } from './core/session-events'
+export { createMemoryPersistence, type PersistenceDecision, type SessionPersistence } from './core/persistence'
+export { createIdbPersistence, type IdbPersistenceOptions } from './core/idb-persistence'
+export { createDefaultPersistence, type ResilientPersistenceOptions } from './core/resilient-persistence'
+export type { ChangeReason, Migrate, StoredRecord } from './core/stored-record'
+export { createBroadcastTabChannel, type TabChannel } from './core/tab-channel'
+export { parseTabMessage, TAB_MESSAGE_VERSION, type TabMessage, type TabMessageRejection } from './core/tab-message'
+export { createWindowWakeSource, type WakeReason, type WakeSource } from './core/wake'

@@ -1,0 +1,402 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { get, set, createStore as createIdbStore } from 'idb-keyval'
+import {
+  createIdbPersistence,
+  createMemoryPersistence,
+  createSessionStore,
+  type SessionEvent,
+  type SessionPersistence,
+  type SessionStore,
+  type SessionStoreOptions,
+} from '../../src/index'
+import { makeSession, uniqueDbName } from '../support/sessions'
+
+const stores: SessionStore[] = []
+afterEach(() => {
+  stores.splice(0).forEach((store) => store.destroy())
+  vi.unstubAllGlobals()
+})
+
+/** A store with tab messages off (tab sync has its own tests), started and hydrated. */
+async function started(options: SessionStoreOptions): Promise<{ store: SessionStore; events: SessionEvent[] }> {
+  const store = createSessionStore({ channel: null, ...options })
+  stores.push(store)
+  const events: SessionEvent[] = []
+  store.on((event) => events.push(event))
+  store.start()
+  await store.whenHydrated()
+  return { store, events }
+}
+
+const idbRaw = (dbName: string, key = 'session') => get(key, createIdbStore(dbName, 'sessions'))
+
+describe('session store', () => {
+  it('starts loading, hydrates to unauthenticated when nothing is stored', async () => {
+    const store = createSessionStore({ dbName: uniqueDbName(), channel: null })
+    stores.push(store)
+    expect(store.getState().status).toBe('loading')
+    expect(store.hasHydrated()).toBe(false)
+    store.start()
+    await store.whenHydrated()
+    expect(store.hasHydrated()).toBe(true)
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: null, error: null })
+  })
+
+  it('signs in, persists to IndexedDB with a generation, and a new store hydrates it', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await started({ dbName })
+    const session = makeSession()
+    await store.signIn(session)
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session })
+    expect(await idbRaw(dbName)).toMatchObject({ version: 1, generation: 1, ended: false, session })
+
+    const { store: reloaded } = await started({ dbName })
+    expect(reloaded.getState()).toMatchObject({ status: 'authenticated', session })
+  })
+
+  it('rejects an invalid session at sign-in and stores nothing', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await started({ dbName })
+    await expect(store.signIn({ ...makeSession(), expiresAt: 'soon' })).rejects.toMatchObject({ code: 'invalid-datetime' })
+    expect(await idbRaw(dbName)).toBeUndefined()
+    expect(store.getState().status).toBe('unauthenticated')
+  })
+
+  it('updates with a patch or a function and bumps the generation', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await started({ dbName })
+    await store.signIn(makeSession())
+    expect(await store.update({ isMfaVerified: true, mfaVerifiedAt: '2026-01-01T00:00:00Z' })).toBe(true)
+    expect(await store.update((s) => ({ scopes: [...(s.scopes ?? []), 'api:write'] }))).toBe(true)
+    expect(store.getState().session).toMatchObject({ isMfaVerified: true, scopes: ['openid', 'profile', 'api:write'] })
+    expect(await idbRaw(dbName)).toMatchObject({ generation: 3, session: { isMfaVerified: true } })
+  })
+
+  it('refuses an update that would make the session invalid', async () => {
+    const { store } = await started({ dbName: uniqueDbName() })
+    await store.signIn(makeSession())
+    await expect(store.update({ status: 'sleeping' as never })).rejects.toMatchObject({ code: 'not-in-union', path: 'status' })
+    expect(store.getState().session?.status).toBe('active')
+  })
+
+  it('ends the session with a tombstone: reason kept, every token removed from storage', async () => {
+    const dbName = uniqueDbName()
+    const now = Date.parse('2026-03-01T10:00:00Z')
+    const clock = { now: () => now, setTimeout, clearTimeout }
+    const { store } = await started({ dbName, clock })
+    await store.signIn(makeSession())
+    await store.end('user-logout')
+    const state = store.getState()
+    expect(state.status).toBe('unauthenticated')
+    expect(state.session).toMatchObject({ status: 'revoked', revokedAt: '2026-03-01T10:00:00.000Z', revokeReason: 'user-logout' })
+    const raw = (await idbRaw(dbName)) as { generation: number; ended: boolean; session: Record<string, unknown> }
+    expect(raw).toMatchObject({ generation: 2, ended: true })
+    expect(raw.session.accessToken).toBe('')
+    expect(raw.session).not.toHaveProperty('refreshToken')
+    expect(raw.session).not.toHaveProperty('idToken')
+    expect(JSON.stringify(raw)).not.toContain('secret')
+  })
+
+  it.each([
+    ['idle-timeout', 'terminated'],
+    ['token-expired', 'expired'],
+    ['admin-revoke', 'revoked'],
+  ] as const)('ending for %s sets record status %s', async (reason, status) => {
+    const { store } = await started({ dbName: uniqueDbName() })
+    await store.signIn(makeSession())
+    await store.end(reason)
+    expect(store.getState().session).toMatchObject({ status, revokeReason: reason })
+  })
+
+  it('clear removes the session entirely', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await started({ dbName })
+    await store.signIn(makeSession())
+    await store.clear()
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: null })
+    expect(await idbRaw(dbName)).toMatchObject({ session: null, ended: false, generation: 2 })
+  })
+
+  it('derives the calculated fields from the injected clock', async () => {
+    let now = Date.parse('2026-03-01T10:00:00Z')
+    const clock = { now: () => now, setTimeout, clearTimeout }
+    const { store } = await started({ dbName: uniqueDbName(), clock })
+    expect(store.derived()).toBeNull()
+    await store.signIn(
+      makeSession({ initiatedAt: '2026-03-01T09:00:00Z', lastActivityAt: '2026-03-01T09:50:00Z', expiresAt: '2026-03-01T11:00:00Z' }),
+    )
+    expect(store.derived()).toEqual({ isExpired: false, durationMinutes: 60, idleMinutes: 10 })
+    now = Date.parse('2026-03-01T11:30:00Z')
+    expect(store.derived()).toEqual({ isExpired: true, durationMinutes: 120, idleMinutes: 100 })
+  })
+
+  describe('activity', () => {
+    it('updates lastActivityAt in memory and writes it at a bounded rate', async () => {
+      const dbName = uniqueDbName()
+      let now = Date.parse('2026-03-01T10:00:00Z')
+      const clock = { now: () => now, setTimeout, clearTimeout }
+      const { store } = await started({ dbName, clock, activityWriteIntervalMs: 60_000 })
+      await store.signIn(makeSession({ lastActivityAt: '2026-03-01T09:00:00Z' }))
+      store.recordActivity()
+      await vi.waitFor(async () =>
+        expect(await idbRaw(dbName)).toMatchObject({ generation: 2, session: { lastActivityAt: '2026-03-01T10:00:00.000Z' } }),
+      )
+      for (let i = 0; i < 50; i += 1) {
+        now += 1000
+        store.recordActivity()
+      }
+      expect(store.getState().session?.lastActivityAt).toBe('2026-03-01T10:00:50.000Z')
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(await idbRaw(dbName)).toMatchObject({ generation: 2 })
+      now += 10_000
+      store.recordActivity()
+      await vi.waitFor(async () => expect(await idbRaw(dbName)).toMatchObject({ generation: 3 }))
+    })
+
+    it('ignores activity older than what is recorded, and activity while signed out', async () => {
+      const { store } = await started({ dbName: uniqueDbName() })
+      store.recordActivity()
+      expect(store.getState().session).toBeNull()
+      await store.signIn(makeSession({ lastActivityAt: '2030-01-01T00:00:00Z' }))
+      store.recordActivity(Date.parse('2029-01-01T00:00:00Z'))
+      expect(store.getState().session?.lastActivityAt).toBe('2030-01-01T00:00:00Z')
+    })
+  })
+})
+
+describe('generation rules (two stores on one database)', () => {
+  it('a writer holding an older generation is refused and adopts the newer record', async () => {
+    const dbName = uniqueDbName()
+    const { store: a } = await started({ dbName })
+    const session = makeSession()
+    await a.signIn(session)
+    const { store: b, events: eventsB } = await started({ dbName })
+    expect(b.getState().session?.sessionId).toBe(session.sessionId)
+
+    await a.update({ tokenType: 'DPoP' }) // generation 2, b still holds 1
+    // b ends with a precondition on the generation it holds: refused.
+    await b.end('token-expired', { expectedGeneration: 1 })
+    expect(eventsB).toContainEqual({ type: 'write-refused', heldGeneration: 1, currentGeneration: 2 })
+    expect(b.getState()).toMatchObject({ status: 'authenticated', session: { tokenType: 'DPoP' } })
+    expect(await idbRaw(dbName)).toMatchObject({ generation: 2, ended: false })
+  })
+
+  it('a stale tab cannot resurrect a session after another tab ended it', async () => {
+    const dbName = uniqueDbName()
+    const { store: a } = await started({ dbName })
+    await a.signIn(makeSession())
+    const { store: b } = await started({ dbName })
+    await a.end('user-logout') // tombstone, generation 2; b has not heard
+    expect(b.getState().status).toBe('authenticated')
+
+    const written = await b.update({ accessToken: 'fresh-from-a-late-refresh' })
+    expect(written).toBe(false)
+    expect(b.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
+    const raw = await idbRaw(dbName)
+    expect(raw).toMatchObject({ generation: 2, ended: true })
+    expect(JSON.stringify(raw)).not.toContain('fresh-from-a-late-refresh')
+  })
+
+  it('a patch never lands on a different, newer sign-in', async () => {
+    const dbName = uniqueDbName()
+    const { store: a } = await started({ dbName })
+    await a.signIn(makeSession({ user: { username: 'first' } }))
+    const { store: b } = await started({ dbName })
+    await a.signIn(makeSession({ user: { username: 'second' } }))
+    expect(await b.update({ isMfaVerified: true })).toBe(false)
+    expect(b.getState().session?.user.username).toBe('second')
+    expect(b.getState().session?.isMfaVerified).toBe(false)
+  })
+
+  it('generations only grow, even across clear and sign-in', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await started({ dbName })
+    const seen: number[] = []
+    store.on((event) => event.type === 'change' && seen.push(event.generation))
+    await store.signIn(makeSession())
+    await store.end('user-logout')
+    await store.clear()
+    await store.signIn(makeSession())
+    expect(seen).toEqual([1, 2, 3, 4])
+  })
+
+  it('many concurrent writers on one database lose no update', async () => {
+    const dbName = uniqueDbName()
+    const { store: first } = await started({ dbName })
+    await first.signIn(makeSession({ scopes: [] }))
+    const tabs = await Promise.all([1, 2, 3, 4].map(() => started({ dbName }).then(({ store }) => store)))
+    await Promise.all(
+      tabs.flatMap((tab, t) =>
+        [0, 1, 2, 3, 4].map((i) => tab.update((s) => ({ scopes: [...(s.scopes ?? []), `t${t}-${i}`] }))),
+      ),
+    )
+    const raw = (await idbRaw(dbName)) as { generation: number; session: { scopes: string[] } }
+    expect(raw.session.scopes).toHaveLength(20)
+    expect(raw.generation).toBe(21)
+  })
+})
+
+describe('hydration', () => {
+  it('a sign-in made while hydration is still reading is not lost', async () => {
+    const shared = new Map<string, unknown>()
+    const old = makeSession({ user: { username: 'old' } })
+    shared.set('session', { version: 1, generation: 5, session: old, ended: false, reason: 'sign-in' })
+    const memory = createMemoryPersistence(shared)
+    let releaseRead!: () => void
+    const gate = new Promise<void>((resolve) => (releaseRead = resolve))
+    // The first read (hydration) answers late, with what was stored before the sign-in.
+    let reads = 0
+    const slow: SessionPersistence = {
+      ...memory,
+      read: async () => {
+        const value = shared.get('session')
+        if (reads++ === 0) await gate
+        return value
+      },
+    }
+    const store = createSessionStore({ persistence: slow, channel: null })
+    stores.push(store)
+    store.start()
+    const fresh = makeSession({ user: { username: 'new' } })
+    await store.signIn(fresh)
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { user: { username: 'new' } } })
+    releaseRead()
+    await store.whenHydrated()
+    expect(store.getState().session?.user.username).toBe('new')
+    expect(shared.get('session')).toMatchObject({ generation: 6 })
+  })
+
+  it('stays loading until the record is read (no flash of signed out)', async () => {
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const memory = createMemoryPersistence()
+    const store = createSessionStore({ persistence: { ...memory, read: () => gate.then(() => undefined) }, channel: null })
+    stores.push(store)
+    const statuses: string[] = []
+    store.subscribe((state) => statuses.push(state.status))
+    store.start()
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    expect(store.getState().status).toBe('loading')
+    release()
+    await store.whenHydrated()
+    expect(statuses).toEqual(['unauthenticated'])
+  })
+
+  it.each([
+    ['not an object', 'garbage'],
+    ['no generation', { version: 1, session: null, ended: false }],
+    ['a session that does not parse', { version: 1, generation: 3, ended: false, session: { sessionId: 1 } }],
+  ])('a corrupt record (%s) is quarantined, not deleted, and the store starts signed out', async (_, corrupt) => {
+    const dbName = uniqueDbName()
+    await set('session', corrupt, createIdbStore(dbName, 'sessions'))
+    const { store, events } = await started({ dbName })
+    expect(store.getState().status).toBe('unauthenticated')
+    expect(store.getState().error).toMatchObject({ code: 'storage-corrupt' })
+    expect(events).toContainEqual({ type: 'error', error: expect.objectContaining({ code: 'storage-corrupt' }) })
+    expect(await idbRaw(dbName, 'session:quarantine')).toEqual(corrupt)
+    expect(await idbRaw(dbName)).toMatchObject({ session: null, ended: false, reason: 'repair' })
+    // and the store is usable afterwards
+    await store.signIn(makeSession())
+    expect(store.getState().status).toBe('authenticated')
+  })
+
+  it('a record from a future schema version is kept aside and raises a typed error', async () => {
+    const dbName = uniqueDbName()
+    const future = { version: 9, generation: 4, ended: false, session: { shape: 'unknown' } }
+    await set('session', future, createIdbStore(dbName, 'sessions'))
+    const { store } = await started({ dbName })
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'storage-future-version' } })
+    expect(await idbRaw(dbName, 'session:quarantine')).toEqual(future)
+    expect(await idbRaw(dbName)).toMatchObject({ generation: 5 })
+  })
+
+  it('migrates a record written with an older version', async () => {
+    const dbName = uniqueDbName()
+    const { sessionId, ...rest } = makeSession()
+    await set('session', { version: 1, generation: 2, ended: false, session: { ...rest, sid: sessionId } }, createIdbStore(dbName, 'sessions'))
+    const migrate = vi.fn((old: unknown, from: number) => {
+      expect(from).toBe(1)
+      const { sid, ...others } = old as { sid: string }
+      return { ...others, sessionId: sid }
+    })
+    const { store } = await started({ dbName, version: 2, migrate })
+    expect(migrate).toHaveBeenCalledOnce()
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId } })
+  })
+})
+
+describe('storage failures', () => {
+  it('falls back to memory when indexedDB is missing', async () => {
+    vi.stubGlobal('indexedDB', undefined)
+    const { store, events } = await started({})
+    expect(events).toContainEqual({ type: 'storage-unavailable', error: expect.objectContaining({ code: 'storage-unavailable' }) })
+    await store.signIn(makeSession())
+    expect(store.getState().status).toBe('authenticated')
+  })
+
+  it('falls back to memory when open throws', async () => {
+    vi.stubGlobal('indexedDB', {
+      open: () => {
+        throw new DOMException('The operation is insecure.', 'SecurityError')
+      },
+    })
+    const { store, events } = await started({})
+    expect(events.map((e) => e.type)).toContain('storage-unavailable')
+    await store.signIn(makeSession())
+    expect(store.getState().status).toBe('authenticated')
+  })
+
+  it('falls back to memory when open never answers', async () => {
+    vi.stubGlobal('indexedDB', { open: () => ({}) })
+    const { store, events } = await started({ openTimeoutMs: 50 })
+    expect(events).toContainEqual({
+      type: 'storage-unavailable',
+      error: expect.objectContaining({ code: 'storage-unavailable', message: expect.stringContaining('50 ms') }),
+    })
+    expect(store.getState().status).toBe('unauthenticated')
+  })
+
+  it('a quota error on write is typed, and the in-memory session is kept', async () => {
+    const memory = createMemoryPersistence()
+    const full: SessionPersistence = {
+      ...memory,
+      update: async () => {
+        throw new DOMException('Quota exceeded', 'QuotaExceededError')
+      },
+    }
+    const { store, events } = await started({ persistence: full })
+    const session = makeSession()
+    await store.signIn(session)
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session, error: { code: 'storage-quota' } })
+    expect(events).toContainEqual({ type: 'error', error: expect.objectContaining({ code: 'storage-quota' }) })
+    await store.end('user-logout')
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout', accessToken: '' } })
+  })
+
+  it('idb persistence reads what it wrote, atomically per key', async () => {
+    const persistence = createIdbPersistence({ dbName: uniqueDbName(), key: 'k' })
+    expect(await persistence.read()).toBeUndefined()
+    const result = await persistence.update((current) => ({ next: { n: 1 }, result: current }))
+    expect(result).toBeUndefined()
+    expect(await persistence.read()).toEqual({ n: 1 })
+    await persistence.update(() => ({ quarantine: 'bad', result: null }))
+    expect(await persistence.readQuarantine()).toBe('bad')
+    expect(await persistence.read()).toEqual({ n: 1 })
+  })
+})
+
+describe('start/stop', () => {
+  it('is ref-counted and survives a StrictMode-style stop/start in one task', async () => {
+    const reads = vi.fn()
+    const memory = createMemoryPersistence()
+    const store = createSessionStore({ persistence: { ...memory, read: async () => (reads(), undefined) }, channel: null })
+    stores.push(store)
+    const stop1 = store.start()
+    stop1()
+    const stop2 = store.start()
+    await store.whenHydrated()
+    expect(reads).toHaveBeenCalledTimes(1)
+    stop2()
+    stop2()
+  })
+})
