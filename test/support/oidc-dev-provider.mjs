@@ -8,12 +8,17 @@
 // - No human needed: `/interaction/:uid` logs the single test user in and
 //   grants every requested scope, so a browser (or fetch loop) just follows
 //   redirects from the authorize URL back to the redirect_uri with a code.
-// - Refresh tokens are issued for every code exchange of these clients,
-//   without `prompt=consent` (see `issueRefreshToken` below). Note the
-//   granted `scope` in token responses then lacks `offline_access`: the
-//   provider drops it from the request unless `prompt=consent` is sent.
-// - Refresh tokens are bound to the provider session (`expiresWithSession`):
-//   RP-initiated logout (`/session/end`) revokes them.
+// - Refresh tokens without `prompt=consent`: oidc-provider silently drops
+//   `offline_access` from an authorization request unless it has
+//   `prompt=consent`, so a GET authorization request that asks for
+//   `offline_access` gets `consent` added to its `prompt` here (not to
+//   `prompt=none`, which cannot be combined: silent requests drop it)
+//   (the interaction answers consent automatically); `offline_access` is then
+//   really granted and appears in the token responses' `scope`. Besides,
+//   `issueRefreshToken` issues a refresh token to these clients on every
+//   code/refresh exchange even without `offline_access`.
+// - Refresh tokens are bound to the provider session (`expiresWithSession`
+//   always true): RP-initiated logout (`/session/end`) revokes them.
 // - Test controls: stats(), setDown(), failRefreshWithInvalidGrant(),
 //   refreshGrantLog(), revokeAllRefreshTokens().
 //
@@ -85,7 +90,7 @@ import { pathToFileURL } from 'node:url';
  * @property {string} issuer e.g. 'http://127.0.0.1:40123' (no trailing slash)
  * @property {number} port
  * @property {DevUser} user
- * @property {import('oidc-provider').default} provider the underlying oidc-provider instance
+ * @property {any} provider the underlying oidc-provider `Provider` (a Koa app) instance
  * @property {() => DevProviderStats} stats
  * @property {() => void} resetStats also clears refreshGrantLog()
  * @property {(down: boolean | 'reset') => void} setDown
@@ -232,6 +237,7 @@ export async function startDevProvider(options) {
   const port = await listen(server, wantedPort);
   const issuer = `http://127.0.0.1:${port}`;
 
+  // @ts-ignore -- @types/oidc-provider is not installed; the provider is used untyped here.
   const { default: Provider } = await import('oidc-provider');
 
   const profileClaims = [
@@ -271,8 +277,11 @@ export async function startDevProvider(options) {
     clockTolerance: 0,
     pkce: { required: () => true }, // oidc-provider 9 supports S256 only
     rotateRefreshToken: true,
-    // Without prompt=consent the provider drops offline_access from the request; issue a
-    // refresh token for every code/refresh exchange of these clients anyway.
+    // Tokens die with the provider session, so RP-initiated logout revokes them too
+    // (default: only when offline_access was not granted).
+    expiresWithSession: async () => true,
+    // Issue a refresh token for every code/refresh exchange of these clients, even when
+    // offline_access was not requested/granted.
     issueRefreshToken: async (/** @type {any} */ _ctx, /** @type {any} */ client) => (
       originsByClient.has(client.clientId) && client.grantTypeAllowed('refresh_token')
     ),
@@ -362,6 +371,7 @@ ${form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></for
   };
 
   const tokenPath = new URL(provider.urlFor('token')).pathname;
+  const authorizationPath = new URL(provider.urlFor('authorization')).pathname;
 
   // Runs before oidc-provider's own middleware stack.
   provider.use(async (/** @type {any} */ ctx, /** @type {() => Promise<void>} */ next) => {
@@ -425,6 +435,16 @@ ${form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></for
         ctx.body = { error: 'invalid_grant', error_description: 'grant request is invalid' };
         logRefresh({ ok: false, status: 400, error: 'invalid_grant', errorDetail: 'simulated' });
         return;
+      }
+
+      if (ctx.method === 'GET' && ctx.path === authorizationPath) {
+        const query = new URLSearchParams(ctx.querystring);
+        const prompt = query.get('prompt')?.split(' ').filter(Boolean) ?? [];
+        if (query.get('scope')?.split(' ').includes('offline_access')
+          && !prompt.includes('consent') && !prompt.includes('none')) {
+          query.set('prompt', [...prompt, 'consent'].join(' '));
+          ctx.querystring = query.toString();
+        }
       }
 
       const interaction = /^\/interaction\/([^/]+)\/?$/.exec(ctx.path);
