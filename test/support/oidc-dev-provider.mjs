@@ -11,10 +11,10 @@
 // - Refresh tokens without `prompt=consent`: oidc-provider silently drops
 //   `offline_access` from an authorization request unless it has
 //   `prompt=consent`, so a GET authorization request that asks for
-//   `offline_access` gets `consent` added to its `prompt` here (not to
-//   `prompt=none`, which cannot be combined: silent requests drop it)
-//   (the interaction answers consent automatically); `offline_access` is then
-//   really granted and appears in the token responses' `scope`. Besides,
+//   `offline_access` gets `consent` added to its `prompt` here (the
+//   interaction answers consent automatically); `offline_access` is then
+//   really granted and appears in the token responses' `scope` (not with
+//   `prompt=none`, which cannot be combined with consent). Besides,
 //   `issueRefreshToken` issues a refresh token to these clients on every
 //   code/refresh exchange even without `offline_access`.
 // - Refresh tokens are bound to the provider session (`expiresWithSession`

@@ -1,0 +1,39 @@
+import type { Page } from 'playwright-core'
+import type { AuthenticationSession, RevokeReason } from '../../src/index'
+import { startBrowserHarness, type BrowserHarness } from '../support/browser-harness'
+
+/** Helpers over tabs running test/browser/fixtures/tab-page.tsx. */
+export async function startTabHarness(): Promise<BrowserHarness> {
+  return startBrowserHarness({ entries: { tab: 'test/browser/fixtures/tab-page.tsx' } })
+}
+
+export async function openTabs(harness: BrowserHarness, count: number, dbName: string, react = true): Promise<Page[]> {
+  const pages = await Promise.all(Array.from({ length: count }, () => harness.openTab('tab')))
+  await Promise.all(pages.map((page) => startTab(page, dbName, react)))
+  return pages
+}
+
+export const startTab = (page: Page, dbName: string, react = true) =>
+  page.evaluate(([db, r]) => window.__tab.start({ dbName: db as string, react: r as boolean }), [dbName, react] as const)
+
+export const stateOf = (page: Page) => page.evaluate(() => window.__tab.state())
+export const renderedStatus = (page: Page) => page.evaluate(() => window.__tab.rendered())
+export const signIn = (page: Page, session: AuthenticationSession) => page.evaluate((s) => window.__tab.signIn(s), session)
+export const update = (page: Page, patch: Partial<AuthenticationSession>) => page.evaluate((p) => window.__tab.update(p), patch)
+export const endSession = (page: Page, reason: RevokeReason) => page.evaluate((r) => window.__tab.end(r), reason)
+export const rawRecord = (page: Page, dbName: string, key?: string) =>
+  page.evaluate(([db, k]) => window.__tab.raw(db as string, k), [dbName, key] as const) as Promise<Record<string, unknown> | undefined>
+
+/** Polls until `check` passes for every page, or fails with the last error. */
+export async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    try {
+      await check()
+      return
+    } catch (error) {
+      if (Date.now() > deadline) throw error
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  }
+}
