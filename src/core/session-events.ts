@@ -19,8 +19,11 @@ export type SessionEvent =
   | { type: 'storage-unavailable'; error: StorageError }
   /** A storage or record error (corrupt record, future version, quota, failed write). Nothing was lost from memory. */
   | { type: 'error'; error: AuthSessionError }
-  /** A write was refused because another tab wrote first; this tab adopted the newer record. */
-  | { type: 'write-refused'; heldGeneration: number; currentGeneration: number }
+  /**
+   * A write was refused: another tab wrote first (a newer generation, a
+   * tombstone, a different sign-in). This tab adopted what is stored instead.
+   */
+  | { type: 'write-refused'; reason: ChangeReason; heldGeneration: number; currentGeneration: number }
   /** A tab message failed validation and was dropped. `count` is the running total for this store. */
   | { type: 'message-rejected'; reason: TabMessageRejection; count: number }
 

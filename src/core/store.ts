@@ -166,6 +166,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   }
 
   const commit = async (build: Build, reason: ChangeReason): Promise<CommitResult> => {
+    const heldAtStart = held?.generation ?? 0
     let result: CommitResult
     let quarantined: StorageError | undefined
     let buildError: { error: unknown } | undefined
@@ -201,11 +202,9 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     if (result.ok) {
       adopt(result.record, 'local')
       getChannel()?.post({ v: 1, type: 'changed', generation: result.record.generation, tabId, reason })
-    } else {
-      const heldGeneration = held?.generation ?? 0
-      if (adopt(result.current, 'remote') || (result.current?.generation ?? 0) !== heldGeneration) {
-        emit({ type: 'write-refused', heldGeneration, currentGeneration: result.current?.generation ?? 0 })
-      }
+    } else if (!result.error) {
+      adopt(result.current, 'remote')
+      emit({ type: 'write-refused', reason, heldGeneration: heldAtStart, currentGeneration: result.current?.generation ?? 0 })
     }
     return result
   }

@@ -176,7 +176,7 @@ describe('generation rules (two stores on one database)', () => {
     await a.update({ tokenType: 'DPoP' }) // generation 2, b still holds 1
     // b ends with a precondition on the generation it holds: refused.
     await b.end('token-expired', { expectedGeneration: 1 })
-    expect(eventsB).toContainEqual({ type: 'write-refused', heldGeneration: 1, currentGeneration: 2 })
+    expect(eventsB).toContainEqual({ type: 'write-refused', reason: 'end', heldGeneration: 1, currentGeneration: 2 })
     expect(b.getState()).toMatchObject({ status: 'authenticated', session: { tokenType: 'DPoP' } })
     expect(await idbRaw(dbName)).toMatchObject({ generation: 2, ended: false })
   })

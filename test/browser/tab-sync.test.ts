@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { parseSession } from '../../src/index'
+import { findChromium, type BrowserHarness } from '../support/browser-harness'
+import { makeSession, uniqueDbName } from '../support/sessions'
+import {
+  endSession,
+  eventually,
+  openTabs,
+  rawRecord,
+  renderedStatus,
+  signIn,
+  startTab,
+  startTabHarness,
+  stateOf,
+  update,
+} from './tabs'
+
+const closeAll = (pages: Page[]) => Promise.all(pages.map((page) => page.close()))
+
+describe.skipIf(!findChromium())('tabs agree, in real Chromium', () => {
+  let harness: BrowserHarness
+  beforeAll(async () => {
+    harness = await startTabHarness()
+  })
+  afterAll(() => harness?.close())
+
+  it.each([2, 8])('sign-in, update and logout reach all %i tabs and their rendered trees', async (count) => {
+    const dbName = uniqueDbName()
+    const tabs = await openTabs(harness, count, dbName)
+    const session = makeSession()
+    await signIn(tabs[count - 1]!, session)
+    await eventually(async () => {
+      for (const tab of tabs) {
+        expect(await stateOf(tab)).toEqual({ status: 'authenticated', session })
+        expect(await renderedStatus(tab)).toBe('authenticated')
+      }
+    })
+
+    await update(tabs[0]!, { accessToken: 'rotated-secret', isMfaVerified: true, mfaVerifiedAt: '2026-11-23T10:00:00Z' })
+    await eventually(async () => {
+      for (const tab of tabs) expect((await stateOf(tab)).session).toMatchObject({ accessToken: 'rotated-secret', isMfaVerified: true })
+    })
+
+    await endSession(tabs[1]!, 'admin-revoke')
+    const writer = await stateOf(tabs[1]!)
+    expect(writer.session).toMatchObject({ status: 'revoked', revokeReason: 'admin-revoke', accessToken: '' })
+    await eventually(async () => {
+      for (const tab of tabs) {
+        expect(await stateOf(tab)).toEqual(writer)
+        expect(await renderedStatus(tab)).toBe('unauthenticated')
+      }
+    })
+    expect(JSON.stringify(await rawRecord(tabs[0]!, dbName))).not.toContain('secret')
+    await closeAll(tabs)
+  })
+
+  it('the stale-writer race: a write held until after logout is refused, every tab ends signed out, no token stored', async () => {
+    const dbName = uniqueDbName()
+    const tabs = await openTabs(harness, 3, dbName)
+    const [a, b, c] = tabs as [Page, Page, Page]
+    await signIn(a, makeSession())
+    await eventually(async () => {
+      for (const tab of tabs) expect((await stateOf(tab)).status).toBe('authenticated')
+    })
+    // b starts writing new tokens (a refresh that began before the logout) and is held there.
+    await b.evaluate(() => window.__tab.holdNextWrite())
+    const late = b.evaluate(() => window.__tab.update({ accessToken: 'late-refresh-secret', refreshToken: 'late-rt-secret' }))
+    await b.evaluate(() => window.__tab.writeReached)
+    await endSession(a, 'user-logout')
+    await eventually(async () => expect((await stateOf(c)).status).toBe('unauthenticated'))
+    await b.evaluate(() => window.__tab.releaseWrite!())
+    expect(await late).toBe(false)
+
+    await eventually(async () => {
+      for (const tab of tabs) {
+        const state = await stateOf(tab)
+        expect(state.status).toBe('unauthenticated')
+        expect(state.session?.revokeReason).toBe('user-logout')
+      }
+    })
+    const raw = await rawRecord(a, dbName)
+    expect(raw).toMatchObject({ ended: true, generation: 2 })
+    expect(JSON.stringify(raw)).not.toMatch(/secret/)
+    const events = await b.evaluate(() => window.__tab.events())
+    expect(events).toContainEqual(expect.objectContaining({ type: 'write-refused' }))
+
+    // A reload after logout stays signed out.
+    await b.reload()
+    expect(await startTab(b, dbName)).toBe('unauthenticated')
+    await closeAll(tabs)
+  })
+
+  it('a frozen tab reconciles from IndexedDB on resume before it can act', async () => {
+    const dbName = uniqueDbName()
+    const [a, frozen] = (await openTabs(harness, 2, dbName)) as [Page, Page]
+    await signIn(a, makeSession())
+    await eventually(async () => expect((await stateOf(frozen)).status).toBe('authenticated'))
+
+    const cdp = await harness.context.newCDPSession(frozen)
+    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' })
+    await endSession(a, 'security-incident')
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' })
+
+    // Resumed: whatever it tries, it cannot bring the session back.
+    const wrote = await update(frozen, { accessToken: 'after-freeze-secret' })
+    expect(wrote).toBe(false)
+    await eventually(async () =>
+      expect(await stateOf(frozen)).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'security-incident' } }),
+    )
+    expect(JSON.stringify(await rawRecord(a, dbName))).not.toContain('after-freeze-secret')
+    await closeAll([a, frozen])
+  })
+
+  it('a tab restored from the back/forward cache reconciles on pageshow', async () => {
+    const dbName = uniqueDbName()
+    const [a, b] = (await openTabs(harness, 2, dbName)) as [Page, Page]
+    await signIn(a, makeSession())
+    await eventually(async () => expect((await stateOf(b)).status).toBe('authenticated'))
+    // Leave and come back: Chromium may keep the page in the back/forward cache
+    // (then pageshow with persisted=true reconciles) or reload it (then hydration does).
+    await b.goto(`${harness.origin}/other.html`)
+    await endSession(a, 'password-change')
+    await b.goBack()
+    const restored = await b.evaluate(() => typeof window.__tab.state === 'function' && (window as { __started?: boolean }).__started)
+    if (!restored) await startTab(b, dbName)
+    await eventually(async () =>
+      expect(await stateOf(b)).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'password-change' } }),
+    )
+    await closeAll([a, b])
+  })
+
+  it('a tab closed in the middle of writing leaves a consistent record', async () => {
+    const dbName = uniqueDbName()
+    const [a, writer] = (await openTabs(harness, 2, dbName, false)) as [Page, Page]
+    await signIn(a, makeSession())
+    await eventually(async () => expect((await stateOf(writer)).status).toBe('authenticated'))
+    // Fire many writes and close the tab while they are in flight.
+    await writer.evaluate(() => {
+      for (let i = 0; i < 200; i += 1) void window.__tab.update({ ipAddress: `192.0.2.${i % 250}` })
+    })
+    await writer.close({ runBeforeUnload: false })
+    const raw = (await rawRecord(a, dbName)) as { generation: number; session: unknown; ended: boolean }
+    expect(raw.ended).toBe(false)
+    expect(() => parseSession(raw.session)).not.toThrow()
+    expect(raw.generation).toBeGreaterThanOrEqual(1)
+    // The survivor can still write on top of it.
+    expect(await update(a, { tokenType: 'Bearer' })).toBe(true)
+    expect(await rawRecord(a, dbName)).toMatchObject({ generation: raw.generation + 1 })
+    await a.close()
+  })
+})
