@@ -34,6 +34,17 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      {
+        // Measurements, run by `npm run bench` (bench/run.mjs), never by `npm test`.
+        test: {
+          name: 'bench',
+          include: ['bench/**/*.bench.ts'],
+          environment: 'node',
+          testTimeout: 900_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 })
