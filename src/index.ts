@@ -17,8 +17,10 @@ export { parseSession, isIsoDateTime } from './core/parse-session'
 export { deriveSessionFields, durationMinutes, idleMinutes, isExpired } from './core/derived'
 export {
   AuthSessionError,
+  RefreshError,
   SessionParseError,
   StorageError,
+  type RefreshErrorCode,
   type AuthSessionErrorCode,
   type SessionParseErrorCode,
   type StorageErrorCode,
@@ -27,6 +29,7 @@ export { systemClock, type Clock } from './core/clock'
 export {
   createSessionStore,
   type EndSessionOptions,
+  type LogoutOptions,
   type SessionState,
   type SessionStore,
   type SessionStoreOptions,
@@ -39,3 +42,12 @@ export type { ChangeReason, Migrate, StoredRecord } from './core/stored-record'
 export { createBroadcastTabChannel, type TabChannel } from './core/tab-channel'
 export { parseTabMessage, TAB_MESSAGE_VERSION, type TabMessage, type TabMessageRejection } from './core/tab-message'
 export { createWindowWakeSource, type WakeReason, type WakeSource } from './core/wake'
+export type {
+  RefreshContext,
+  SessionSource,
+  SignInOptions,
+  SignOutOptions,
+  SourceResult,
+} from './core/source'
+export type { RefreshOptions } from './core/refresh-scheduler'
+export { createDefaultLocks, createMemoryLocks, type Locks } from './core/locks'

@@ -5,8 +5,9 @@
 export type AuthSessionErrorCode =
   | SessionParseErrorCode
   | StorageErrorCode
-  | 'tab-message-rejected'
+  | RefreshErrorCode
   | 'not-authenticated'
+  | 'no-source'
   | 'missing-provider'
 
 export class AuthSessionError extends Error {
@@ -58,4 +59,35 @@ export class StorageError extends AuthSessionError {
 export function isQuotaError(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name
   return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED'
+}
+
+export type RefreshErrorCode =
+  /** The provider could not be reached (offline, DNS, connection reset, CORS). Transient. */
+  | 'refresh-network'
+  /** The provider did not answer in time. Transient. */
+  | 'refresh-timeout'
+  /** The provider answered 5xx or something unreadable. Transient. */
+  | 'refresh-server'
+  /** The provider definitively refused (invalid_grant, login_required, 401 from whoami). Ends the session. */
+  | 'refresh-rejected'
+  /** The refresh token's own expiry has passed. Ends the session. */
+  | 'refresh-token-expired'
+
+/**
+ * A failed refresh. `definitive` decides what happens: a transient failure is
+ * retried with backoff while the session stays signed in; a definitive one
+ * ends the session in every tab with `token-expired`.
+ */
+export class RefreshError extends AuthSessionError {
+  declare readonly code: RefreshErrorCode
+  readonly definitive: boolean
+  /** The provider's own error code (e.g. `invalid_grant`), when it sent one. */
+  readonly providerError?: string
+
+  constructor(code: RefreshErrorCode, message: string, options: { cause?: unknown; providerError?: string } = {}) {
+    super(code, message, { cause: options.cause })
+    this.name = 'RefreshError'
+    this.definitive = code === 'refresh-rejected' || code === 'refresh-token-expired'
+    this.providerError = options.providerError
+  }
 }

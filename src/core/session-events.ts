@@ -1,4 +1,4 @@
-import type { AuthSessionError, StorageError } from './errors'
+import type { AuthSessionError, RefreshError, StorageError } from './errors'
 import type { ChangeReason } from './stored-record'
 import type { TabMessageRejection } from './tab-message'
 
@@ -24,6 +24,10 @@ export type SessionEvent =
    * tombstone, a different sign-in). This tab adopted what is stored instead.
    */
   | { type: 'write-refused'; reason: ChangeReason; heldGeneration: number; currentGeneration: number }
+  /** This tab refreshed the tokens and stored them at `generation`. */
+  | { type: 'refreshed'; generation: number }
+  /** A refresh failed. Transient failures are retried (`attempt` counts them); definitive ones end the session. */
+  | { type: 'refresh-failed'; error: RefreshError; attempt: number }
   /** A tab message failed validation and was dropped. `count` is the running total for this store. */
   | { type: 'message-rejected'; reason: TabMessageRejection; count: number }
 

@@ -1,95 +1,23 @@
-import { createStore, type StoreApi } from 'zustand/vanilla'
-import { systemClock, type Clock } from './clock'
+import { createStore } from 'zustand/vanilla'
+import { systemClock } from './clock'
 import { deriveSessionFields } from './derived'
-import { AuthSessionError, StorageError, isQuotaError } from './errors'
+import { StorageError, isQuotaError, type AuthSessionError } from './errors'
 import { Listeners } from './events'
+import { createDefaultLocks } from './locks'
 import { createMountCounter } from './mount-counter'
 import { parseSession } from './parse-session'
-import type { SessionPersistence } from './persistence'
+import { createRefreshScheduler } from './refresh-scheduler'
 import { createDefaultPersistence } from './resilient-persistence'
-import { recordStatusFor, type AuthenticationSession, type DerivedSessionFields, type RevokeReason } from './session'
-import type { SessionEvent, SessionEventListener, SessionStatus } from './session-events'
-import { decodeRecord, rawGeneration, tombstoneOf, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
+import { recordStatusFor, type AuthenticationSession } from './session'
+import type { SessionEvent, SessionStatus } from './session-events'
+import { createSourceActions } from './source-actions'
+import type { Build, CommitResult, SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
+import { decodeRecord, rawGeneration, tombstoneOf, type ChangeReason, type StoredRecord } from './stored-record'
 import { createBroadcastTabChannel, type TabChannel } from './tab-channel'
 import { attachTabSync } from './tab-sync'
-import { createWindowWakeSource, type WakeSource } from './wake'
+import { createWindowWakeSource } from './wake'
 
-export interface SessionState {
-  status: SessionStatus
-  /** The record; after the session ended, the ended record (status, revokedAt, revokeReason) with its tokens removed. */
-  session: AuthenticationSession | null
-  /** The last storage or record error, if any. */
-  error: AuthSessionError | null
-}
-
-export interface SessionStoreOptions {
-  /** Names the record in IndexedDB and the tab channel. Default `session`. */
-  key?: string
-  /** IndexedDB database. Default `authsession`. */
-  dbName?: string
-  /** Replaces IndexedDB (tests, custom storage). */
-  persistence?: SessionPersistence
-  /** The tab channel; `null` turns tab messages off (tabs then converge on focus/visibility). */
-  channel?: TabChannel | null
-  wake?: WakeSource
-  clock?: Clock
-  /** Identifies this tab in messages. Default: random. */
-  tabId?: string
-  /** Schema version of the stored session. Default 1. */
-  version?: number
-  /** Upgrades a stored session written with an older `version`. */
-  migrate?: Migrate
-  /** How often activity is written to storage at most. Default 60 000 ms. */
-  activityWriteIntervalMs?: number
-  /** How long IndexedDB may take to open before memory is used. Default 3000 ms. */
-  openTimeoutMs?: number
-}
-
-export interface EndSessionOptions {
-  /** Refuse unless the stored record is still this generation (used by refresh failures). */
-  expectedGeneration?: number
-}
-
-export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 'getInitialState' | 'subscribe'> {
-  readonly tabId: string
-  readonly clock: Clock
-  /** Starts hydration, tab sync and wake-up checks. Idempotent and ref-counted: returns its own stop. */
-  start(): () => void
-  /** Resolves when the stored record has been read (or found missing). */
-  whenHydrated(): Promise<void>
-  hasHydrated(): boolean
-  /** Stores a new session (validated) and makes every tab authenticated. */
-  signIn(session: AuthenticationSession): Promise<void>
-  /** Patches the current session. Resolves false if there is no live session to patch. */
-  update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>
-  /** Notes user activity at `at` (default now); written to storage at a bounded rate. */
-  recordActivity(at?: number): void
-  /** Ends the session in every tab with a reason; tokens are removed from storage. */
-  end(reason: RevokeReason, options?: EndSessionOptions): Promise<void>
-  /** Removes the session entirely (no tombstone reason kept). */
-  clear(): Promise<void>
-  /** Re-reads storage and adopts a newer record, if any. */
-  reconcile(): Promise<void>
-  /** The schema's calculated fields at `now` (default: the store clock). */
-  derived(now?: number): DerivedSessionFields | null
-  on(listener: SessionEventListener): () => void
-  /** Stops everything now and closes the tab channel. */
-  destroy(): void
-}
-
-/** What the refresh scheduler and other core parts need beyond the public API. */
-export interface SessionStoreInternals {
-  heldGeneration(): number
-  currentRecord(): StoredRecord | null
-  commit(build: Build, reason: ChangeReason): Promise<CommitResult>
-  emit(event: SessionEvent): void
-}
-
-type Build = (current: StoredRecord | null) => Omit<StoredRecord, 'version' | 'generation'> | null
-type CommitResult = ({ ok: true; record: StoredRecord } | { ok: false; current: StoredRecord | null; error?: AuthSessionError }) & {
-  /** A corrupt record was found and moved to the quarantine key by this write. */
-  quarantined?: boolean
-}
+export type { SessionState, SessionStore, SessionStoreOptions, EndSessionOptions, LogoutOptions } from './store-types'
 
 const internals = new WeakMap<SessionStore, SessionStoreInternals>()
 
@@ -98,6 +26,11 @@ export function storeInternals(store: SessionStore): SessionStoreInternals {
   const found = internals.get(store)
   if (!found) throw new TypeError('Not a store created by createSessionStore')
   return found
+}
+
+// Replaced by createSourceActions before the store is returned.
+const notReady = (): never => {
+  throw new Error('unreachable')
 }
 
 const randomId = () =>
@@ -257,17 +190,24 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let hydration: Promise<void> | null = null
   const ensureHydration = () => (hydration ??= hydrate())
 
+  const wake = options.wake ?? createWindowWakeSource()
+  let scheduler: ReturnType<typeof createRefreshScheduler> | null = null
+
   const mounts = createMountCounter(() => {
     void ensureHydration()
-    const detach = attachTabSync({
+    const detachSync = attachTabSync({
       channel: getChannel(),
-      wake: options.wake ?? createWindowWakeSource(),
+      wake,
       tabId,
       heldGeneration: () => held?.generation ?? 0,
       reconcile: () => reconcile(),
       emit,
     })
-    return detach
+    const stopRefresh = scheduler?.start()
+    return () => {
+      detachSync()
+      stopRefresh?.()
+    }
   })
 
   const store: SessionStore = {
@@ -288,7 +228,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
 
     async signIn(input) {
       const session = parseSession(input)
-      const result = await commit(() => ({ session, ended: false, reason: 'sign-in' }), 'sign-in')
+      const result = await commit(() => ({ session, ended: false, reason: 'sign-in', tokensObtainedAt: clock.now() }), 'sign-in')
       keepInMemory(result, session, statusOf({ session, ended: false } as StoredRecord))
     },
 
@@ -348,6 +288,12 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       keepInMemory(result, null, 'unauthenticated')
     },
 
+    login: notReady,
+    completeLogin: notReady,
+    logout: notReady,
+    getAccessToken: notReady,
+    refresh: notReady,
+    nextRefreshAt: () => null,
     destroy() {
       mounts.stopNow()
       if (channel) channel.close()
@@ -355,11 +301,28 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     },
   }
 
-  internals.set(store, {
+  const storeInternals: SessionStoreInternals = {
     heldGeneration: () => held?.generation ?? 0,
     currentRecord: () => held,
     commit,
     emit,
-  })
+  }
+  internals.set(store, storeInternals)
+  if (options.source) {
+    scheduler = createRefreshScheduler({
+      store,
+      internals: storeInternals,
+      source: options.source,
+      clock,
+      locks: options.locks ?? createDefaultLocks(),
+      wake,
+      lockName: `authsession:refresh:${options.dbName ?? 'authsession'}:${key}`,
+      options: options.refresh ?? {},
+      isOnline: options.isOnline ?? (() => typeof navigator === 'undefined' || navigator.onLine !== false),
+      random: Math.random,
+      emit,
+    })
+  }
+  Object.assign(store, createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock }))
   return store
 }

@@ -9,6 +9,8 @@ export interface SessionActions {
   recordActivity: SessionStore['recordActivity']
   end: SessionStore['end']
   clear: SessionStore['clear']
+  login: SessionStore['login']
+  logout: SessionStore['logout']
 }
 
 export type SessionView = SessionState & SessionActions
@@ -34,6 +36,8 @@ function viewOf(store: SessionStore, state: SessionState): SessionView {
       recordActivity: store.recordActivity,
       end: store.end,
       clear: store.clear,
+      login: store.login,
+      logout: store.logout,
     }
     actionsOf.set(store, actions)
   }

@@ -1,0 +1,40 @@
+/** Mutual exclusion across the tabs of an origin. Injected; Web Locks by default. */
+export interface Locks {
+  /** Runs `task` while holding the exclusive lock `name`; the lock is released when it settles. */
+  request<T>(name: string, task: () => Promise<T>): Promise<T>
+}
+
+/**
+ * navigator.locks where it exists. The browser releases a lock when its tab
+ * closes or crashes, so a tab that dies mid-refresh never blocks the others.
+ * Elsewhere, an in-process lock: it serialises this tab only, and the
+ * generation check in storage still refuses a stale write from another tab.
+ */
+export function createDefaultLocks(): Locks {
+  return {
+    request(name, task) {
+      const webLocks = typeof navigator !== 'undefined' ? navigator.locks : undefined
+      if (webLocks) return webLocks.request(name, { mode: 'exclusive' }, task) as Promise<Awaited<ReturnType<typeof task>>>
+      return fallback.request(name, task)
+    },
+  }
+}
+
+/** An in-process lock manager. Share one instance between stores to simulate tabs in unit tests. */
+export function createMemoryLocks(): Locks {
+  const tails = new Map<string, Promise<unknown>>()
+  return {
+    request(name, task) {
+      const previous = tails.get(name) ?? Promise.resolve()
+      const run = previous.then(task, task)
+      const tail = run.catch(() => {})
+      tails.set(name, tail)
+      void tail.then(() => {
+        if (tails.get(name) === tail) tails.delete(name)
+      })
+      return run
+    },
+  }
+}
+
+const fallback = createMemoryLocks()

@@ -1,0 +1,42 @@
+import type { StoredRecord } from './stored-record'
+
+/** Pure timing rules of the refresh scheduler, testable without timers. */
+export interface RefreshTiming {
+  /** Refresh this long before expiry at most. Default 60 000 ms. */
+  leadMs: number
+  /** ...and at most this share of the token's lifetime (short-lived tokens). Default 0.2. */
+  leadFraction: number
+  /** Never refresh twice within this interval, whatever the clock says. Default 5000 ms. */
+  minIntervalMs: number
+}
+
+export const DEFAULT_TIMING: RefreshTiming = { leadMs: 60_000, leadFraction: 0.2, minIntervalMs: 5000 }
+
+/** A datetime of the server's clock, moved onto this device's clock. */
+export function toLocal(serverIso: string, record: Pick<StoredRecord, 'clockSkewMs'>): number {
+  return Date.parse(serverIso) - (record.clockSkewMs ?? 0)
+}
+
+/** When the record's tokens should be refreshed, in local ms; null if there is nothing to refresh. */
+export function refreshDueAt(record: StoredRecord | null, timing: RefreshTiming): number | null {
+  if (!record?.session || record.ended || record.session.status !== 'active') return null
+  const expires = toLocal(record.session.expiresAt, record)
+  const obtained = record.tokensObtainedAt
+  const lifetime = obtained === undefined ? Number.POSITIVE_INFINITY : Math.max(0, expires - obtained)
+  const due = expires - Math.min(timing.leadMs, lifetime * timing.leadFraction)
+  // A token that already looks expired when obtained (a clock far off, a
+  // provider handing out 0-second tokens) must not cause a refresh loop.
+  return obtained === undefined ? due : Math.max(due, obtained + timing.minIntervalMs)
+}
+
+/** Whether the refresh token itself has expired, so refreshing is pointless. */
+export function refreshTokenExpired(record: StoredRecord, now: number): boolean {
+  const at = record.session?.refreshTokenExpiresAt
+  return at !== undefined && toLocal(at, record) <= now
+}
+
+/** Capped exponential backoff with equal jitter: half fixed, half random, so tabs and clients spread out. */
+export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random: () => number): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1))
+  return ceiling / 2 + (ceiling / 2) * random()
+}

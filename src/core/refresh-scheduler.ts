@@ -1,0 +1,217 @@
+import type { Clock } from './clock'
+import { AuthSessionError, RefreshError } from './errors'
+import type { Locks } from './locks'
+import { backoffDelay, refreshDueAt, refreshTokenExpired, toLocal, type RefreshTiming } from './refresh-policy'
+import type { SessionEvent } from './session-events'
+import type { SessionSource, SourceResult } from './source'
+import type { StoredRecord } from './stored-record'
+import type { SessionStore, SessionStoreInternals } from './store-types'
+import type { WakeSource } from './wake'
+
+export interface RefreshOptions extends Partial<RefreshTiming> {
+  /** First retry delay after a transient failure. Default 1000 ms. */
+  retryBaseMs?: number
+  /** Longest retry delay. Default 60 000 ms. */
+  retryMaxMs?: number
+  /** A refresh that takes longer is abandoned as a transient failure. Default 15 000 ms. */
+  timeoutMs?: number
+}
+
+export interface RefreshSchedulerDeps {
+  store: SessionStore
+  internals: SessionStoreInternals
+  source: SessionSource
+  clock: Clock
+  locks: Locks
+  wake: WakeSource
+  lockName: string
+  options: RefreshOptions
+  isOnline: () => boolean
+  random: () => number
+  emit: (event: SessionEvent) => void
+}
+
+export interface RefreshScheduler {
+  start(): () => void
+  /** Refreshes now unless another tab just did (single-flight in this tab, one tab at a time across tabs). */
+  refresh(options?: { force?: boolean }): Promise<void>
+  getAccessToken(): Promise<string>
+  /** Local ms when the next refresh is due, or null. */
+  nextRefreshAt(): number | null
+}
+
+const live = (record: StoredRecord | null): record is StoredRecord & { session: NonNullable<StoredRecord['session']> } =>
+  !!record?.session && !record.ended && record.session.status === 'active'
+
+export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshScheduler {
+  const { store, internals, source, clock, options } = deps
+  const timing: RefreshTiming = {
+    leadMs: options.leadMs ?? 60_000,
+    leadFraction: options.leadFraction ?? 0.2,
+    minIntervalMs: options.minIntervalMs ?? 5000,
+  }
+  let timer: unknown = null
+  let running = false
+  let inFlight: Promise<void> | null = null
+  let failures = 0
+  let retryAt: number | null = null
+
+  const dueAt = () => {
+    const record = internals.currentRecord()
+    const due = refreshDueAt(record, timing)
+    return due === null ? null : retryAt !== null ? Math.max(due, retryAt) : due
+  }
+
+  const arm = () => {
+    if (timer !== null) clock.clearTimeout(timer)
+    timer = null
+    if (!running) return
+    const at = dueAt()
+    // The timer is only a hint (background tabs throttle it, laptops sleep):
+    // each firing and each wake-up re-checks the wall clock.
+    if (at !== null) timer = clock.setTimeout(check, Math.max(0, at - clock.now()))
+  }
+
+  function check() {
+    timer = null
+    if (!running) return
+    const record = internals.currentRecord()
+    if (!live(record)) return
+    const at = dueAt()
+    if (at === null || clock.now() < at) return arm()
+    if (deps.isOnline()) return void refresh().catch(() => {})
+    // Offline: the `online` wake-up retries at once; this slow poll covers
+    // browsers whose online event is unreliable.
+    timer = clock.setTimeout(check, options.retryMaxMs ?? 60_000)
+  }
+
+  /** Inside the cross-tab lock: re-read storage, and refresh only if still due. */
+  const refreshUnderLock = async (force: boolean): Promise<void> => {
+    await store.reconcile()
+    const record = internals.currentRecord()
+    if (!live(record)) return
+    const now = clock.now()
+    if (refreshTokenExpired(record, now)) {
+      await endFor(record, new RefreshError('refresh-token-expired', 'The refresh token has expired'))
+      return
+    }
+    const due = refreshDueAt(record, timing)
+    // Another tab refreshed while we waited for the lock: nothing to do.
+    if (!force && (due === null || now < due)) return
+    let result: SourceResult
+    try {
+      result = await withTimeout(source, record, options.timeoutMs ?? 15_000, clock)
+    } catch (cause) {
+      const error = classify(cause)
+      deps.emit({ type: 'refresh-failed', error, attempt: failures + 1 })
+      if (error.definitive) await endFor(record, error)
+      throw error
+    }
+    const obtainedAt = clock.now()
+    const written = await internals.commit((current) => {
+      // Strict compare-and-set: only on top of exactly the record we refreshed.
+      if (!current || current.generation !== record.generation || !live(current)) return null
+      const session = { ...result.session, lastActivityAt: laterOf(current.session.lastActivityAt, result.session.lastActivityAt) }
+      return { ...current, session, clockSkewMs: result.clockSkewMs ?? current.clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' }
+    }, 'refresh')
+    if (written.ok) deps.emit({ type: 'refreshed', generation: written.record.generation })
+  }
+
+  const endFor = async (record: StoredRecord, error: RefreshError) => {
+    // Only if nobody moved the record on meanwhile: a tab that lost a race
+    // must never sign everyone out with a stale refresh token's error.
+    await store.end('token-expired', { expectedGeneration: record.generation })
+    if (error.code === 'refresh-token-expired') deps.emit({ type: 'refresh-failed', error, attempt: 1 })
+  }
+
+  const refresh = (refreshOptions: { force?: boolean } = {}): Promise<void> => {
+    if (inFlight) return inFlight
+    inFlight = deps.locks
+      .request(deps.lockName, () => refreshUnderLock(!!refreshOptions.force))
+      .then(
+        () => {
+          failures = 0
+          retryAt = null
+        },
+        (error: unknown) => {
+          if (error instanceof RefreshError && !error.definitive) {
+            failures += 1
+            const retryBaseMs = options.retryBaseMs ?? 1000
+            retryAt = clock.now() + backoffDelay(failures, retryBaseMs, options.retryMaxMs ?? 60_000, deps.random)
+          }
+          throw error
+        },
+      )
+      .finally(() => {
+        inFlight = null
+        arm()
+      })
+    return inFlight
+  }
+
+  const validToken = (): string | null => {
+    const record = internals.currentRecord()
+    if (!live(record)) return null
+    return toLocal(record.session.expiresAt, record) > clock.now() ? record.session.accessToken : null
+  }
+
+  return {
+    start() {
+      running = true
+      const unsubscribeStore = store.on((event) => {
+        if (event.type === 'change') arm()
+      })
+      const unsubscribeWake = deps.wake.subscribe((reason) => {
+        // Back online: retry at once instead of waiting out the backoff.
+        if (reason === 'online') retryAt = null
+        check()
+      })
+      arm()
+      return () => {
+        running = false
+        unsubscribeStore()
+        unsubscribeWake()
+        if (timer !== null) clock.clearTimeout(timer)
+        timer = null
+      }
+    },
+    refresh,
+    nextRefreshAt: dueAt,
+    async getAccessToken() {
+      await store.whenHydrated()
+      if (inFlight) await inFlight.catch(() => {})
+      const token = validToken()
+      if (token !== null) return token
+      if (!live(internals.currentRecord())) throw new AuthSessionError('not-authenticated', 'There is no signed-in session')
+      // Not forced: if another tab refreshed while we waited for the lock, its tokens are used.
+      await refresh()
+      const fresh = validToken()
+      if (fresh === null) throw new AuthSessionError('not-authenticated', 'The session could not be refreshed')
+      return fresh
+    },
+  }
+}
+
+const laterOf = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b)
+
+async function withTimeout(source: SessionSource, record: StoredRecord, timeoutMs: number, clock: Clock): Promise<SourceResult> {
+  const controller = new AbortController()
+  let timer: unknown
+  const timeout = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(() => {
+      controller.abort()
+      reject(new RefreshError('refresh-timeout', `The refresh took longer than ${timeoutMs} ms`))
+    }, timeoutMs)
+  })
+  try {
+    return await Promise.race([source.refresh(record.session!, { signal: controller.signal }), timeout])
+  } finally {
+    clock.clearTimeout(timer)
+  }
+}
+
+/** Anything a source throws becomes a RefreshError; unknown failures count as transient (never a logout). */
+function classify(cause: unknown): RefreshError {
+  if (cause instanceof RefreshError) return cause
+  return new RefreshError('refresh-network', `The refresh failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
+}

@@ -1,0 +1,72 @@
+import type { Clock } from './clock'
+import { AuthSessionError } from './errors'
+import { parseSession } from './parse-session'
+import type { RefreshScheduler } from './refresh-scheduler'
+import { toLocal } from './refresh-policy'
+import type { SessionSource } from './source'
+import type { SessionStore, SessionStoreInternals } from './store-types'
+
+type SourceActions = Pick<SessionStore, 'login' | 'completeLogin' | 'logout' | 'getAccessToken' | 'refresh' | 'nextRefreshAt'>
+
+/** The store's methods that talk to the session source (sign-in, sign-out, tokens, refresh). */
+export function createSourceActions(deps: {
+  store: SessionStore
+  internals: SessionStoreInternals
+  source: SessionSource | undefined
+  scheduler: RefreshScheduler | null
+  clock: Clock
+}): SourceActions {
+  const { store, internals, source, scheduler, clock } = deps
+  const need = <K extends keyof SessionSource>(method: K): NonNullable<SessionSource[K]> => {
+    const found = source?.[method]
+    if (!found) throw new AuthSessionError('no-source', `This store has no session source that can ${String(method)}`)
+    return (found as (...args: never[]) => unknown).bind(source) as NonNullable<SessionSource[K]>
+  }
+
+  return {
+    login: async (options) => need('startSignIn')(options),
+
+    async completeLogin(url = typeof location !== 'undefined' ? location.href : '') {
+      const result = await need('completeSignIn')(url)
+      // A provider's answer is untrusted input like any other.
+      const session = parseSession(result.session)
+      await internals.commit(
+        () => ({
+          session,
+          ended: false,
+          reason: 'sign-in',
+          clockSkewMs: result.clockSkewMs,
+          tokensObtainedAt: clock.now(),
+        }),
+        'sign-in',
+      )
+      return { session, returnTo: result.returnTo }
+    },
+
+    async logout(options = {}) {
+      const { session, status } = store.getState()
+      // Locally first, in every tab: the user is signed out even if the provider cannot be reached.
+      await store.end(options.reason ?? 'user-logout')
+      const signOut = source?.signOut
+      if (signOut && session && status === 'authenticated') await signOut.call(source, session, options)
+    },
+
+    async getAccessToken() {
+      if (scheduler) return scheduler.getAccessToken()
+      await store.whenHydrated()
+      const record = internals.currentRecord()
+      const session = record && !record.ended ? record.session : null
+      if (!session || session.status !== 'active' || toLocal(session.expiresAt, record!) <= clock.now()) {
+        throw new AuthSessionError('not-authenticated', 'There is no signed-in session with a valid access token')
+      }
+      return session.accessToken
+    },
+
+    refresh: async (options) => {
+      if (!scheduler) throw new AuthSessionError('no-source', 'This store has no session source to refresh with')
+      return scheduler.refresh(options)
+    },
+
+    nextRefreshAt: () => scheduler?.nextRefreshAt() ?? null,
+  }
+}

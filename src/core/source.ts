@@ -1,0 +1,45 @@
+import type { AuthenticationSession } from './session'
+
+/**
+ * What a session comes from: OpenID Connect, Kratos, an app's own session
+ * endpoint. Protocol-neutral: the core schedules, locks, persists and syncs;
+ * the source only talks to its server.
+ */
+export interface SessionSource {
+  readonly name: string
+  /** Starts an interactive sign-in, usually by redirecting the page. */
+  startSignIn?(options?: SignInOptions): Promise<void>
+  /** Finishes a sign-in from the callback URL. */
+  completeSignIn?(url: string): Promise<SourceResult>
+  /**
+   * Exchanges the session's credentials for fresh ones. Throws RefreshError:
+   * transient failures are retried, definitive ones end the session.
+   */
+  refresh(session: AuthenticationSession, context: RefreshContext): Promise<SourceResult>
+  /** Ends the session at the provider, after it was ended locally in every tab. */
+  signOut?(session: AuthenticationSession, options?: SignOutOptions): Promise<void>
+}
+
+export interface SignInOptions {
+  /** Where to send the user after the callback. */
+  returnTo?: string
+  /** Extra protocol parameters (e.g. `acr_values` for a step-up). */
+  extraParams?: Record<string, string>
+}
+
+export interface SignOutOptions {
+  /** Redirect to the provider's logout page (where it has one). Default true. */
+  redirect?: boolean
+}
+
+export interface RefreshContext {
+  signal: AbortSignal
+}
+
+export interface SourceResult {
+  session: AuthenticationSession
+  /** Estimated server clock minus local clock, ms (from the token's `iat` or a `Date` header). */
+  clockSkewMs?: number
+  /** Where the app wanted to go (from SignInOptions.returnTo), after a completed sign-in. */
+  returnTo?: string
+}

@@ -1,0 +1,115 @@
+import type { StoreApi } from 'zustand/vanilla'
+import type { Clock } from './clock'
+import type { AuthSessionError } from './errors'
+import type { Locks } from './locks'
+import type { SessionPersistence } from './persistence'
+import type { RefreshOptions } from './refresh-scheduler'
+import type { AuthenticationSession, DerivedSessionFields, RevokeReason } from './session'
+import type { SessionEvent, SessionEventListener, SessionStatus } from './session-events'
+import type { SessionSource, SignInOptions, SignOutOptions } from './source'
+import type { ChangeReason, Migrate, StoredRecord } from './stored-record'
+import type { TabChannel } from './tab-channel'
+import type { WakeSource } from './wake'
+
+export interface SessionState {
+  status: SessionStatus
+  /** The record; after the session ended, the ended record (status, revokedAt, revokeReason) with its tokens removed. */
+  session: AuthenticationSession | null
+  /** The last storage or record error, if any. */
+  error: AuthSessionError | null
+}
+
+export interface SessionStoreOptions {
+  /** Names the record in IndexedDB and the tab channel. Default `session`. */
+  key?: string
+  /** IndexedDB database. Default `authsession`. */
+  dbName?: string
+  /** Replaces IndexedDB (tests, custom storage). */
+  persistence?: SessionPersistence
+  /** The tab channel; `null` turns tab messages off (tabs then converge on focus/visibility). */
+  channel?: TabChannel | null
+  wake?: WakeSource
+  clock?: Clock
+  /** Identifies this tab in messages. Default: random. */
+  tabId?: string
+  /** Schema version of the stored session. Default 1. */
+  version?: number
+  /** Upgrades a stored session written with an older `version`. */
+  migrate?: Migrate
+  /** How often activity is written to storage at most. Default 60 000 ms. */
+  activityWriteIntervalMs?: number
+  /** How long IndexedDB may take to open before memory is used. Default 3000 ms. */
+  openTimeoutMs?: number
+  /** Where sessions come from and how they are refreshed (authsession/oidc, /kratos, /http). */
+  source?: SessionSource
+  /** Refresh timing and retry policy. */
+  refresh?: RefreshOptions
+  /** Cross-tab locks. Default: Web Locks (navigator.locks). */
+  locks?: Locks
+  /** Whether the device is online. Default: navigator.onLine. */
+  isOnline?: () => boolean
+}
+
+export interface LogoutOptions extends SignOutOptions {
+  /** Default `user-logout`. */
+  reason?: RevokeReason
+}
+
+export interface EndSessionOptions {
+  /** Refuse unless the stored record is still this generation (used by refresh failures). */
+  expectedGeneration?: number
+}
+
+export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 'getInitialState' | 'subscribe'> {
+  readonly tabId: string
+  readonly clock: Clock
+  /** Starts hydration, tab sync and wake-up checks. Idempotent and ref-counted: returns its own stop. */
+  start(): () => void
+  /** Resolves when the stored record has been read (or found missing). */
+  whenHydrated(): Promise<void>
+  hasHydrated(): boolean
+  /** Stores a new session (validated) and makes every tab authenticated. */
+  signIn(session: AuthenticationSession): Promise<void>
+  /** Patches the current session. Resolves false if there is no live session to patch. */
+  update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>
+  /** Notes user activity at `at` (default now); written to storage at a bounded rate. */
+  recordActivity(at?: number): void
+  /** Ends the session in every tab with a reason; tokens are removed from storage. */
+  end(reason: RevokeReason, options?: EndSessionOptions): Promise<void>
+  /** Removes the session entirely (no tombstone reason kept). */
+  clear(): Promise<void>
+  /** Re-reads storage and adopts a newer record, if any. */
+  reconcile(): Promise<void>
+  /** Starts the source's interactive sign-in (usually a redirect). */
+  login(options?: SignInOptions): Promise<void>
+  /** Completes a sign-in on the callback page; every tab becomes authenticated. */
+  completeLogin(url?: string): Promise<{ session: AuthenticationSession; returnTo?: string }>
+  /** Ends the session in every tab, then signs out at the provider. */
+  logout(options?: LogoutOptions): Promise<void>
+  /** An access token valid now; waits for a refresh in flight instead of starting another. */
+  getAccessToken(): Promise<string>
+  /** Refreshes unless another tab just did (`force`: even if not due). One tab at a time. */
+  refresh(options?: { force?: boolean }): Promise<void>
+  /** Local ms when the next refresh is due, or null. */
+  nextRefreshAt(): number | null
+  /** The schema's calculated fields at `now` (default: the store clock). */
+  derived(now?: number): DerivedSessionFields | null
+  on(listener: SessionEventListener): () => void
+  /** Stops everything now and closes the tab channel. */
+  destroy(): void
+}
+
+/** What the refresh scheduler and other core parts need beyond the public API. */
+export interface SessionStoreInternals {
+  heldGeneration(): number
+  currentRecord(): StoredRecord | null
+  commit(build: Build, reason: ChangeReason): Promise<CommitResult>
+  emit(event: SessionEvent): void
+}
+
+export type Build = (current: StoredRecord | null) => Omit<StoredRecord, 'version' | 'generation'> | null
+export type CommitResult = ({ ok: true; record: StoredRecord } | { ok: false; current: StoredRecord | null; error?: AuthSessionError }) & {
+  /** A corrupt record was found and moved to the quarantine key by this write. */
+  quarantined?: boolean
+}
+

@@ -1,0 +1,290 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createMemoryLocks,
+  createSessionStore,
+  RefreshError,
+  type Locks,
+  type SessionEvent,
+  type SessionStore,
+  type SessionStoreOptions,
+  type WakeReason,
+  type WakeSource,
+} from '../../src/index'
+import { FakeClock, settle } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { uniqueDbName } from '../support/sessions'
+
+const cleanups: Array<() => void> = []
+afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()))
+
+class ManualWake implements WakeSource {
+  private listeners = new Set<(reason: WakeReason) => void>()
+  subscribe(listener: (reason: WakeReason) => void) {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+  fire(reason: WakeReason) {
+    this.listeners.forEach((listener) => listener(reason))
+  }
+}
+
+const MINUTE = 60_000
+
+/** N tabs: one database, one BroadcastChannel name, one lock manager, one fake clock, one token server. */
+async function browser(count: number, extra: Partial<SessionStoreOptions> & { ttlMs?: number; offsetMs?: number } = {}) {
+  const clock = new FakeClock(undefined, extra.offsetMs ?? 0)
+  const server = new FakeTokenServer(clock, { accessTokenTtlMs: extra.ttlMs ?? 10 * MINUTE })
+  const locks: Locks = createMemoryLocks()
+  const wake = new ManualWake()
+  const dbName = uniqueDbName()
+  let online = true
+  const tabs = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const store = createSessionStore({
+        dbName,
+        clock,
+        locks,
+        wake,
+        source: server.source(),
+        isOnline: () => online,
+        refresh: { retryBaseMs: 1000, retryMaxMs: 30_000 },
+        ...extra,
+      })
+      const events: SessionEvent[] = []
+      store.on((event) => events.push(event))
+      cleanups.push(store.start(), () => store.destroy())
+      await store.whenHydrated()
+      return { store, events }
+    }),
+  )
+  const stores = tabs.map((tab) => tab.store)
+  return {
+    clock,
+    server,
+    wake,
+    tabs,
+    stores,
+    setOnline: (value: boolean) => (online = value),
+    async signIn() {
+      await stores[0]!.completeLogin('https://app.example/callback?code=x')
+      await settle()
+    },
+  }
+}
+
+const tokens = (stores: SessionStore[]) => stores.map((store) => store.getState().session?.accessToken)
+const statuses = (stores: SessionStore[]) => stores.map((store) => store.getState().status)
+
+describe('refresh scheduling', () => {
+  it('refreshes once per expiry window for the whole browser, however many tabs', async () => {
+    const b = await browser(4)
+    await b.signIn()
+    expect(statuses(b.stores)).toEqual(Array(4).fill('authenticated'))
+    for (let window = 1; window <= 3; window += 1) {
+      await b.clock.advance(10 * MINUTE)
+      expect(b.server.refreshes).toBe(window)
+    }
+    expect(b.server.invalidGrants).toBe(0)
+    const [first] = tokens(b.stores)
+    expect(tokens(b.stores)).toEqual(Array(4).fill(first))
+    expect(statuses(b.stores)).toEqual(Array(4).fill('authenticated'))
+  })
+
+  it('refreshes ahead of expiry by the lead (capped to a share of short lifetimes)', async () => {
+    const b = await browser(1, { refresh: { leadMs: 60_000 } })
+    await b.signIn()
+    const expires = Date.parse(b.stores[0]!.getState().session!.expiresAt)
+    expect(b.stores[0]!.nextRefreshAt()).toBe(expires - 60_000)
+    await b.clock.advance(9 * MINUTE - 1)
+    expect(b.server.refreshes).toBe(0)
+    await b.clock.advance(1)
+    expect(b.server.refreshes).toBe(1)
+
+    const short = await browser(1, { ttlMs: 10_000 })
+    await short.signIn()
+    // 20 % of a 10 s lifetime: due 8 s after the token was obtained.
+    expect(short.stores[0]!.nextRefreshAt()).toBe(short.clock.now() + 8_000)
+  })
+
+  it('a tab that wakes after expiry (timers never fired) refreshes at once', async () => {
+    const b = await browser(2)
+    await b.signIn()
+    b.clock.sleep(30 * MINUTE)
+    await settle()
+    expect(b.server.refreshes).toBe(0)
+    b.wake.fire('visible')
+    await settle(8)
+    expect(b.server.refreshes).toBe(1)
+    expect(statuses(b.stores)).toEqual(['authenticated', 'authenticated'])
+  })
+
+  it.each([10, -10])('a clock %i minutes wrong causes neither a refresh loop nor an early logout', async (minutes) => {
+    const b = await browser(3, { offsetMs: minutes * MINUTE })
+    await b.signIn()
+    await b.clock.advance(35 * MINUTE)
+    // 10-minute tokens over 35 minutes: 3 refreshes, not one per timer tick.
+    expect(b.server.refreshes).toBe(3)
+    expect(b.server.invalidGrants).toBe(0)
+    expect(statuses(b.stores)).toEqual(Array(3).fill('authenticated'))
+    expect(await b.stores[1]!.getAccessToken()).toBe(b.stores[0]!.getState().session!.accessToken)
+  })
+})
+
+describe('refresh failures', () => {
+  it('transient failures retry with capped backoff and jitter; the session survives', async () => {
+    const b = await browser(2)
+    await b.signIn()
+    const network = () => new RefreshError('refresh-network', 'Failed to fetch')
+    const server = () => new RefreshError('refresh-server', '503')
+    b.server.failNext(network, server, network)
+    await b.clock.advance(9 * MINUTE)
+    const failed = () => b.tabs.flatMap((tab) => tab.events).filter((e) => e.type === 'refresh-failed')
+    expect(failed().length).toBeGreaterThanOrEqual(1)
+    // Retries spread out: first within 1 s, then 2 s, then 4 s (each half fixed, half random).
+    await b.clock.advance(10_000)
+    expect(failed()).toHaveLength(3)
+    expect(b.server.refreshes).toBe(1)
+    expect(statuses(b.stores)).toEqual(['authenticated', 'authenticated'])
+    expect(b.server.invalidGrants).toBe(0)
+  })
+
+  it('pauses while offline and retries at once when back online', async () => {
+    const b = await browser(1)
+    await b.signIn()
+    b.setOnline(false)
+    await b.clock.advance(12 * MINUTE)
+    expect(b.server.refreshes).toBe(0)
+    expect(statuses(b.stores)).toEqual(['authenticated'])
+    b.setOnline(true)
+    b.wake.fire('online')
+    await settle(8)
+    expect(b.server.refreshes).toBe(1)
+  })
+
+  it('a provider that stays down never signs the user out', async () => {
+    const b = await browser(2)
+    await b.signIn()
+    b.server.setDown(true)
+    await b.clock.advance(60 * MINUTE)
+    expect(statuses(b.stores)).toEqual(['authenticated', 'authenticated'])
+    for (const tab of b.tabs) {
+      const attempts = tab.events.filter((e) => e.type === 'refresh-failed').length
+      // Each tab backs off to at most one attempt per 15-30 s: persistent, not a hot loop.
+      expect(attempts).toBeGreaterThan(100)
+      expect(attempts).toBeLessThan(260)
+    }
+    b.server.setDown(false)
+    await b.clock.advance(31_000)
+    expect(b.server.refreshes).toBe(1)
+  })
+
+  it('invalid_grant ends the session in every tab with token-expired', async () => {
+    const b = await browser(3)
+    await b.signIn()
+    b.server.failNext(() => new RefreshError('refresh-rejected', 'invalid_grant', { providerError: 'invalid_grant' }))
+    await b.clock.advance(10 * MINUTE)
+    await settle(8)
+    for (const store of b.stores) {
+      expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { status: 'expired', revokeReason: 'token-expired' } })
+    }
+  })
+
+  it('a passed refreshTokenExpiresAt ends the session without asking the provider', async () => {
+    const b = await browser(2)
+    const session = b.server.signInSession({ refreshTokenExpiresAt: new Date(b.clock.serverNow() + 5 * MINUTE).toISOString() })
+    await b.stores[0]!.signIn(session)
+    await b.clock.advance(10 * MINUTE)
+    await settle(8)
+    expect(b.server.refreshes).toBe(0)
+    expect(statuses(b.stores)).toEqual(['unauthenticated', 'unauthenticated'])
+    expect(b.stores[1]!.getState().session?.revokeReason).toBe('token-expired')
+  })
+
+  it('a rejected refresh from a tab that lost a race does not sign anyone out', async () => {
+    // Without a shared lock (each tab its own), two tabs refresh with one token;
+    // the loser's invalid_grant must not end the winner's fresh session.
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock, { revokeFamilyOnReuse: false })
+    const dbName = uniqueDbName()
+    const stores = [0, 1].map(() => {
+      const store = createSessionStore({ dbName, clock, locks: createMemoryLocks(), wake: new ManualWake(), source: server.source() })
+      cleanups.push(store.start(), () => store.destroy())
+      return store
+    })
+    await Promise.all(stores.map((store) => store.whenHydrated()))
+    await stores[0]!.completeLogin('x')
+    await settle()
+    await clock.advance(10 * MINUTE)
+    await settle(8)
+    expect(server.refreshes).toBeGreaterThanOrEqual(1)
+    expect(statuses(stores)).toEqual(['authenticated', 'authenticated'])
+  })
+})
+
+describe('getAccessToken', () => {
+  it('returns the current token while it is valid', async () => {
+    const b = await browser(1)
+    await b.signIn()
+    expect(await b.stores[0]!.getAccessToken()).toBe(b.stores[0]!.getState().session!.accessToken)
+    expect(b.server.refreshes).toBe(0)
+  })
+
+  it('many callers in many tabs with an expired token share one refresh', async () => {
+    const b = await browser(3)
+    await b.signIn()
+    b.clock.sleep(11 * MINUTE)
+    const results = await Promise.all(b.stores.flatMap((store) => [1, 2, 3, 4].map(() => store.getAccessToken())))
+    expect(b.server.refreshes).toBe(1)
+    expect(new Set(results).size).toBe(1)
+  })
+
+  it('rejects with not-authenticated when signed out', async () => {
+    const b = await browser(1)
+    await expect(b.stores[0]!.getAccessToken()).rejects.toMatchObject({ code: 'not-authenticated' })
+  })
+})
+
+describe('source actions', () => {
+  it('logout ends the session in every tab first, then signs out at the provider', async () => {
+    const b = await browser(2)
+    await b.signIn()
+    const calls: string[] = []
+    const store = createSessionStore({
+      dbName: uniqueDbName(),
+      channel: null,
+      source: {
+        name: 'spy',
+        refresh: async () => {
+          throw new Error('unused')
+        },
+        completeSignIn: async () => ({ session: b.server.signInSession() }),
+        signOut: async (session) => {
+          calls.push(`${store.getState().status}:${session.sessionId}`)
+        },
+      },
+    })
+    cleanups.push(store.start(), () => store.destroy())
+    const { session } = await store.completeLogin('x')
+    await store.logout()
+    expect(calls).toEqual([`unauthenticated:${session.sessionId}`])
+  })
+
+  it('a store without a source says so with a typed error', async () => {
+    const store = createSessionStore({ dbName: uniqueDbName(), channel: null })
+    cleanups.push(() => store.destroy())
+    await expect(store.login()).rejects.toMatchObject({ code: 'no-source' })
+    await expect(store.refresh()).rejects.toMatchObject({ code: 'no-source' })
+  })
+
+  it('completeLogin refuses a malformed session from the provider and stores nothing', async () => {
+    const store = createSessionStore({
+      dbName: uniqueDbName(),
+      channel: null,
+      source: { name: 'bad', refresh: async () => ({}) as never, completeSignIn: async () => ({ session: { accessToken: 1 } as never }) },
+    })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await expect(store.completeLogin('x')).rejects.toMatchObject({ name: 'SessionParseError' })
+    expect(store.getState().status).toBe('unauthenticated')
+  })
+})
