@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
+import { findChromium, type BrowserHarness } from '../test/support/browser-harness'
+import { makeSession, uniqueDbName } from '../test/support/sessions'
+import { openTabs, signIn, startTabHarness } from '../test/browser/tabs'
+import { median, report, round } from './support/report'
+
+/**
+ * Logout propagation across 8 real tabs: from the moment `end()` is called in
+ * one tab until each other tab's React tree shows `unauthenticated`, against
+ * the floor of a bare BroadcastChannel post → receive between the same tabs.
+ * The two alternate round by round, with the same sender, so noise hits both.
+ * Timestamps are performance.timeOrigin + performance.now(), one time base
+ * for all tabs of the browser.
+ */
+const TABS = 8
+const ROUNDS = 24 // 3 per sender
+const WARMUP_ROUNDS = 2 // not counted
+const TARGET_RATIO = 2
+const LIMIT_MS = 100
+
+let harness: BrowserHarness
+beforeAll(async () => {
+  if (!findChromium()) throw new Error('Chromium is required for the logout benchmark')
+  harness = await startTabHarness()
+})
+afterAll(() => harness?.close())
+
+/** Waits in the page until `read()` returns a number after `since`, and returns it. */
+async function arrivedAfter(page: Page, since: number, read: 'rendered' | 'bare', count = 0): Promise<number> {
+  const handle = await page.waitForFunction(
+    ([kind, after, n]) => {
+      if (kind === 'rendered') {
+        // renderedAt keeps the last time each status was shown, so a value from an earlier round is older than `after`.
+        const at = window.__tab.renderedAt('unauthenticated')
+        return at !== null && at >= after ? at : null
+      }
+      const received = window.__tab.bareReceived()
+      return received.length >= n ? received[n - 1]! : null
+    },
+    [read, since, count] as const,
+    { polling: 20, timeout: 10_000 },
+  )
+  return (await handle.jsonValue()) as number
+}
+
+const allRendered = (tabs: Page[], status: string) =>
+  Promise.all(
+    tabs.map((tab) =>
+      tab.waitForFunction((s) => window.__tab.rendered() === s, status, { polling: 20, timeout: 10_000 }),
+    ),
+  )
+
+it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async () => {
+  const tabs = await openTabs(harness, TABS, uniqueDbName('bench-logout'))
+  const floorChannel = `bench-floor-${Math.random().toString(36).slice(2)}`
+  await Promise.all(tabs.map((tab) => tab.evaluate((name) => window.__tab.listenBare(name), floorChannel)))
+
+  const store: number[] = []
+  const floor: number[] = []
+  const committed: number[] = []
+  const perRound: Array<{ round: number; sender: number; storeMax: number; floorMax: number }> = []
+  let posts = 0
+  for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round += 1) {
+    const senderIndex = round % TABS
+    const sender = tabs[senderIndex]!
+    const receivers = tabs.filter((_, i) => i !== senderIndex)
+
+    // authsession: sign in (from another tab), wait for every tree, then end in the sender.
+    await signIn(tabs[(senderIndex + 1) % TABS]!, makeSession())
+    await allRendered(tabs, 'authenticated')
+    // Also note when end() resolved in the sender (its IndexedDB write committed and the tab message posted),
+    // to split the delay into "write" and "receivers read + render".
+    const { endAt, committedAt } = await sender.evaluate(async () => {
+      const at = await window.__tab.end('user-logout')
+      return { endAt: at, committedAt: performance.timeOrigin + performance.now() }
+    })
+    committed.push(committedAt - endAt)
+    const storeDelays = (await Promise.all(receivers.map((tab) => arrivedAfter(tab, endAt, 'rendered')))).map((at) => at - endAt)
+    await allRendered(tabs, 'unauthenticated')
+
+    // Floor: one bare post from the same sender; every tab (the sender's own listener too) receives it.
+    const postAt = await sender.evaluate((name) => window.__tab.postBare(name), floorChannel)
+    posts += 1
+    const floorDelays = (await Promise.all(receivers.map((tab) => arrivedAfter(tab, postAt, 'bare', posts)))).map((at) => at - postAt)
+
+    if (round < WARMUP_ROUNDS) {
+      committed.pop()
+      continue
+    }
+    store.push(...storeDelays)
+    floor.push(...floorDelays)
+    perRound.push({ round: round - WARMUP_ROUNDS, sender: senderIndex, storeMax: round2(Math.max(...storeDelays)), floorMax: round2(Math.max(...floorDelays)) })
+  }
+  await Promise.all(tabs.map((tab) => tab.close()))
+
+  expect(store).toHaveLength(ROUNDS * (TABS - 1))
+  const stats = (values: number[]) => ({ n: values.length, median: round2(median(values)), max: round2(Math.max(...values)) })
+  const storeStats = stats(store)
+  const floorStats = stats(floor)
+  const ratio = round2(median(store) / median(floor))
+  report('logout', {
+    description: `ms from end() in one tab to each of the other ${TABS - 1} tabs rendering unauthenticated, vs bare BroadcastChannel post → receive; ${ROUNDS} rounds (sender rotates) after ${WARMUP_ROUNDS} warm-up rounds, alternating`,
+    rows: [
+      { approach: 'authsession end() → rendered unauthenticated', ...storeStats },
+      { approach: 'floor: bare BroadcastChannel post → onmessage', ...floorStats },
+      // Diagnostic, not part of the ratio: the sender's own share of the delay.
+      { approach: '  of which: end() → write committed (sender)', ...stats(committed) },
+    ],
+    summary: {
+      store: storeStats,
+      floor: floorStats,
+      senderCommit: stats(committed),
+      medianRatio: ratio,
+      targetRatio: TARGET_RATIO,
+      withinTargetRatio: ratio <= TARGET_RATIO,
+      limitMs: LIMIT_MS,
+      allWithinLimit: storeStats.max <= LIMIT_MS,
+    },
+    samples: { perRound, store: store.map((ms) => round(ms, 1)), floor: floor.map((ms) => round(ms, 1)) },
+  })
+})
+
+const round2 = (value: number) => round(value, 2)

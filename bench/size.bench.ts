@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { build, type Metafile } from 'esbuild'
+import { expect, it } from 'vitest'
+import { report, type Row } from './support/report'
+
+/**
+ * Bytes an app pays for each entry: bundled alone by esbuild (minified ESM for
+ * the browser) with the peer dependencies left out, then gzip level 9.
+ */
+const root = fileURLToPath(new URL('..', import.meta.url))
+const PEERS = ['react', 'react-dom', 'react/jsx-runtime', 'zustand', 'zustand/*', 'idb-keyval', 'oidc-client-ts']
+const BUDGET_BOTH_GZIP = 4096
+
+interface Measured {
+  minified: number
+  gzip: number
+  metafile: Metafile
+}
+
+async function measure(entry: { file: string } | { contents: string }): Promise<Measured> {
+  const result = await build({
+    ...('file' in entry
+      ? { entryPoints: [`${root}/${entry.file}`] }
+      : { stdin: { contents: entry.contents, resolveDir: root, loader: 'ts' as const, sourcefile: 'both.ts' } }),
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    jsx: 'automatic',
+    // What an app's production build substitutes.
+    define: { 'process.env.NODE_ENV': '"production"' },
+    external: PEERS,
+    metafile: true,
+    write: false,
+    logLevel: 'silent',
+  })
+  const code = result.outputFiles[0]!.contents
+  // A peer that slipped into the bundle would inflate every number; fail loudly instead.
+  const bundledDeps = Object.keys(result.metafile.inputs).filter((path) => path.includes('node_modules'))
+  expect(bundledDeps, 'dependencies bundled instead of external').toEqual([])
+  return { minified: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength, metafile: result.metafile }
+}
+
+it('bundle size of each entry, min+gzip, peers external', async () => {
+  const entries: Array<[string, string]> = [
+    ['authsession', 'src/index.ts'],
+    ['authsession/react', 'src/react.ts'],
+    ['authsession/oidc', 'src/oidc.ts'],
+  ]
+  const rows: Row[] = []
+  for (const [name, file] of entries) {
+    if (!existsSync(`${root}/${file}`)) continue // entries not written yet are skipped
+    const { minified, gzip } = await measure({ file })
+    rows.push({ entry: name, file, minified, gzip })
+  }
+  // One bundle importing both entries: shared modules are counted once, as in an app.
+  const both = await measure({ contents: `export * from './src/index'\nexport * from './src/react'\n` })
+  rows.push({ entry: 'both together', file: 'index + react', minified: both.minified, gzip: both.gzip })
+
+  const inputs = Object.values(both.metafile.outputs)[0]!.inputs
+  const topFiles = Object.entries(inputs)
+    .map(([file, { bytesInOutput }]) => ({ file, bytesInOutput }))
+    .sort((a, b) => b.bytesInOutput - a.bytesInOutput)
+    .slice(0, 8)
+  for (const { file, bytesInOutput } of topFiles) rows.push({ entry: '  top file (both)', file, minified: bytesInOutput, gzip: '' })
+
+  report('size', {
+    description: `min+gzip (level 9) bytes per entry, esbuild bundle/minify/esm/browser, peers external (${PEERS.join(', ')}); top files: minified bytes in the combined bundle`,
+    rows,
+    summary: {
+      bothGzip: both.gzip,
+      budgetBothGzip: BUDGET_BOTH_GZIP,
+      withinBudget: both.gzip <= BUDGET_BOTH_GZIP,
+      topFilesBoth: topFiles,
+    },
+  })
+})

@@ -1,0 +1,23 @@
+import { RefreshError } from '../../core/errors'
+
+// Answers that mean the grant is gone: signing in again is the only way on.
+const DEFINITIVE = new Set(['invalid_grant', 'login_required', 'interaction_required', 'consent_required', 'unauthorized_client', 'invalid_client'])
+
+/**
+ * Turns what oidc-client-ts throws into a RefreshError. It throws
+ * ErrorResponse (with `.error`) for an OAuth error body, ErrorTimeout for a
+ * timeout, fetch's TypeError when the network fails, and a plain Error
+ * ("... (503)" or "Invalid response Content-Type") for a 5xx.
+ */
+export function classifyOidcError(cause: unknown): RefreshError {
+  const error = cause as { name?: string; error?: unknown; message?: string } | null
+  const providerError = typeof error?.error === 'string' ? error.error : undefined
+  if (providerError) {
+    return DEFINITIVE.has(providerError)
+      ? new RefreshError('refresh-rejected', `The provider refused the refresh (${providerError})`, { cause, providerError })
+      : new RefreshError('refresh-server', `The provider answered ${providerError}`, { cause, providerError })
+  }
+  if (error?.name === 'ErrorTimeout') return new RefreshError('refresh-timeout', 'The provider did not answer in time', { cause })
+  if (error?.name === 'TypeError') return new RefreshError('refresh-network', 'The provider could not be reached', { cause })
+  return new RefreshError('refresh-server', `The provider's answer could not be used: ${error?.message ?? String(cause)}`, { cause })
+}

@@ -1,0 +1,111 @@
+import type { AuthenticationSession, DeviceInfo } from '../../core/session'
+import { readJwtClaims } from './jwt-claims'
+
+/** The parts of an oidc-client-ts SigninResponse the mapping reads; the rest of the token response rides along. */
+export interface TokenResponseLike {
+  access_token: string
+  refresh_token?: string
+  id_token?: string
+  token_type: string
+  scope?: string
+  session_state?: string | null
+  /** Local-clock seconds since epoch (oidc-client-ts computes it from expires_in on receipt). */
+  expires_at?: number
+  profile: Record<string, unknown>
+  [key: string]: unknown
+}
+
+// Fields of a token response that are the record's own, or must never be copied into metadata.
+const MAPPED = new Set([
+  'access_token', 'refresh_token', 'id_token', 'token_type', 'scope', 'expires_at', 'expires_in', 'profile',
+  'state', 'userState', 'url_state', 'code', 'error', 'error_description', 'error_uri', 'refresh_expires_in',
+])
+// ID-token claims the record already holds elsewhere.
+const MAPPED_CLAIMS = new Set(['sub', 'sid', 'auth_time', 'amr', 'acr', 'idp', 'name', 'email', 'preferred_username'])
+// Below this, a difference between iat and our clock is network latency and iat's 1 s resolution, not skew.
+const SKEW_NOISE_MS = 2000
+
+const iso = (ms: number) => new Date(ms).toISOString()
+const str = (value: unknown) => (typeof value === 'string' && value ? value : undefined)
+
+export interface MappedResponse {
+  session: AuthenticationSession
+  clockSkewMs: number
+}
+
+/**
+ * Maps a token response (sign-in or refresh) onto the record. `previous` is
+ * the session being refreshed: what a refresh does not restate (device, login
+ * time, MFA) is kept from it. Every datetime is on the server's clock.
+ */
+export function mapTokenResponse(
+  response: TokenResponseLike,
+  context: { now: number; previous?: AuthenticationSession; deviceInfo: () => DeviceInfo; providerName: string },
+): MappedResponse {
+  const { now, previous } = context
+  const idClaims = readJwtClaims(response.id_token) ?? {}
+  const claims = { ...idClaims, ...response.profile }
+  const iat = typeof idClaims.iat === 'number' ? idClaims.iat * 1000 : undefined
+  const rawSkew = iat === undefined ? 0 : iat - now
+  const clockSkewMs = Math.abs(rawSkew) < SKEW_NOISE_MS ? 0 : rawSkew
+  const serverNow = now + clockSkewMs
+
+  const expiresAt = response.expires_at !== undefined ? response.expires_at * 1000 + clockSkewMs : serverNow
+  const refreshExpiresIn = Number(response.refresh_expires_in)
+  const authTime = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : undefined
+  const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : []
+  const acr = str(claims.acr)
+  const mfa = amr.includes('mfa') || amr.includes('otp') || amr.includes('hwk') || amr.includes('swk') || amr.length > 1
+  const sub = str(claims.sub)
+
+  const extras = Object.fromEntries(Object.entries(response).filter(([key]) => !MAPPED.has(key)))
+  const extraClaims = Object.fromEntries(Object.entries(claims).filter(([key]) => !MAPPED_CLAIMS.has(key)))
+
+  const session: AuthenticationSession = {
+    ...previous,
+    user: {
+      ...previous?.user,
+      '@type': 'User',
+      ...(sub ? { id: sub } : {}),
+      username: str(claims.preferred_username) ?? str(claims.email) ?? sub ?? previous?.user.username,
+      ...(str(claims.email) ? { email: str(claims.email) } : {}),
+      ...(str(claims.name) ? { name: str(claims.name) } : {}),
+    },
+    sessionId: str(claims.sid) ?? previous?.sessionId ?? `oidc_${sub ?? 'anonymous'}_${authTime ?? serverNow}`,
+    status: 'active',
+    accessToken: response.access_token,
+    tokenType: response.token_type,
+    initiatedAt: authTime !== undefined ? iso(authTime) : (previous?.initiatedAt ?? iso(serverNow)),
+    expiresAt: iso(expiresAt),
+    lastActivityAt: previous?.lastActivityAt ?? iso(now),
+    deviceInfo: previous?.deviceInfo ?? context.deviceInfo(),
+    isMfaVerified: previous?.isMfaVerified || mfa,
+    metadata: {
+      ...previous?.metadata,
+      protocol: 'oidc',
+      ...(Object.keys(extras).length ? { tokenResponse: extras } : {}),
+      ...(Object.keys(extraClaims).length ? { claims: extraClaims } : {}),
+    },
+  }
+  // A refresh may rotate or drop the refresh token and the ID token; take exactly what the response says where it says it.
+  setOrKeep(session, 'refreshToken', response.refresh_token, previous?.refreshToken)
+  setOrKeep(session, 'idToken', response.id_token, previous?.idToken)
+  setOrKeep(session, 'scopes', response.scope ? response.scope.split(' ').filter(Boolean) : undefined, previous?.scopes)
+  setOrKeep(session, 'refreshTokenExpiresAt', Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0 ? iso(serverNow + refreshExpiresIn * 1000) : undefined, response.refresh_token ? undefined : previous?.refreshTokenExpiresAt)
+  if (mfa && !previous?.isMfaVerified) session.mfaVerifiedAt = iso(authTime ?? serverNow)
+  if (amr.length || acr) session.authenticationMethod = { '@type': 'AuthenticationMethod', name: acr ?? amr.join('+'), ...(amr.length ? { amr } : {}), ...(acr ? { acr } : {}) }
+  const idp = str(claims.idp)
+  session.identityProvider = { '@type': 'IdentityProvider', name: idp ?? context.providerName, protocol: 'oidc', ...(idp ? { idp } : {}) }
+  return { session, clockSkewMs }
+}
+
+function setOrKeep<K extends keyof AuthenticationSession>(
+  session: AuthenticationSession,
+  key: K,
+  value: AuthenticationSession[K] | undefined,
+  fallback: AuthenticationSession[K] | undefined,
+) {
+  const chosen = value ?? fallback
+  if (chosen === undefined) delete session[key]
+  else session[key] = chosen
+}

@@ -1,0 +1,94 @@
+import { OidcClient, type OidcClientSettings } from 'oidc-client-ts'
+import { basicDeviceInfo } from '../../core/device'
+import { RefreshError } from '../../core/errors'
+import type { DeviceInfo } from '../../core/session'
+import type { SessionSource, SourceResult } from '../../core/source'
+import { classifyOidcError } from './classify-error'
+import { readJwtClaims } from './jwt-claims'
+import { mapTokenResponse, type TokenResponseLike } from './map-response'
+
+export interface OidcSourceOptions {
+  /** Shown as `identityProvider.name` when the ID token has no `idp`. Default: the authority. */
+  providerName?: string
+  /** Device facts for new sessions. Default: what the browser states (user agent, client hints). */
+  deviceInfo?: () => DeviceInfo
+  /** How to leave the page for the provider. Default `location.assign`. */
+  navigate?: (url: string) => void
+  /** Clock for the mapping (tests). Default Date.now. */
+  now?: () => number
+}
+
+/**
+ * OpenID Connect through oidc-client-ts. Built on its OidcClient rather than
+ * UserManager on purpose: UserManager keeps a User copy of the tokens in its
+ * own store and renews on its own timer, while authsession owns both
+ * persistence and scheduling; and UserManager's User drops extra token
+ * response fields such as `refresh_expires_in`, which the record needs.
+ * Only the short-lived sign-in state (PKCE verifier, nonce) is kept by
+ * oidc-client-ts, in its state store, between the redirect and the callback.
+ */
+export function createOidcSource(settings: OidcClientSettings, options: OidcSourceOptions = {}): SessionSource {
+  let client: OidcClient | undefined
+  // Created on first use: OidcClient's default state store reads localStorage.
+  const oidc = () => (client ??= new OidcClient(settings))
+  const now = options.now ?? Date.now
+  const context = {
+    deviceInfo: options.deviceInfo ?? basicDeviceInfo,
+    providerName: options.providerName ?? settings.authority,
+  }
+  const navigate = options.navigate ?? ((url: string) => window.location.assign(url))
+
+  return {
+    name: 'oidc',
+
+    async startSignIn(signInOptions = {}) {
+      const request = await oidc().createSigninRequest({
+        state: { returnTo: signInOptions.returnTo },
+        extraQueryParams: signInOptions.extraParams,
+      })
+      navigate(request.url)
+    },
+
+    async completeSignIn(url): Promise<SourceResult> {
+      const response = await oidc().processSigninResponse(url)
+      const mapped = mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now() })
+      const state = response.userState as { returnTo?: string } | undefined
+      return { ...mapped, returnTo: state?.returnTo }
+    },
+
+    async refresh(session, { signal }): Promise<SourceResult> {
+      if (!session.refreshToken) {
+        throw new RefreshError('refresh-rejected', 'The session has no refresh token', { providerError: 'no_refresh_token' })
+      }
+      // oidc-client-ts checks a refreshed ID token's sub/auth_time against these.
+      const profile = { sub: session.user.id ?? '', ...readJwtClaims(session.idToken) }
+      let response
+      try {
+        response = await oidc().useRefreshToken({
+          state: {
+            refresh_token: session.refreshToken,
+            id_token: session.idToken,
+            session_state: null,
+            scope: session.scopes?.join(' '),
+            profile,
+          } as never,
+          timeoutInSeconds: 30,
+        })
+      } catch (cause) {
+        throw classifyOidcError(cause)
+      }
+      if (signal.aborted) throw new RefreshError('refresh-timeout', 'The refresh was abandoned after its timeout')
+      return mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now(), previous: session })
+    },
+
+    async signOut(session, signOutOptions = {}) {
+      if (signOutOptions.redirect === false) {
+        // Stay on the page: revoke the refresh token so it cannot be used again.
+        if (session.refreshToken) await oidc().revokeToken(session.refreshToken, 'refresh_token').catch(() => {})
+        return
+      }
+      const request = await oidc().createSignoutRequest({ id_token_hint: session.idToken })
+      navigate(request.url)
+    },
+  }
+}

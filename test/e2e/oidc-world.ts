@@ -1,0 +1,50 @@
+import type { Page } from 'playwright-core'
+import { startBrowserHarness, type BrowserHarness } from '../support/browser-harness'
+// @ts-expect-error -- plain ESM with JSDoc types
+import { startDevProvider } from '../support/oidc-dev-provider.mjs'
+import { uniqueDbName } from '../support/sessions'
+
+export const CLIENT_ID = 'authsession-e2e'
+
+export interface DevProvider {
+  issuer: string
+  stats(): { tokenRequests: number; refreshGrants: number; refreshGrantsSucceeded: number; invalidGrants: number; errors: number }
+  resetStats(): void
+  refreshGrantLog(): Array<{ at: number; ok: boolean; error?: string; refreshTokenHash?: string }>
+  setDown(down: boolean | 'reset'): void
+  failRefreshWithInvalidGrant(on: boolean): void
+  close(): Promise<void>
+}
+
+/** The browser harness serving the app, and a real OpenID provider whose client redirects to it. */
+export async function startOidcWorld(accessTokenTtlSeconds = 10) {
+  const harness: BrowserHarness = await startBrowserHarness({ entries: { app: 'test/e2e/fixtures/oidc-app.tsx' } })
+  const provider = (await startDevProvider({
+    clients: [{ clientId: CLIENT_ID, redirectUris: [`${harness.origin}/callback`], postLogoutRedirectUris: [`${harness.origin}/app.html`], origins: [harness.origin] }],
+    accessTokenTtlSeconds,
+  })) as DevProvider
+  return { harness, provider, close: async () => Promise.all([harness.close(), provider.close()]) }
+}
+
+export const appState = (page: Page) => page.evaluate(() => window.__app.state())
+
+/** Signs in through the provider in a new tab (a fresh database each time), then opens `count - 1` more tabs. */
+export async function signedInTabs(world: Awaited<ReturnType<typeof startOidcWorld>>, count: number) {
+  const dbName = uniqueDbName('e2e')
+  const first = await world.harness.openTab('app')
+  await first.evaluate((config) => window.__app.configure(config), { issuer: world.provider.issuer, clientId: CLIENT_ID, dbName })
+  await first.reload()
+  await first.evaluate(() => window.__app.ready())
+  await first.evaluate(() => {
+    void window.__app.login()
+  })
+  await first.waitForURL('**/callback**', { timeout: 15_000 })
+  await first.waitForFunction(() => location.pathname === '/app.html', null, { timeout: 15_000 })
+  const status = await first.evaluate(() => window.__app.ready())
+  if (status !== 'authenticated') throw new Error(`sign-in ended ${status}`)
+  const others = await Promise.all(Array.from({ length: count - 1 }, () => world.harness.openTab('app')))
+  await Promise.all(others.map((page) => page.evaluate(() => window.__app.ready())))
+  return { dbName, tabs: [first, ...others] }
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
