@@ -1,6 +1,5 @@
 import type { Page } from 'playwright-core'
 import { startBrowserHarness, type BrowserHarness } from '../support/browser-harness'
-// @ts-expect-error -- plain ESM with JSDoc types
 import { startDevProvider } from '../support/oidc-dev-provider.mjs'
 import { uniqueDbName } from '../support/sessions'
 
