@@ -18,6 +18,9 @@ export interface ResilientPersistenceOptions extends IdbPersistenceOptions {
 export function createDefaultPersistence(options: ResilientPersistenceOptions = {}): SessionPersistence {
   const timeoutMs = options.openTimeoutMs ?? 3000
   let chosen: Promise<SessionPersistence> | undefined
+  // The probe is a real read; hand its answer to the first read() instead of
+  // reading twice on the start-up path (hydration). Any write voids it.
+  let probed: { value: unknown } | null = null
 
   const choose = (): Promise<SessionPersistence> => {
     chosen ??= probe().then(
@@ -43,7 +46,7 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
       timer = setTimeout(() => reject(new Error(`open did not answer within ${timeoutMs} ms`)), timeoutMs)
     })
     try {
-      await Promise.race([idb.read(), timeout])
+      probed = { value: await Promise.race([idb.read(), timeout]) }
     } finally {
       clearTimeout(timer)
     }
@@ -54,9 +57,17 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
     get kind() {
       return 'default'
     },
-    read: async () => (await choose()).read(),
+    read: async () => {
+      const persistence = await choose()
+      const first = probed
+      probed = null
+      return first ? first.value : persistence.read()
+    },
     readQuarantine: async () => (await choose()).readQuarantine(),
-    update: async (decide) => (await choose()).update(decide),
+    update: async (decide) => {
+      probed = null
+      return (await choose()).update(decide)
+    },
   }
 }
 

@@ -14,6 +14,7 @@ import { createSourceActions } from './source-actions'
 import type { Build, CommitResult, SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
 import { decodeRecord, rawGeneration, tombstoneOf, type ChangeReason, type StoredRecord } from './stored-record'
 import { createBroadcastTabChannel, type TabChannel } from './tab-channel'
+import type { EndingMessage } from './tab-message'
 import { attachTabSync } from './tab-sync'
 import { createWindowWakeSource } from './wake'
 
@@ -190,6 +191,24 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let hydration: Promise<void> | null = null
   const ensureHydration = () => (hydration ??= hydrate())
 
+  // A logout announced by another tab shows at once; storage confirms it. If
+  // the tombstone never lands (its write failed or was refused), the stored
+  // record is shown again after this long.
+  let confirmTimer: unknown = null
+  const endProvisionally = (message: EndingMessage) => {
+    const session = liveSession(held)
+    if (!session) return
+    const status = recordStatusFor(message.revokeReason)
+    state.setState({ status: 'unauthenticated', session: tombstoneOf(session, message.revokeReason, message.revokedAt, status) })
+    clock.clearTimeout(confirmTimer)
+    confirmTimer = clock.setTimeout(() => {
+      confirmTimer = null
+      void reconcile().then(() => {
+        if (state.getState().status !== statusOf(held)) state.setState({ status: statusOf(held), session: held?.session ?? null })
+      })
+    }, 2000)
+  }
+
   const wake = options.wake ?? createWindowWakeSource()
   let scheduler: ReturnType<typeof createRefreshScheduler> | null = null
 
@@ -201,12 +220,14 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       tabId,
       heldGeneration: () => held?.generation ?? 0,
       reconcile: () => reconcile(),
+      endProvisionally,
       emit,
     })
     const stopRefresh = scheduler?.start()
     return () => {
       detachSync()
       stopRefresh?.()
+      clock.clearTimeout(confirmTimer)
     }
   })
 
@@ -268,6 +289,10 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       const at = new Date(clock.now()).toISOString()
       const status = recordStatusFor(reason)
       const mine = liveSession(held)
+      const heldGeneration = held?.generation ?? 0
+      if (mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration) {
+        getChannel()?.post({ v: 1, type: 'ending', generation: heldGeneration, tabId, revokeReason: reason, revokedAt: at })
+      }
       const result = await commit((current) => {
         if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
         const live = liveSession(current)

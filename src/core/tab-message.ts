@@ -1,3 +1,5 @@
+import { isIsoDateTime } from './parse-session'
+import { REVOKE_REASONS, type RevokeReason } from './session'
 import type { ChangeReason } from './stored-record'
 
 /**
@@ -14,7 +16,23 @@ export interface ChangedMessage {
   reason: ChangeReason
 }
 
-export type TabMessage = ChangedMessage
+/**
+ * Sent just before a tab writes the tombstone, so the others can show
+ * "signed out" at once instead of after the write and their re-read. It
+ * names the generation being ended; receivers holding exactly that
+ * generation apply it provisionally, and storage confirms it (or, if the
+ * tombstone never lands, puts the session back).
+ */
+export interface EndingMessage {
+  v: typeof TAB_MESSAGE_VERSION
+  type: 'ending'
+  generation: number
+  tabId: string
+  revokeReason: RevokeReason
+  revokedAt: string
+}
+
+export type TabMessage = ChangedMessage | EndingMessage
 
 export type TabMessageRejection =
   | 'not-an-object'
@@ -24,7 +42,10 @@ export type TabMessageRejection =
   | 'unexpected-field'
 
 const REASONS: readonly ChangeReason[] = ['sign-in', 'update', 'activity', 'refresh', 'end', 'clear', 'repair']
-const CHANGED_KEYS = new Set(['v', 'type', 'generation', 'tabId', 'reason'])
+const KEYS = {
+  changed: new Set(['v', 'type', 'generation', 'tabId', 'reason']),
+  ending: new Set(['v', 'type', 'generation', 'tabId', 'revokeReason', 'revokedAt']),
+}
 const MAX_TAB_ID_LENGTH = 64
 
 /**
@@ -36,11 +57,18 @@ export function parseTabMessage(data: unknown): TabMessage | { rejected: TabMess
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return { rejected: 'not-an-object' }
   const message = data as Record<string, unknown>
   if (message.v !== TAB_MESSAGE_VERSION) return { rejected: 'unknown-version' }
-  if (message.type !== 'changed') return { rejected: 'unknown-type' }
-  for (const key of Object.keys(message)) if (!CHANGED_KEYS.has(key)) return { rejected: 'unexpected-field' }
-  const { generation, tabId, reason } = message
+  const type = message.type
+  if (type !== 'changed' && type !== 'ending') return { rejected: 'unknown-type' }
+  for (const key of Object.keys(message)) if (!KEYS[type].has(key)) return { rejected: 'unexpected-field' }
+  const { generation, tabId } = message
   if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 0) return { rejected: 'bad-field' }
   if (typeof tabId !== 'string' || tabId.length === 0 || tabId.length > MAX_TAB_ID_LENGTH) return { rejected: 'bad-field' }
+  if (type === 'ending') {
+    const { revokeReason, revokedAt } = message
+    if (!REVOKE_REASONS.includes(revokeReason as RevokeReason) || !isIsoDateTime(revokedAt)) return { rejected: 'bad-field' }
+    return { v: TAB_MESSAGE_VERSION, type, generation, tabId, revokeReason: revokeReason as RevokeReason, revokedAt }
+  }
+  const { reason } = message
   if (typeof reason !== 'string' || !REASONS.includes(reason as ChangeReason)) return { rejected: 'bad-field' }
-  return { v: TAB_MESSAGE_VERSION, type: 'changed', generation, tabId, reason: reason as ChangeReason }
+  return { v: TAB_MESSAGE_VERSION, type, generation, tabId, reason: reason as ChangeReason }
 }

@@ -1,6 +1,6 @@
 import type { SessionEvent } from './session-events'
 import type { TabChannel } from './tab-channel'
-import { parseTabMessage } from './tab-message'
+import { parseTabMessage, type EndingMessage } from './tab-message'
 import type { WakeSource } from './wake'
 
 export interface TabSyncDeps {
@@ -10,6 +10,8 @@ export interface TabSyncDeps {
   tabId: string
   heldGeneration(): number
   reconcile(): Promise<void>
+  /** Another tab is ending the session this tab holds (generation checked by the caller). */
+  endProvisionally(message: EndingMessage): void
   emit(event: SessionEvent): void
 }
 
@@ -32,8 +34,12 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
       deps.emit({ type: 'message-rejected', reason: message.rejected, count: rejected })
       return
     }
-    if (message.tabId === deps.tabId || message.generation <= deps.heldGeneration()) return
-    reconcile()
+    if (message.tabId === deps.tabId) return
+    if (message.type === 'ending') {
+      if (message.generation === deps.heldGeneration()) deps.endProvisionally(message)
+      return
+    }
+    if (message.generation > deps.heldGeneration()) reconcile()
   })
   const unsubscribeWake = deps.wake.subscribe(reconcile)
   return () => {

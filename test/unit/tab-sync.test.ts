@@ -98,9 +98,18 @@ describe('tab sync over BroadcastChannel', () => {
     await stores[0]!.signIn(makeSession())
     await stores[0]!.update({ accessToken: 'new_secret' })
     await stores[0]!.end('user-logout')
-    await vi.waitFor(() => expect(seen).toHaveLength(3))
+    await vi.waitFor(() => expect(seen).toHaveLength(4))
     expect(JSON.stringify(seen)).not.toMatch(/secret|accessToken|refresh/)
     expect(seen[0]).toEqual({ v: 1, type: 'changed', generation: 1, tabId: stores[0]!.tabId, reason: 'sign-in' })
+    expect(seen[2]).toEqual({
+      v: 1,
+      type: 'ending',
+      generation: 2,
+      tabId: stores[0]!.tabId,
+      revokeReason: 'user-logout',
+      revokedAt: expect.any(String),
+    })
+    expect(seen[3]).toMatchObject({ type: 'changed', generation: 3, reason: 'end' })
   })
 
   it('drops malformed or unknown messages, counts them, and never throws', async () => {
@@ -144,6 +153,47 @@ describe('tab sync over BroadcastChannel', () => {
     other.postMessage({ v: 1, type: 'changed', generation: 1, tabId: 'other', reason: 'update' })
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(reconcile).not.toHaveBeenCalled()
+  })
+})
+
+describe('provisional logout', () => {
+  const announce = (dbName: string, message: Record<string, unknown>) => {
+    const other = new BroadcastChannel(`authsession:${dbName}:session`)
+    other.postMessage({ v: 1, type: 'ending', tabId: 'other-tab', revokeReason: 'user-logout', revokedAt: '2026-11-23T12:00:00Z', ...message })
+    other.close()
+  }
+
+  it('an ending announced for the generation a tab holds shows signed out before storage says so', async () => {
+    const { stores, dbName } = await tabs(1)
+    await stores[0]!.signIn(makeSession())
+    announce(dbName, { generation: 1 })
+    await vi.waitFor(() =>
+      expect(stores[0]!.getState()).toMatchObject({
+        status: 'unauthenticated',
+        session: { status: 'revoked', revokeReason: 'user-logout', accessToken: '' },
+      }),
+    )
+  })
+
+  it('an ending for another generation is ignored', async () => {
+    const { stores, dbName } = await tabs(1)
+    await stores[0]!.signIn(makeSession())
+    announce(dbName, { generation: 7 })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(stores[0]!.getState().status).toBe('authenticated')
+  })
+
+  it('if the tombstone never lands, the stored session is shown again', async () => {
+    const clock = { now: Date.now, setTimeout: (fn: () => void) => setTimeout(fn, 300), clearTimeout }
+    const dbName = uniqueDbName()
+    const store = createSessionStore({ dbName, clock })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await store.signIn(makeSession())
+    announce(dbName, { generation: 1 })
+    await vi.waitFor(() => expect(store.getState().status).toBe('unauthenticated'), { interval: 5 })
+    await vi.waitFor(() => expect(store.getState().status).toBe('authenticated'))
+    expect(store.getState().session?.accessToken).toMatch(/secret/)
   })
 })
 
