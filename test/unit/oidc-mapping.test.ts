@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest'
+import { parseSession, RefreshError } from '../../src/index'
+import { classifyOidcError, mapTokenResponse, type TokenResponseLike } from '../../src/oidc'
+
+const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+const jwt = (claims: object) => `${b64url({ alg: 'RS256' })}.${b64url(claims)}.signature`
+
+const NOW = Date.parse('2026-11-23T12:00:00Z')
+const s = (ms: number) => Math.floor(ms / 1000)
+
+function response(overrides: Partial<TokenResponseLike> = {}, claims: Record<string, unknown> = {}): TokenResponseLike {
+  const idClaims = { sub: 'user-42', sid: 'sid-abc', iat: s(NOW), auth_time: s(NOW) - 60, amr: ['pwd'], acr: 'urn:acr:pwd', ...claims }
+  return {
+    access_token: 'at-1',
+    refresh_token: 'rt-1',
+    id_token: jwt(idClaims),
+    token_type: 'Bearer',
+    scope: 'openid profile offline_access',
+    expires_at: s(NOW) + 300,
+    profile: { ...idClaims, preferred_username: 'alice', email: 'alice@example.test', name: 'Alice' },
+    ...overrides,
+  }
+}
+
+const context = { now: NOW, deviceInfo: () => ({ userAgent: 'ua' }), providerName: 'Test IdP' }
+
+describe('mapTokenResponse', () => {
+  it('maps tokens, claims and times onto a valid record', () => {
+    const { session, clockSkewMs } = mapTokenResponse(response(), context)
+    expect(() => parseSession(session)).not.toThrow()
+    expect(clockSkewMs).toBe(0)
+    expect(session).toMatchObject({
+      user: { '@type': 'User', id: 'user-42', username: 'alice', email: 'alice@example.test', name: 'Alice' },
+      sessionId: 'sid-abc',
+      status: 'active',
+      accessToken: 'at-1',
+      refreshToken: 'rt-1',
+      tokenType: 'Bearer',
+      scopes: ['openid', 'profile', 'offline_access'],
+      initiatedAt: '2026-11-23T11:59:00.000Z',
+      expiresAt: '2026-11-23T12:05:00.000Z',
+      lastActivityAt: '2026-11-23T12:00:00.000Z',
+      deviceInfo: { userAgent: 'ua' },
+      isMfaVerified: false,
+      authenticationMethod: { name: 'urn:acr:pwd', amr: ['pwd'], acr: 'urn:acr:pwd' },
+      identityProvider: { '@type': 'IdentityProvider', name: 'Test IdP', protocol: 'oidc' },
+      metadata: { protocol: 'oidc' },
+    })
+    expect(session).not.toHaveProperty('mfaVerifiedAt')
+    expect(session).not.toHaveProperty('refreshTokenExpiresAt')
+  })
+
+  it('marks MFA from amr and sets mfaVerifiedAt to the authentication time', () => {
+    const { session } = mapTokenResponse(response({}, { amr: ['pwd', 'otp'] }), context)
+    expect(session).toMatchObject({ isMfaVerified: true, mfaVerifiedAt: '2026-11-23T11:59:00.000Z' })
+  })
+
+  it('takes idp from the ID token and keeps unmapped protocol fields in metadata', () => {
+    const { session } = mapTokenResponse(response({ session_state: 'st', not_before_policy: 0 }, { idp: 'google', tenant: 't1' }), context)
+    expect(session.identityProvider).toMatchObject({ name: 'google', protocol: 'oidc' })
+    expect(session.metadata).toMatchObject({ tokenResponse: { session_state: 'st', not_before_policy: 0 }, claims: { tenant: 't1' } })
+    expect(JSON.stringify(session.metadata)).not.toContain('at-1')
+  })
+
+  it('sets refreshTokenExpiresAt from refresh_expires_in', () => {
+    const { session } = mapTokenResponse(response({ refresh_expires_in: 1800 }), context)
+    expect(session.refreshTokenExpiresAt).toBe('2026-11-23T12:30:00.000Z')
+  })
+
+  it('estimates clock skew from iat and puts server-clock times in the record', () => {
+    // The device is 10 minutes fast: iat (server) is 10 minutes behind our now.
+    const fast = NOW + 10 * 60_000
+    const { session, clockSkewMs } = mapTokenResponse(response({ expires_at: s(fast) + 300 }), { ...context, now: fast })
+    expect(clockSkewMs).toBe(-10 * 60_000)
+    expect(session.expiresAt).toBe('2026-11-23T12:05:00.000Z')
+  })
+
+  it('a refresh keeps what it does not restate, and takes rotated tokens', () => {
+    const first = mapTokenResponse(response({}, { amr: ['pwd', 'otp'] }), context).session
+    const refreshed = mapTokenResponse(
+      { access_token: 'at-2', refresh_token: 'rt-2', token_type: 'Bearer', expires_at: s(NOW) + 600, profile: { sub: 'user-42' } },
+      { ...context, previous: { ...first, lastActivityAt: '2026-11-23T11:59:30.000Z', deviceInfo: { userAgent: 'kept' } } },
+    ).session
+    expect(refreshed).toMatchObject({
+      accessToken: 'at-2',
+      refreshToken: 'rt-2',
+      idToken: first.idToken,
+      sessionId: 'sid-abc',
+      initiatedAt: first.initiatedAt,
+      lastActivityAt: '2026-11-23T11:59:30.000Z',
+      deviceInfo: { userAgent: 'kept' },
+      isMfaVerified: true,
+      scopes: first.scopes,
+      expiresAt: '2026-11-23T12:10:00.000Z',
+    })
+  })
+
+  it('survives a malformed ID token without throwing', () => {
+    const { session } = mapTokenResponse(response({ id_token: 'not.a-jwt!.x' }), context)
+    expect(session.user.id).toBe('user-42') // from the profile
+  })
+})
+
+describe('classifyOidcError', () => {
+  const cases: Array<[string, unknown, string, boolean]> = [
+    ['invalid_grant', { name: 'ErrorResponse', error: 'invalid_grant' }, 'refresh-rejected', true],
+    ['login_required', { name: 'ErrorResponse', error: 'login_required' }, 'refresh-rejected', true],
+    ['temporarily_unavailable', { name: 'ErrorResponse', error: 'temporarily_unavailable' }, 'refresh-server', false],
+    ['a timeout', { name: 'ErrorTimeout', message: 'Network timed out' }, 'refresh-timeout', false],
+    ['a network failure', new TypeError('Failed to fetch'), 'refresh-network', false],
+    ['a 503 page', new Error('Invalid response Content-Type: text/html'), 'refresh-server', false],
+  ]
+  it.each(cases)('%s', (_, cause, code, definitive) => {
+    const error = classifyOidcError(cause)
+    expect(error).toBeInstanceOf(RefreshError)
+    expect(error).toMatchObject({ code, definitive })
+  })
+})
