@@ -5,12 +5,12 @@ import { StorageError, isQuotaError, type AuthSessionError } from './errors'
 import { Listeners } from './events'
 import { createDefaultLocks } from './locks'
 import { createMountCounter } from './mount-counter'
-import { parseSession } from './parse-session'
 import { createRefreshScheduler } from './refresh-scheduler'
 import { createDefaultPersistence } from './resilient-persistence'
-import { recordStatusFor, type AuthenticationSession } from './session'
-import type { SessionEvent, SessionStatus } from './session-events'
+import { recordStatusFor } from './session'
+import type { SessionEvent } from './session-events'
 import { createSourceActions } from './source-actions'
+import { createRecordActions, liveSession, statusOf } from './record-actions'
 import type { Build, CommitResult, SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
 import { decodeRecord, rawGeneration, tombstoneOf, type ChangeReason, type StoredRecord } from './stored-record'
 import { createBroadcastTabChannel, type TabChannel } from './tab-channel'
@@ -62,16 +62,12 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let hydrated = false
   let resolveHydrated!: () => void
   const hydratedPromise = new Promise<void>((resolve) => (resolveHydrated = resolve))
-  let lastActivityWrite = Number.NEGATIVE_INFINITY
 
   let channel: TabChannel | null | undefined = options.channel
   const getChannel = () => {
     if (channel === undefined) channel = createBroadcastTabChannel(`authsession:${options.dbName ?? 'authsession'}:${key}`)
     return channel
   }
-
-  const statusOf = (record: StoredRecord | null): SessionStatus =>
-    record?.session && !record.ended && record.session.status === 'active' ? 'authenticated' : 'unauthenticated'
 
   /** Applies a record if it is newer than what this tab holds. Generations never go back. */
   const adopt = (record: StoredRecord | null, source: 'local' | 'remote', reason?: ChangeReason | 'hydrate') => {
@@ -143,12 +139,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     return result
   }
 
-  /** Keeps the in-memory state when storage failed, so the user is not signed out by a full disk. */
-  const keepInMemory = (result: CommitResult, session: AuthenticationSession | null, status: SessionStatus) => {
-    if (!result.ok && result.error) state.setState({ session, status })
-  }
-
-  const liveSession = (record: StoredRecord | null) => (record && !record.ended ? record.session : null)
 
   let reconciling: Promise<void> | null = null
   let reconcileAgain = false
@@ -247,71 +237,16 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       return session ? deriveSessionFields(session, now) : null
     },
 
-    async signIn(input) {
-      const session = parseSession(input)
-      const result = await commit(() => ({ session, ended: false, reason: 'sign-in', tokensObtainedAt: clock.now() }), 'sign-in')
-      keepInMemory(result, session, statusOf({ session, ended: false } as StoredRecord))
-    },
-
-    async update(patch) {
-      await ensureHydration()
-      let patched: AuthenticationSession | null = null
-      const result = await commit((current) => {
-        const live = liveSession(current)
-        const mine = liveSession(held)
-        // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in.
-        if (!live || !mine || live.sessionId !== mine.sessionId) return null
-        patched = parseSession({ ...live, ...(typeof patch === 'function' ? patch(live) : patch) })
-        return { ...current!, session: patched, reason: 'update' }
-      }, 'update')
-      if (!result.ok && result.error && patched) keepInMemory(result, patched, 'authenticated')
-      return result.ok
-    },
-
-    recordActivity(at = clock.now()) {
-      const { session, status } = state.getState()
-      if (status !== 'authenticated' || !session) return
-      if (at <= Date.parse(session.lastActivityAt)) return
-      const lastActivityAt = new Date(at).toISOString()
-      state.setState({ session: { ...session, lastActivityAt } })
-      if (at - lastActivityWrite < activityWriteIntervalMs) return
-      lastActivityWrite = at
-      void commit((current) => {
-        const live = liveSession(current)
-        if (!live || live.sessionId !== session.sessionId) return null
-        if (Date.parse(live.lastActivityAt) >= at) return null
-        return { ...current!, session: { ...live, lastActivityAt }, reason: 'activity' }
-      }, 'activity')
-    },
-
-    async end(reason, endOptions = {}) {
-      await ensureHydration()
-      const at = new Date(clock.now()).toISOString()
-      const status = recordStatusFor(reason)
-      const mine = liveSession(held)
-      const heldGeneration = held?.generation ?? 0
-      if (mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration) {
-        getChannel()?.post({ v: 1, type: 'ending', generation: heldGeneration, tabId, revokeReason: reason, revokedAt: at })
-      }
-      const result = await commit((current) => {
-        if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
-        const live = liveSession(current)
-        if (!live) return null
-        // Ending a session this tab never saw (a newer sign-in elsewhere) would sign out the wrong login.
-        if (mine && live.sessionId !== mine.sessionId) return null
-        return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end' }
-      }, 'end')
-      const shown = state.getState().session
-      if (!result.ok && result.error && shown && !shown.revokedAt) {
-        state.setState({ status: 'unauthenticated', session: tombstoneOf(shown, reason, at, status) })
-      }
-    },
-
-    async clear() {
-      await ensureHydration()
-      const result = await commit(() => ({ session: null, ended: false, reason: 'clear' }), 'clear')
-      keepInMemory(result, null, 'unauthenticated')
-    },
+    ...createRecordActions({
+      state,
+      clock,
+      commit,
+      held: () => held,
+      ensureHydration,
+      post: (message) => getChannel()?.post(message),
+      tabId,
+      activityWriteIntervalMs,
+    }),
 
     login: notReady,
     completeLogin: notReady,

@@ -1,0 +1,107 @@
+import type { StoreApi } from 'zustand/vanilla'
+import type { Clock } from './clock'
+import { parseSession } from './parse-session'
+import { recordStatusFor, type AuthenticationSession } from './session'
+import type { SessionStatus } from './session-events'
+import type { CommitResult, SessionState, SessionStore, SessionStoreInternals } from './store-types'
+import { tombstoneOf, type StoredRecord } from './stored-record'
+
+export const statusOf = (record: Pick<StoredRecord, 'session' | 'ended'> | null): SessionStatus =>
+  record?.session && !record.ended && record.session.status === 'active' ? 'authenticated' : 'unauthenticated'
+
+export const liveSession = (record: StoredRecord | null) => (record && !record.ended ? record.session : null)
+
+export interface RecordActionDeps {
+  state: StoreApi<SessionState>
+  clock: Clock
+  commit: SessionStoreInternals['commit']
+  /** The record this tab holds (the newest generation it has seen). */
+  held(): StoredRecord | null
+  ensureHydration(): Promise<void>
+  post(message: unknown): void
+  tabId: string
+  activityWriteIntervalMs: number
+}
+
+/**
+ * The store's writes. Each decides inside the storage transaction, against
+ * the record actually stored, whether it may land: that check, not timing,
+ * is what keeps a stale tab from resurrecting or overwriting a session.
+ */
+export function createRecordActions(deps: RecordActionDeps): Pick<SessionStore, 'signIn' | 'update' | 'recordActivity' | 'end' | 'clear'> {
+  const { state, clock, commit, held, ensureHydration } = deps
+  let lastActivityWrite = Number.NEGATIVE_INFINITY
+
+  /** Keeps the in-memory state when storage failed, so the user is not signed out by a full disk. */
+  const keepInMemory = (result: CommitResult, session: AuthenticationSession | null, status: SessionStatus) => {
+    if (!result.ok && result.error) state.setState({ session, status })
+  }
+
+  return {
+    async signIn(input) {
+      const session = parseSession(input)
+      const result = await commit(() => ({ session, ended: false, reason: 'sign-in', tokensObtainedAt: clock.now() }), 'sign-in')
+      keepInMemory(result, session, statusOf({ session, ended: false }))
+    },
+
+    async update(patch) {
+      await ensureHydration()
+      let patched: AuthenticationSession | null = null
+      const result = await commit((current) => {
+        const live = liveSession(current)
+        const mine = liveSession(held())
+        // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in.
+        if (!live || !mine || live.sessionId !== mine.sessionId) return null
+        patched = parseSession({ ...live, ...(typeof patch === 'function' ? patch(live) : patch) })
+        return { ...current!, session: patched, reason: 'update' }
+      }, 'update')
+      if (!result.ok && result.error && patched) keepInMemory(result, patched, 'authenticated')
+      return result.ok
+    },
+
+    recordActivity(at = clock.now()) {
+      const { session, status } = state.getState()
+      if (status !== 'authenticated' || !session) return
+      if (at <= Date.parse(session.lastActivityAt)) return
+      const lastActivityAt = new Date(at).toISOString()
+      state.setState({ session: { ...session, lastActivityAt } })
+      if (at - lastActivityWrite < deps.activityWriteIntervalMs) return
+      lastActivityWrite = at
+      void commit((current) => {
+        const live = liveSession(current)
+        if (!live || live.sessionId !== session.sessionId) return null
+        if (Date.parse(live.lastActivityAt) >= at) return null
+        return { ...current!, session: { ...live, lastActivityAt }, reason: 'activity' }
+      }, 'activity')
+    },
+
+    async end(reason, endOptions = {}) {
+      await ensureHydration()
+      const at = new Date(clock.now()).toISOString()
+      const status = recordStatusFor(reason)
+      const mine = liveSession(held())
+      const heldGeneration = held()?.generation ?? 0
+      if (mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration) {
+        deps.post({ v: 1, type: 'ending', generation: heldGeneration, tabId: deps.tabId, revokeReason: reason, revokedAt: at })
+      }
+      const result = await commit((current) => {
+        if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
+        const live = liveSession(current)
+        if (!live) return null
+        // Ending a session this tab never saw (a newer sign-in elsewhere) would sign out the wrong login.
+        if (mine && live.sessionId !== mine.sessionId) return null
+        return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end' }
+      }, 'end')
+      const shown = state.getState().session
+      if (!result.ok && result.error && shown && !shown.revokedAt) {
+        state.setState({ status: 'unauthenticated', session: tombstoneOf(shown, reason, at, status) })
+      }
+    },
+
+    async clear() {
+      await ensureHydration()
+      const result = await commit(() => ({ session: null, ended: false, reason: 'clear' }), 'clear')
+      keepInMemory(result, null, 'unauthenticated')
+    }
+  }
+}
