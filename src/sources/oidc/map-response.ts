@@ -58,7 +58,7 @@ export function mapTokenResponse(
   const mfa = amr.includes('mfa') || amr.includes('otp') || amr.includes('hwk') || amr.includes('swk') || amr.length > 1
   const sub = str(claims.sub)
 
-  const extras = Object.fromEntries(Object.entries(response).filter(([key]) => !MAPPED.has(key)))
+  const extras = Object.fromEntries(Object.entries(response).filter(([key, value]) => !MAPPED.has(key) && value != null))
   const extraClaims = Object.fromEntries(Object.entries(claims).filter(([key]) => !MAPPED_CLAIMS.has(key)))
 
   const session: AuthenticationSession = {

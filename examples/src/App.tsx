@@ -1,0 +1,30 @@
+import { useCallback, useState } from 'react'
+import { useSession } from 'authsession/react'
+import { Callback } from './Callback'
+import { isCallback } from './config'
+import { EventLog } from './EventLog'
+import { SignedIn } from './SignedIn'
+import { SignedOut } from './SignedOut'
+import { styles } from './styles'
+
+/** Picks the screen for the session's status. */
+export function App() {
+  const status = useSession((view) => view.status)
+  const [onCallback, setOnCallback] = useState(isCallback)
+  const callbackDone = useCallback(() => setOnCallback(false), [])
+
+  let screen
+  if (onCallback) screen = <Callback onDone={callbackDone} />
+  else if (status === 'loading') screen = <p>Loading the session…</p>
+  else if (status === 'authenticated') screen = <SignedIn />
+  else screen = <SignedOut />
+
+  return (
+    <main style={styles.page}>
+      <h1 style={{ fontSize: 20, margin: '0 0 12px' }}>authsession example</h1>
+      <p style={styles.note}>Open this page in a second tab: sign-in, refresh and sign-out reach every tab.</p>
+      {screen}
+      <EventLog />
+    </main>
+  )
+}

@@ -1,0 +1,32 @@
+import { useState } from 'react'
+import type { SessionStore } from 'authsession'
+import { styles } from './styles'
+
+/** When the next silent refresh is due, and a button to refresh now. */
+export function RefreshControls({ store, now }: { store: SessionStore; now: number }) {
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<string | null>(null)
+  const due = store.nextRefreshAt()
+  const seconds = due === null ? null : Math.ceil((due - now) / 1000)
+
+  const refreshNow = () => {
+    setBusy(true)
+    setError(null)
+    store
+      .refresh({ force: true })
+      .catch((cause: unknown) => setError(cause instanceof Error ? cause.message : String(cause)))
+      .finally(() => setBusy(false))
+  }
+
+  return (
+    <div style={styles.row}>
+      <span data-testid="countdown">
+        {seconds === null ? 'No refresh scheduled' : seconds > 0 ? `Next refresh in ${seconds} s` : 'Refreshing…'}
+      </span>
+      <button style={styles.button} onClick={refreshNow} disabled={busy}>
+        {busy ? 'Refreshing…' : 'Refresh now'}
+      </button>
+      {error && <span style={styles.error}>{error}</span>}
+    </div>
+  )
+}

@@ -1,0 +1,33 @@
+import { useSession, useSessionStore } from 'authsession/react'
+import { ApiCall } from './ApiCall'
+import { useNow, useRecordActivity } from './hooks'
+import { RefreshControls } from './RefreshControls'
+import { SessionCard } from './SessionCard'
+import { styles } from './styles'
+
+/** The signed-in screen: the record, refresh, an API call, sign-out. */
+export function SignedIn() {
+  const store = useSessionStore()
+  const { session, logout } = useSession()
+  const now = useNow()
+  useRecordActivity(store)
+  if (!session) return null
+
+  return (
+    <>
+      <div style={{ ...styles.card, display: 'grid', gap: 10 }}>
+        <div style={styles.row}>
+          <span>
+            Signed in as <b>{session.user.name ?? session.user.username ?? session.user.id}</b>
+          </span>
+          <button style={{ ...styles.button, marginLeft: 'auto' }} onClick={() => void logout()}>
+            Sign out
+          </button>
+        </div>
+        <RefreshControls store={store} now={now} />
+        <ApiCall />
+      </div>
+      <SessionCard session={session} derived={store.derived(now)} now={now} />
+    </>
+  )
+}
