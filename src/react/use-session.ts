@@ -11,6 +11,8 @@ export interface SessionActions {
   clear: SessionStore['clear']
   login: SessionStore['login']
   logout: SessionStore['logout']
+  refresh: SessionStore['refresh']
+  getAccessToken: SessionStore['getAccessToken']
 }
 
 export type SessionView = SessionState & SessionActions
@@ -38,6 +40,8 @@ function viewOf(store: SessionStore, state: SessionState): SessionView {
       clear: store.clear,
       login: store.login,
       logout: store.logout,
+      refresh: store.refresh,
+      getAccessToken: store.getAccessToken,
     }
     actionsOf.set(store, actions)
   }
