@@ -65,7 +65,7 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
   readonly clock: Clock
   /** Starts hydration, tab sync and wake-up checks. Idempotent and ref-counted: returns its own stop. */
   start(): () => void
-  /** Resolves when the stored record has been read (or found missing). */
+  /** Resolves when the stored record has been read (or found missing); starts reading if nothing has yet. */
   whenHydrated(): Promise<void>
   hasHydrated(): boolean
   /** Stores a new session (validated) and makes every tab authenticated. */

@@ -228,7 +228,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     getInitialState: state.getInitialState,
     subscribe: state.subscribe,
     start: () => mounts.start(),
-    whenHydrated: () => hydratedPromise,
+    // Asking for hydration starts it: a caller awaiting a token before start() must not wait forever.
+    whenHydrated: () => ensureHydration().then(() => hydratedPromise),
     hasHydrated: () => hydrated,
     on: (listener) => events.add(listener),
     reconcile: () => reconcile(),
