@@ -53,13 +53,13 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   let timer: unknown = null
   let running = false
   let inFlight: Promise<void> | null = null
-  let failures = 0
-  let retryAt: number | null = null
+  // Set by the `online` wake-up: the next attempt ignores the shared backoff.
+  let retryNow = false
 
   const dueAt = () => {
     const record = internals.currentRecord()
     const due = refreshDueAt(record, timing)
-    return due === null ? null : retryAt !== null ? Math.max(due, retryAt) : due
+    return due === null ? null : Math.max(due, retryNow ? 0 : (record?.refreshRetryAt ?? 0))
   }
 
   const arm = () => {
@@ -98,13 +98,18 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     const due = refreshDueAt(record, timing)
     // Another tab refreshed while we waited for the lock: nothing to do.
     if (!force && (due === null || now < due)) return
+    // Another tab failed a moment ago and set the browser-wide backoff.
+    if (!force && !retryNow && (record.refreshRetryAt ?? 0) > now) return
+    retryNow = false
     let result: SourceResult
     try {
       result = await withTimeout(source, record, options.timeoutMs ?? 15_000, clock)
     } catch (cause) {
       const error = classify(cause)
-      deps.emit({ type: 'refresh-failed', error, attempt: failures + 1 })
+      const attempt = (record.refreshFailures ?? 0) + 1
+      deps.emit({ type: 'refresh-failed', error, attempt })
       if (error.definitive) await endFor(record, error)
+      else await backOff(record, attempt)
       throw error
     }
     const obtainedAt = clock.now()
@@ -112,9 +117,22 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       // Strict compare-and-set: only on top of exactly the record we refreshed.
       if (!current || current.generation !== record.generation || !live(current)) return null
       const session = { ...result.session, lastActivityAt: laterOf(current.session.lastActivityAt, result.session.lastActivityAt) }
-      return { ...current, session, clockSkewMs: result.clockSkewMs ?? current.clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' }
+      const { refreshRetryAt: _retry, refreshFailures: _failures, ...rest } = current
+      return { ...rest, session, clockSkewMs: result.clockSkewMs ?? current.clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' }
     }, 'refresh')
     if (written.ok) deps.emit({ type: 'refreshed', generation: written.record.generation })
+  }
+
+  /** Stores the next retry time in the record, so every tab waits it out (only on top of the record that failed). */
+  const backOff = async (record: StoredRecord, attempt: number) => {
+    const delay = backoffDelay(attempt, options.retryBaseMs ?? 1000, options.retryMaxMs ?? 60_000, deps.random)
+    await internals.commit(
+      (current) =>
+        current && current.generation === record.generation && live(current)
+          ? { ...current, refreshRetryAt: clock.now() + delay, refreshFailures: attempt, reason: 'refresh-retry' }
+          : null,
+      'refresh-retry',
+    )
   }
 
   const endFor = async (record: StoredRecord, error: RefreshError) => {
@@ -128,21 +146,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (inFlight) return inFlight
     inFlight = deps.locks
       .request(deps.lockName, () => refreshUnderLock(!!refreshOptions.force))
-      .then(
-        () => {
-          failures = 0
-          retryAt = null
-        },
-        (error: unknown) => {
-          if (error instanceof RefreshError && !error.definitive) {
-            failures += 1
-            const retryBaseMs = options.retryBaseMs ?? 1000
-            retryAt = clock.now() + backoffDelay(failures, retryBaseMs, options.retryMaxMs ?? 60_000, deps.random)
-          }
-          throw error
-        },
-      )
       .finally(() => {
+        retryNow = false
         inFlight = null
         arm()
       })
@@ -163,7 +168,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       })
       const unsubscribeWake = deps.wake.subscribe((reason) => {
         // Back online: retry at once instead of waiting out the backoff.
-        if (reason === 'online') retryAt = null
+        if (reason === 'online') retryNow = true
         check()
       })
       arm()

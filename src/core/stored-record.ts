@@ -3,7 +3,7 @@ import { parseSession } from './parse-session'
 import type { AuthenticationSession, RevokeReason, SessionRecordStatus } from './session'
 
 /** Why the record last changed; travels in the record so other tabs can report it. */
-export type ChangeReason = 'sign-in' | 'update' | 'activity' | 'refresh' | 'end' | 'clear' | 'repair'
+export type ChangeReason = 'sign-in' | 'update' | 'activity' | 'refresh' | 'refresh-retry' | 'end' | 'clear' | 'repair'
 
 /**
  * What is stored under the key. `generation` only ever grows: every write is
@@ -23,6 +23,14 @@ export interface StoredRecord {
   clockSkewMs?: number
   /** Local wall-clock ms when the tokens in `session` were obtained. */
   tokensObtainedAt?: number
+  /**
+   * After a transient refresh failure: no tab tries again before this (local
+   * ms), so an outage costs the provider one retry per backoff step for the
+   * whole browser, not one per tab.
+   */
+  refreshRetryAt?: number
+  /** Consecutive transient refresh failures, for the backoff exponent. */
+  refreshFailures?: number
 }
 
 export type Migrate = (persistedSession: unknown, fromVersion: number) => unknown
@@ -74,6 +82,8 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
       reason: typeof value.reason === 'string' ? (value.reason as ChangeReason) : 'update',
       clockSkewMs: finiteOrUndefined(value.clockSkewMs),
       tokensObtainedAt: finiteOrUndefined(value.tokensObtainedAt),
+      refreshRetryAt: finiteOrUndefined(value.refreshRetryAt),
+      refreshFailures: finiteOrUndefined(value.refreshFailures),
     },
   }
 }

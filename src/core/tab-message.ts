@@ -41,7 +41,7 @@ export type TabMessageRejection =
   | 'bad-field'
   | 'unexpected-field'
 
-const REASONS: readonly ChangeReason[] = ['sign-in', 'update', 'activity', 'refresh', 'end', 'clear', 'repair']
+const REASONS: readonly ChangeReason[] = ['sign-in', 'update', 'activity', 'refresh', 'refresh-retry', 'end', 'clear', 'repair']
 const KEYS = {
   changed: new Set(['v', 'type', 'generation', 'tabId', 'reason']),
   ending: new Set(['v', 'type', 'generation', 'tabId', 'revokeReason', 'revokedAt']),
