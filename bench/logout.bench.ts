@@ -44,6 +44,9 @@ async function arrivedAfter(page: Page, since: number, read: 'rendered' | 'bare'
   return (await handle.jsonValue()) as number
 }
 
+/** The same short pause before every measured post, whichever approach it is. */
+const quiet = () => new Promise((resolve) => setTimeout(resolve, 30))
+
 const allRendered = (tabs: Page[], status: string) =>
   Promise.all(
     tabs.map((tab) =>
@@ -66,23 +69,41 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
     const sender = tabs[senderIndex]!
     const receivers = tabs.filter((_, i) => i !== senderIndex)
 
-    // authsession: sign in (from another tab), wait for every tree, then end in the sender.
-    await signIn(tabs[(senderIndex + 1) % TABS]!, makeSession())
-    await allRendered(tabs, 'authenticated')
-    // Also note when end() resolved in the sender (its IndexedDB write committed and the tab message posted),
-    // to split the delay into "write" and "receivers read + render".
-    const { endAt, committedAt } = await sender.evaluate(async () => {
-      const at = await window.__tab.end('user-logout')
-      return { endAt: at, committedAt: performance.timeOrigin + performance.now() }
-    })
-    committed.push(committedAt - endAt)
-    const storeDelays = (await Promise.all(receivers.map((tab) => arrivedAfter(tab, endAt, 'rendered')))).map((at) => at - endAt)
-    await allRendered(tabs, 'unauthenticated')
-
-    // Floor: one bare post from the same sender; every tab (the sender's own listener too) receives it.
-    const postAt = await sender.evaluate((name) => window.__tab.postBare(name), floorChannel)
-    posts += 1
-    const floorDelays = (await Promise.all(receivers.map((tab) => arrivedAfter(tab, postAt, 'bare', posts)))).map((at) => at - postAt)
+    // Both measurements start from the same quiet state (a browser delivers a
+    // message to a renderer that has just been busy faster than to an idle
+    // one), and their order alternates, so neither gets the warmer browser.
+    const measureStore = async () => {
+      // authsession: sign in (from another tab), wait for every tree, then end in the sender.
+      await signIn(tabs[(senderIndex + 1) % TABS]!, makeSession())
+      await allRendered(tabs, 'authenticated')
+      await quiet()
+      // Also note when end() resolved in the sender (its IndexedDB write committed),
+      // to show how much of the delay a read-after-write design would add.
+      const { endAt, committedAt } = await sender.evaluate(async () => {
+        const at = await window.__tab.end('user-logout')
+        return { endAt: at, committedAt: performance.timeOrigin + performance.now() }
+      })
+      committed.push(committedAt - endAt)
+      const delays = (await Promise.all(receivers.map((tab) => arrivedAfter(tab, endAt, 'rendered')))).map((at) => at - endAt)
+      await allRendered(tabs, 'unauthenticated')
+      return delays
+    }
+    const measureFloor = async () => {
+      // Floor: one bare post from the same sender; every tab (the sender's own listener too) receives it.
+      await quiet()
+      const postAt = await sender.evaluate((name) => window.__tab.postBare(name), floorChannel)
+      posts += 1
+      return (await Promise.all(receivers.map((tab) => arrivedAfter(tab, postAt, 'bare', posts)))).map((at) => at - postAt)
+    }
+    let storeDelays: number[]
+    let floorDelays: number[]
+    if (round % 2 === 0) {
+      storeDelays = await measureStore()
+      floorDelays = await measureFloor()
+    } else {
+      floorDelays = await measureFloor()
+      storeDelays = await measureStore()
+    }
 
     if (round < WARMUP_ROUNDS) {
       committed.pop()
