@@ -81,13 +81,14 @@ export function createRecordActions(deps: RecordActionDeps): Pick<SessionStore, 
       const status = recordStatusFor(reason)
       const mine = liveSession(held())
       const heldGeneration = held()?.generation ?? 0
-      if (mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration) {
+      if (mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration && (!endOptions.onlyIf || endOptions.onlyIf(mine))) {
         deps.post({ v: 1, type: 'ending', generation: heldGeneration, tabId: deps.tabId, revokeReason: reason, revokedAt: at })
       }
       const result = await commit((current) => {
         if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
         const live = liveSession(current)
         if (!live) return null
+        if (endOptions.onlyIf && !endOptions.onlyIf(live)) return null
         // Ending a session this tab never saw (a newer sign-in elsewhere) would sign out the wrong login.
         if (mine && live.sessionId !== mine.sessionId) return null
         return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end' }

@@ -2,6 +2,7 @@ import type { Clock } from './clock'
 import { AuthSessionError, RefreshError } from './errors'
 import type { Locks } from './locks'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, toLocal, type RefreshTiming } from './refresh-policy'
+import type { AuthenticationSession } from './session'
 import type { SessionEvent } from './session-events'
 import type { SessionSource, SourceResult } from './source'
 import type { StoredRecord } from './stored-record'
@@ -43,6 +44,26 @@ export interface RefreshScheduler {
 const live = (record: StoredRecord | null): record is StoredRecord & { session: NonNullable<StoredRecord['session']> } =>
   !!record?.session && !record.ended && record.session.status === 'active'
 
+/**
+ * Whether `current` still holds the credentials `base` was refreshed with.
+ * Other writes (activity, app patches) may have landed meanwhile and must not
+ * make a refresh's rotated tokens be thrown away; a newer sign-in, a logout or
+ * another tab's refresh must.
+ */
+const sameLineage = (current: StoredRecord | null, base: StoredRecord): current is StoredRecord & { session: NonNullable<StoredRecord['session']> } =>
+  live(current) && current.session.sessionId === base.session!.sessionId && current.session.refreshToken === base.session!.refreshToken
+
+/** Three-way merge: fields changed in storage since `base` win; the rest come from the refresh result. */
+function mergeRefreshed(base: AuthenticationSession, current: AuthenticationSession, refreshed: AuthenticationSession): AuthenticationSession {
+  const merged: Record<string, unknown> = { ...refreshed }
+  for (const key of new Set([...Object.keys(base), ...Object.keys(current)])) {
+    const before = (base as unknown as Record<string, unknown>)[key]
+    const now = (current as unknown as Record<string, unknown>)[key]
+    if (JSON.stringify(before) !== JSON.stringify(now)) merged[key] = now
+  }
+  return merged as unknown as AuthenticationSession
+}
+
 export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshScheduler {
   const { store, internals, source, clock, options } = deps
   const timing: RefreshTiming = {
@@ -53,14 +74,19 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   let timer: unknown = null
   let running = false
   let inFlight: Promise<void> | null = null
-  // Set by the `online` wake-up: the next attempt ignores the shared backoff.
-  let retryNow = false
+  // When this tab last came back online: a backoff written before then is ignored once.
+  let onlineAt = Number.NEGATIVE_INFINITY
+  // This tab's own backoff floor, in case the shared one could not be written.
+  let localRetryAt = 0
 
   const dueAt = () => {
     const record = internals.currentRecord()
     const due = refreshDueAt(record, timing)
-    return due === null ? null : Math.max(due, retryNow ? 0 : (record?.refreshRetryAt ?? 0))
+    return due === null ? null : Math.max(due, localRetryAt, sharedRetryAt(record))
   }
+
+  const sharedRetryAt = (record: StoredRecord | null) =>
+    record && (record.refreshFailedAt ?? 0) > onlineAt ? (record.refreshRetryAt ?? 0) : 0
 
   const arm = () => {
     if (timer !== null) clock.clearTimeout(timer)
@@ -99,11 +125,10 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     // Another tab refreshed while we waited for the lock: nothing to do.
     if (!force && (due === null || now < due)) return
     // Another tab failed a moment ago and set the browser-wide backoff.
-    if (!force && !retryNow && (record.refreshRetryAt ?? 0) > now) return
-    retryNow = false
+    if (!force && sharedRetryAt(record) > now) return
     let result: SourceResult
     try {
-      result = await withTimeout(source, record, options.timeoutMs ?? 15_000, clock)
+      result = await callSource(source, record, options.timeoutMs ?? 15_000, clock)
     } catch (cause) {
       const error = classify(cause)
       const attempt = (record.refreshFailures ?? 0) + 1
@@ -113,11 +138,12 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       throw error
     }
     const obtainedAt = clock.now()
+    localRetryAt = 0
     const written = await internals.commit((current) => {
-      // Strict compare-and-set: only on top of exactly the record we refreshed.
-      if (!current || current.generation !== record.generation || !live(current)) return null
-      const session = { ...result.session, lastActivityAt: laterOf(current.session.lastActivityAt, result.session.lastActivityAt) }
-      const { refreshRetryAt: _retry, refreshFailures: _failures, ...rest } = current
+      // Only on top of the credentials we refreshed: never after a logout, a new sign-in or another tab's refresh.
+      if (!sameLineage(current, record)) return null
+      const session = mergeRefreshed(record.session, current.session, result.session)
+      const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
       return { ...rest, session, clockSkewMs: result.clockSkewMs ?? current.clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' }
     }, 'refresh')
     if (written.ok) deps.emit({ type: 'refreshed', generation: written.record.generation })
@@ -126,10 +152,12 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   /** Stores the next retry time in the record, so every tab waits it out (only on top of the record that failed). */
   const backOff = async (record: StoredRecord, attempt: number) => {
     const delay = backoffDelay(attempt, options.retryBaseMs ?? 1000, options.retryMaxMs ?? 60_000, deps.random)
+    const now = clock.now()
+    localRetryAt = now + delay
     await internals.commit(
       (current) =>
-        current && current.generation === record.generation && live(current)
-          ? { ...current, refreshRetryAt: clock.now() + delay, refreshFailures: attempt, reason: 'refresh-retry' }
+        sameLineage(current, record)
+          ? { ...current, refreshRetryAt: now + delay, refreshFailedAt: now, refreshFailures: attempt, reason: 'refresh-retry' }
           : null,
       'refresh-retry',
     )
@@ -138,7 +166,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   const endFor = async (record: StoredRecord, error: RefreshError) => {
     // Only if nobody moved the record on meanwhile: a tab that lost a race
     // must never sign everyone out with a stale refresh token's error.
-    await store.end('token-expired', { expectedGeneration: record.generation })
+    await store.end('token-expired', { onlyIf: (session) => session.sessionId === record.session!.sessionId && session.refreshToken === record.session!.refreshToken })
     if (error.code === 'refresh-token-expired') deps.emit({ type: 'refresh-failed', error, attempt: 1 })
   }
 
@@ -147,7 +175,6 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     inFlight = deps.locks
       .request(deps.lockName, () => refreshUnderLock(!!refreshOptions.force))
       .finally(() => {
-        retryNow = false
         inFlight = null
         arm()
       })
@@ -168,7 +195,10 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       })
       const unsubscribeWake = deps.wake.subscribe((reason) => {
         // Back online: retry at once instead of waiting out the backoff.
-        if (reason === 'online') retryNow = true
+        if (reason === 'online') {
+          onlineAt = clock.now()
+          localRetryAt = 0
+        }
         check()
       })
       arm()
@@ -197,21 +227,31 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   }
 }
 
-const laterOf = (a: string, b: string) => (Date.parse(a) >= Date.parse(b) ? a : b)
-
-async function withTimeout(source: SessionSource, record: StoredRecord, timeoutMs: number, clock: Clock): Promise<SourceResult> {
+/**
+ * Calls the source and waits for it to settle, even past the timeout: the
+ * lock stays held while a request may still rotate the refresh token, or
+ * another tab would send the old one. At the timeout the signal aborts (a
+ * source should honour it); a source that ignores it gets twice as long.
+ */
+async function callSource(source: SessionSource, record: StoredRecord, timeoutMs: number, clock: Clock): Promise<SourceResult> {
   const controller = new AbortController()
-  let timer: unknown
-  const timeout = new Promise<never>((_, reject) => {
-    timer = clock.setTimeout(() => {
-      controller.abort()
-      reject(new RefreshError('refresh-timeout', `The refresh took longer than ${timeoutMs} ms`))
-    }, timeoutMs)
+  const soft = clock.setTimeout(() => controller.abort(), timeoutMs)
+  let hard: unknown
+  const giveUp = new Promise<never>((_, reject) => {
+    hard = clock.setTimeout(
+      () => reject(new RefreshError('refresh-timeout', `The refresh did not settle within ${2 * timeoutMs} ms`)),
+      2 * timeoutMs,
+    )
   })
   try {
-    return await Promise.race([source.refresh(record.session!, { signal: controller.signal }), timeout])
+    return await Promise.race([source.refresh(record.session!, { signal: controller.signal }), giveUp])
+  } catch (error) {
+    throw controller.signal.aborted && !(error instanceof RefreshError)
+      ? new RefreshError('refresh-timeout', `The refresh took longer than ${timeoutMs} ms`, { cause: error })
+      : error
   } finally {
-    clock.clearTimeout(timer)
+    clock.clearTimeout(soft)
+    clock.clearTimeout(hard)
   }
 }
 

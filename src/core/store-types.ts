@@ -56,8 +56,10 @@ export interface LogoutOptions extends SignOutOptions {
 }
 
 export interface EndSessionOptions {
-  /** Refuse unless the stored record is still this generation (used by refresh failures). */
+  /** Refuse unless the stored record is still this generation. */
   expectedGeneration?: number
+  /** Refuse unless the stored session passes this check (a refresh failure ends only the credentials it failed with). */
+  onlyIf?: (session: AuthenticationSession) => boolean
 }
 
 export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 'getInitialState' | 'subscribe'> {

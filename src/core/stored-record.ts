@@ -31,6 +31,8 @@ export interface StoredRecord {
   refreshRetryAt?: number
   /** Consecutive transient refresh failures, for the backoff exponent. */
   refreshFailures?: number
+  /** Local ms of the last transient failure (a tab back online ignores older backoffs). */
+  refreshFailedAt?: number
 }
 
 export type Migrate = (persistedSession: unknown, fromVersion: number) => unknown
@@ -84,6 +86,7 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
       tokensObtainedAt: finiteOrUndefined(value.tokensObtainedAt),
       refreshRetryAt: finiteOrUndefined(value.refreshRetryAt),
       refreshFailures: finiteOrUndefined(value.refreshFailures),
+      refreshFailedAt: finiteOrUndefined(value.refreshFailedAt),
     },
   }
 }

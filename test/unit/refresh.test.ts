@@ -220,6 +220,80 @@ describe('refresh failures', () => {
   })
 })
 
+describe('refresh racing other writes', () => {
+  /** A source whose refresh waits at a gate after the server has already rotated the token. */
+  function gated(server: FakeTokenServer) {
+    const inner = server.source()
+    let open!: () => void
+    let gate = new Promise<void>((resolve) => (open = resolve))
+    const source = {
+      ...inner,
+      refresh: async (...args: Parameters<typeof inner.refresh>) => {
+        const result = await inner.refresh(...args)
+        await gate
+        return result
+      },
+    }
+    return { source, release: () => open(), reset: () => (gate = new Promise<void>((resolve) => (open = resolve))) }
+  }
+
+  it('activity and patches written during a refresh do not throw the rotated tokens away', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const { source, release } = gated(server)
+    const dbName = uniqueDbName()
+    const locks = createMemoryLocks()
+    const [a, b] = [0, 1].map(() => {
+      const store = createSessionStore({ dbName, clock, locks, wake: new ManualWake(), source, activityWriteIntervalMs: 0 })
+      cleanups.push(store.start(), () => store.destroy())
+      return store
+    }) as [SessionStore, SessionStore]
+    await a.completeLogin('cb')
+    await settle()
+    const refreshing = a.refresh({ force: true })
+    await settle()
+    expect(server.refreshes).toBe(1) // the server has rotated; the answer is not back yet
+    b.recordActivity(clock.now() + 1000)
+    await b.update({ isMfaVerified: true })
+    await settle()
+    release()
+    await refreshing
+    await settle()
+    expect(a.getState().session).toMatchObject({ refreshToken: 'rt-2', isMfaVerified: true })
+    expect(Date.parse(a.getState().session!.lastActivityAt)).toBe(clock.now() + 1000)
+    await a.refresh({ force: true })
+    expect(server.invalidGrants).toBe(0)
+    expect(b.getState().status).toBe('authenticated')
+  })
+
+  it('a refresh slower than its timeout keeps the lock until it settles, and its late answer is kept', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const { source, release } = gated(server)
+    const dbName = uniqueDbName()
+    const locks = createMemoryLocks()
+    const [a, b] = [0, 1].map(() => {
+      const store = createSessionStore({ dbName, clock, locks, wake: new ManualWake(), source, refresh: { timeoutMs: 1000 } })
+      cleanups.push(store.start(), () => store.destroy())
+      return store
+    }) as [SessionStore, SessionStore]
+    await a.completeLogin('cb')
+    await settle()
+    const slow = a.refresh({ force: true })
+    await clock.advance(1500) // past the timeout: the signal aborts, the request goes on
+    const other = b.refresh({ force: true })
+    await settle()
+    expect(server.refreshes).toBe(1) // b waits for the lock instead of sending the old token
+    release()
+    await slow
+    await other
+    await settle()
+    expect(server.invalidGrants).toBe(0)
+    expect(a.getState().session?.refreshToken).toBe(b.getState().session?.refreshToken)
+    expect(a.getState().status).toBe('authenticated')
+  })
+})
+
 describe('getAccessToken', () => {
   it('returns the current token while it is valid', async () => {
     const b = await browser(1)
