@@ -8,6 +8,7 @@ export type AuthSessionErrorCode =
   | RefreshErrorCode
   | 'not-authenticated'
   | 'no-source'
+  | 'sign-in-failed'
   | 'missing-provider'
 
 export class AuthSessionError extends Error {
@@ -72,6 +73,8 @@ export type RefreshErrorCode =
   | 'refresh-rejected'
   /** The refresh token's own expiry has passed. Ends the session. */
   | 'refresh-token-expired'
+  /** The token has expired and a refresh is waiting out a backoff after transient failures. Transient. */
+  | 'refresh-deferred'
 
 /**
  * A failed refresh. `definitive` decides what happens: a transient failure is

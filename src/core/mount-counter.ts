@@ -5,6 +5,7 @@
  */
 export function createMountCounter(setup: () => () => void): { start(): () => void; stopNow(): void } {
   let count = 0
+  let generation = 0
   let teardown: (() => void) | null = null
 
   const stopNow = () => {
@@ -18,8 +19,10 @@ export function createMountCounter(setup: () => () => void): { start(): () => vo
       count += 1
       teardown ??= setup()
       let released = false
+      const era = generation
       return () => {
-        if (released) return
+        // A stop from before stopNow() (destroy) must not count against later starts.
+        if (released || era !== generation) return
         released = true
         count -= 1
         if (count === 0) {
@@ -31,6 +34,7 @@ export function createMountCounter(setup: () => () => void): { start(): () => vo
     },
     stopNow() {
       count = 0
+      generation += 1
       stopNow()
     },
   }

@@ -127,7 +127,12 @@ export function parseSession(input: unknown): AuthenticationSession {
     }
     check(name, value, field)
   }
-  return structuredCloneSafe(input) as unknown as AuthenticationSession
+  try {
+    return structuredCloneSafe(input) as unknown as AuthenticationSession
+  } catch {
+    // Functions, symbols or DOM objects somewhere in an open object cannot be stored.
+    throw new SessionParseError('wrong-type', '', 'contains values that cannot be stored (functions, symbols, DOM objects)')
+  }
 }
 
 /** Deep copy of plain JSON-like data, so callers cannot mutate the stored record through a reference. */

@@ -21,6 +21,7 @@ export interface RecordActionDeps {
   post(message: unknown): void
   tabId: string
   activityWriteIntervalMs: number
+  holdLocally: SessionStoreInternals['holdLocally']
 }
 
 /**
@@ -32,16 +33,16 @@ export function createRecordActions(deps: RecordActionDeps): Pick<SessionStore, 
   const { state, clock, commit, held, ensureHydration } = deps
   let lastActivityWrite = Number.NEGATIVE_INFINITY
 
-  /** Keeps the in-memory state when storage failed, so the user is not signed out by a full disk. */
-  const keepInMemory = (result: CommitResult, session: AuthenticationSession | null, status: SessionStatus) => {
-    if (!result.ok && result.error) state.setState({ session, status })
+  /** Keeps the change in memory when storage failed, so a full disk neither signs the user out nor keeps a logged-out session alive. */
+  const keepInMemory = (result: CommitResult, session: AuthenticationSession | null, ended = false) => {
+    if (!result.ok && result.error) deps.holdLocally(session, ended)
   }
 
   return {
     async signIn(input) {
       const session = parseSession(input)
       const result = await commit(() => ({ session, ended: false, reason: 'sign-in', tokensObtainedAt: clock.now() }), 'sign-in')
-      keepInMemory(result, session, statusOf({ session, ended: false }))
+      keepInMemory(result, session)
     },
 
     async update(patch) {
@@ -55,14 +56,15 @@ export function createRecordActions(deps: RecordActionDeps): Pick<SessionStore, 
         patched = parseSession({ ...live, ...(typeof patch === 'function' ? patch(live) : patch) })
         return { ...current!, session: patched, reason: 'update' }
       }, 'update')
-      if (!result.ok && result.error && patched) keepInMemory(result, patched, 'authenticated')
+      if (patched) keepInMemory(result, patched)
       return result.ok
     },
 
     recordActivity(at = clock.now()) {
       const { session, status } = state.getState()
       if (status !== 'authenticated' || !session) return
-      if (at <= Date.parse(session.lastActivityAt)) return
+      // Within a second of what is shown, nothing changes: no state update, no re-render.
+      if (at < Date.parse(session.lastActivityAt) + 1000) return
       const lastActivityAt = new Date(at).toISOString()
       state.setState({ session: { ...session, lastActivityAt } })
       if (at - lastActivityWrite < deps.activityWriteIntervalMs) return
@@ -93,16 +95,14 @@ export function createRecordActions(deps: RecordActionDeps): Pick<SessionStore, 
         if (mine && live.sessionId !== mine.sessionId) return null
         return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end' }
       }, 'end')
-      const shown = state.getState().session
-      if (!result.ok && result.error && shown && !shown.revokedAt) {
-        state.setState({ status: 'unauthenticated', session: tombstoneOf(shown, reason, at, status) })
-      }
+      const shown = liveSession(held()) ?? state.getState().session
+      if (shown && !shown.revokedAt) keepInMemory(result, tombstoneOf(shown, reason, at, status), true)
     },
 
     async clear() {
       await ensureHydration()
       const result = await commit(() => ({ session: null, ended: false, reason: 'clear' }), 'clear')
-      keepInMemory(result, null, 'unauthenticated')
+      keepInMemory(result, null)
     }
   }
 }

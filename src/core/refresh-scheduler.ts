@@ -221,8 +221,11 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       // Not forced: if another tab refreshed while we waited for the lock, its tokens are used.
       await refresh()
       const fresh = validToken()
-      if (fresh === null) throw new AuthSessionError('not-authenticated', 'The session could not be refreshed')
-      return fresh
+      if (fresh !== null) return fresh
+      if (live(internals.currentRecord())) {
+        throw new RefreshError('refresh-deferred', 'The access token has expired and the refresh is backing off after failures')
+      }
+      throw new AuthSessionError('not-authenticated', 'The session ended while it was being refreshed')
     },
   }
 }
@@ -244,7 +247,7 @@ async function callSource(source: SessionSource, record: StoredRecord, timeoutMs
     )
   })
   try {
-    return await Promise.race([source.refresh(record.session!, { signal: controller.signal }), giveUp])
+    return await Promise.race([source.refresh(record.session!, { signal: controller.signal, clockSkewMs: record.clockSkewMs }), giveUp])
   } catch (error) {
     throw controller.signal.aborted && !(error instanceof RefreshError)
       ? new RefreshError('refresh-timeout', `The refresh took longer than ${timeoutMs} ms`, { cause: error })

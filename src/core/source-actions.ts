@@ -30,7 +30,7 @@ export function createSourceActions(deps: {
       const result = await need('completeSignIn')(url)
       // A provider's answer is untrusted input like any other.
       const session = parseSession(result.session)
-      await internals.commit(
+      const written = await internals.commit(
         () => ({
           session,
           ended: false,
@@ -40,10 +40,13 @@ export function createSourceActions(deps: {
         }),
         'sign-in',
       )
+      if (!written.ok && written.error) internals.holdLocally(session, false)
       return { session, returnTo: result.returnTo }
     },
 
     async logout(options = {}) {
+      // A /logout route may call this on mount, before the stored session was read.
+      await store.whenHydrated()
       const { session, status } = store.getState()
       // Locally first, in every tab: the user is signed out even if the provider cannot be reached.
       await store.end(options.reason ?? 'user-logout')

@@ -33,7 +33,10 @@ export interface SignOutOptions {
 }
 
 export interface RefreshContext {
+  /** Aborted at the scheduler's timeout; the lock is held until the refresh settles. */
   signal: AbortSignal
+  /** The skew estimated at the last sign-in or refresh (server minus local, ms). */
+  clockSkewMs?: number
 }
 
 export interface SourceResult {

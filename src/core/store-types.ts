@@ -107,6 +107,11 @@ export interface SessionStoreInternals {
   currentRecord(): StoredRecord | null
   commit(build: Build, reason: ChangeReason): Promise<CommitResult>
   emit(event: SessionEvent): void
+  /**
+   * Storage failed: hold this session in memory (same generation, so any newer
+   * stored record still wins) and show it. The tab keeps working, alone.
+   */
+  holdLocally(session: AuthenticationSession | null, ended: boolean): void
 }
 
 export type Build = (current: StoredRecord | null) => Omit<StoredRecord, 'version' | 'generation'> | null

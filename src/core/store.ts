@@ -7,7 +7,7 @@ import { createDefaultLocks } from './locks'
 import { createMountCounter } from './mount-counter'
 import { createRefreshScheduler } from './refresh-scheduler'
 import { createDefaultPersistence } from './resilient-persistence'
-import { recordStatusFor } from './session'
+import { recordStatusFor, type AuthenticationSession } from './session'
 import type { SessionEvent } from './session-events'
 import { createSourceActions } from './source-actions'
 import { createRecordActions, liveSession, statusOf } from './record-actions'
@@ -77,6 +77,11 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     state.setState({ status, session: record.session, ...(status === 'authenticated' ? { error: null } : {}) })
     emit({ type: 'change', source, reason: reason ?? record.reason, status, generation: record.generation })
     return true
+  }
+
+  const holdLocally = (session: AuthenticationSession | null, ended: boolean) => {
+    held = { version, generation: held?.generation ?? 0, reason: ended ? 'end' : 'update', ...held, session, ended }
+    state.setState({ status: statusOf(held), session })
   }
 
   const reportError = (error: AuthSessionError) => {
@@ -218,6 +223,11 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       detachSync()
       stopRefresh?.()
       clock.clearTimeout(confirmTimer)
+      // A channel we opened is closed with the last stop (an unmounted provider), and reopened on the next start.
+      if (options.channel === undefined && channel) {
+        channel.close()
+        channel = undefined
+      }
     }
   })
 
@@ -247,6 +257,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       post: (message) => getChannel()?.post(message),
       tabId,
       activityWriteIntervalMs,
+      holdLocally,
     }),
 
     login: notReady,
@@ -267,6 +278,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     currentRecord: () => held,
     commit,
     emit,
+    holdLocally,
   }
   internals.set(store, storeInternals)
   if (options.source) {

@@ -95,6 +95,24 @@ describe('mapTokenResponse', () => {
     })
   })
 
+  it('a refresh that hands back the old ID token keeps the known skew instead of reading the login-time iat', () => {
+    const first = mapTokenResponse(response(), context).session
+    const later = NOW + 3_600_000
+    const { session, clockSkewMs } = mapTokenResponse(
+      response({ id_token: first.idToken, expires_at: s(later) + 300 }),
+      { ...context, now: later, previous: first, knownSkewMs: 0 },
+    )
+    expect(clockSkewMs).toBe(0)
+    expect(session.expiresAt).toBe(new Date(later + 300_000).toISOString())
+  })
+
+  it('refresh errors keep no request body (it holds the refresh token)', () => {
+    const error = classifyOidcError({ name: 'ErrorResponse', error: 'invalid_grant', message: 'invalid_grant', form: new URLSearchParams({ refresh_token: 'rt-secret' }) })
+    expect(JSON.stringify(error.cause)).not.toContain('rt-secret')
+    expect((error.cause as { form?: unknown }).form).toBeUndefined()
+    expect(error.providerError).toBe('invalid_grant')
+  })
+
   it('survives a malformed ID token without throwing', () => {
     const { session } = mapTokenResponse(response({ id_token: 'not.a-jwt!.x' }), context)
     expect(session.user.id).toBe('user-42') // from the profile

@@ -342,6 +342,25 @@ describe('source actions', () => {
     expect(calls).toEqual([`unauthenticated:${session.sessionId}`])
   })
 
+  it('logout called before hydration finishes still signs out at the provider', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const dbName = uniqueDbName()
+    const first = createSessionStore({ dbName, channel: null, source: server.source() })
+    cleanups.push(() => first.destroy())
+    await first.completeLogin('cb')
+    const signedOut: string[] = []
+    const store = createSessionStore({
+      dbName,
+      channel: null,
+      source: { ...server.source(), signOut: async (session) => void signedOut.push(session.sessionId) },
+    })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.logout() // no await of hydration by the caller
+    expect(signedOut).toEqual([first.getState().session!.sessionId])
+    expect(store.getState().status).toBe('unauthenticated')
+  })
+
   it('a store without a source says so with a typed error', async () => {
     const store = createSessionStore({ dbName: uniqueDbName(), channel: null })
     cleanups.push(() => store.destroy())

@@ -371,6 +371,16 @@ describe('storage failures', () => {
     expect(events).toContainEqual({ type: 'error', error: expect.objectContaining({ code: 'storage-quota' }) })
     await store.end('user-logout')
     expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout', accessToken: '' } })
+    // ...and the logout holds in memory too: no token is handed out any more.
+    await expect(store.getAccessToken()).rejects.toMatchObject({ code: 'not-authenticated' })
+  })
+
+  it('a value that cannot be stored is a typed parse error', async () => {
+    const { store } = await started({ persistence: createMemoryPersistence() })
+    await expect(store.signIn({ ...makeSession(), metadata: { callback: () => 1 } })).rejects.toMatchObject({
+      name: 'SessionParseError',
+      code: 'wrong-type',
+    })
   })
 
   it('idb persistence reads what it wrote, atomically per key', async () => {
@@ -398,5 +408,14 @@ describe('start/stop', () => {
     expect(reads).toHaveBeenCalledTimes(1)
     stop2()
     stop2()
+  })
+
+  it('a stop from before destroy() does not unbalance later starts', async () => {
+    const store = createSessionStore({ persistence: createMemoryPersistence(), channel: null })
+    stores.push(store)
+    const early = store.start()
+    store.destroy()
+    early()
+    expect(() => store.start()).not.toThrow()
   })
 })

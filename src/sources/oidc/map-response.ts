@@ -40,13 +40,16 @@ export interface MappedResponse {
  */
 export function mapTokenResponse(
   response: TokenResponseLike,
-  context: { now: number; previous?: AuthenticationSession; deviceInfo: () => DeviceInfo; providerName: string },
+  context: { now: number; previous?: AuthenticationSession; knownSkewMs?: number; deviceInfo: () => DeviceInfo; providerName: string },
 ): MappedResponse {
   const { now, previous } = context
   const idClaims = readJwtClaims(response.id_token) ?? {}
   const claims = { ...idClaims, ...response.profile }
-  const iat = typeof idClaims.iat === 'number' ? idClaims.iat * 1000 : undefined
-  const rawSkew = iat === undefined ? 0 : iat - now
+  // Only a newly issued ID token says what the server's clock reads now; a
+  // refresh without one hands back the old token, whose iat is the login time.
+  const freshIdToken = response.id_token !== undefined && response.id_token !== previous?.idToken
+  const iat = freshIdToken && typeof idClaims.iat === 'number' ? idClaims.iat * 1000 : undefined
+  const rawSkew = iat === undefined ? (context.knownSkewMs ?? 0) : iat - now
   const clockSkewMs = Math.abs(rawSkew) < SKEW_NOISE_MS ? 0 : rawSkew
   const serverNow = now + clockSkewMs
 

@@ -3,7 +3,7 @@ import { basicDeviceInfo } from '../../core/device'
 import { RefreshError } from '../../core/errors'
 import type { DeviceInfo } from '../../core/session'
 import type { SessionSource, SourceResult } from '../../core/source'
-import { classifyOidcError } from './classify-error'
+import { classifyOidcError, signInError } from './classify-error'
 import { readJwtClaims } from './jwt-claims'
 import { mapTokenResponse, type TokenResponseLike } from './map-response'
 
@@ -16,6 +16,11 @@ export interface OidcSourceOptions {
   navigate?: (url: string) => void
   /** Clock for the mapping (tests). Default Date.now. */
   now?: () => number
+  /**
+   * oidc-client-ts's own request timeout, in seconds. Default 10: below the
+   * scheduler's 15 s, so the request ends while the refresh lock is held.
+   */
+  requestTimeoutSeconds?: number
 }
 
 /**
@@ -50,13 +55,18 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
     },
 
     async completeSignIn(url): Promise<SourceResult> {
-      const response = await oidc().processSigninResponse(url)
+      let response
+      try {
+        response = await oidc().processSigninResponse(url)
+      } catch (cause) {
+        throw signInError(cause)
+      }
       const mapped = mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now() })
       const state = response.userState as { returnTo?: string } | undefined
       return { ...mapped, returnTo: state?.returnTo }
     },
 
-    async refresh(session, { signal }): Promise<SourceResult> {
+    async refresh(session, { clockSkewMs }): Promise<SourceResult> {
       if (!session.refreshToken) {
         throw new RefreshError('refresh-rejected', 'The session has no refresh token', { providerError: 'no_refresh_token' })
       }
@@ -72,13 +82,14 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
             scope: session.scopes?.join(' '),
             profile,
           } as never,
-          timeoutInSeconds: 30,
+          timeoutInSeconds: options.requestTimeoutSeconds ?? 10,
         })
       } catch (cause) {
         throw classifyOidcError(cause)
       }
-      if (signal.aborted) throw new RefreshError('refresh-timeout', 'The refresh was abandoned after its timeout')
-      return mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now(), previous: session })
+      // Even past the scheduler's timeout the answer is returned: the provider
+      // has rotated the refresh token, so the new one must be kept.
+      return mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now(), previous: session, knownSkewMs: clockSkewMs })
     },
 
     async signOut(session, signOutOptions = {}) {
