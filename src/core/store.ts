@@ -7,14 +7,14 @@ import { createDefaultLocks } from './locks'
 import { createMountCounter } from './mount-counter'
 import { createRefreshScheduler } from './refresh-scheduler'
 import { createDefaultPersistence } from './resilient-persistence'
-import { recordStatusFor, type AuthenticationSession } from './session'
+import type { AuthenticationSession } from './session'
 import type { SessionEvent } from './session-events'
 import { createSourceActions } from './source-actions'
-import { createRecordActions, liveSession, statusOf } from './record-actions'
+import { createProvisionalEnd } from './provisional-end'
+import { createRecordActions, statusOf } from './record-actions'
 import type { Build, CommitResult, SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
-import { decodeRecord, rawGeneration, tombstoneOf, type ChangeReason, type StoredRecord } from './stored-record'
+import { decodeRecord, rawGeneration, type ChangeReason, type StoredRecord } from './stored-record'
 import { createBroadcastTabChannel, type TabChannel } from './tab-channel'
-import type { EndingMessage } from './tab-message'
 import { attachTabSync } from './tab-sync'
 import { createWindowWakeSource } from './wake'
 
@@ -186,23 +186,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let hydration: Promise<void> | null = null
   const ensureHydration = () => (hydration ??= hydrate())
 
-  // A logout announced by another tab shows at once; storage confirms it. If
-  // the tombstone never lands (its write failed or was refused), the stored
-  // record is shown again after this long.
-  let confirmTimer: unknown = null
-  const endProvisionally = (message: EndingMessage) => {
-    const session = liveSession(held)
-    if (!session) return
-    const status = recordStatusFor(message.revokeReason)
-    state.setState({ status: 'unauthenticated', session: tombstoneOf(session, message.revokeReason, message.revokedAt, status) })
-    clock.clearTimeout(confirmTimer)
-    confirmTimer = clock.setTimeout(() => {
-      confirmTimer = null
-      void reconcile().then(() => {
-        if (state.getState().status !== statusOf(held)) state.setState({ status: statusOf(held), session: held?.session ?? null })
-      })
-    }, 2000)
-  }
+  const provisional = createProvisionalEnd({ state, clock, held: () => held, reconcile: () => reconcile() })
 
   const wake = options.wake ?? createWindowWakeSource()
   let scheduler: ReturnType<typeof createRefreshScheduler> | null = null
@@ -215,14 +199,14 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       tabId,
       heldGeneration: () => held?.generation ?? 0,
       reconcile: () => reconcile(),
-      endProvisionally,
+      endProvisionally: provisional.apply,
       emit,
     })
     const stopRefresh = scheduler?.start()
     return () => {
       detachSync()
       stopRefresh?.()
-      clock.clearTimeout(confirmTimer)
+      provisional.cancel()
       // A channel we opened is closed with the last stop (an unmounted provider), and reopened on the next start.
       if (options.channel === undefined && channel) {
         channel.close()

@@ -225,7 +225,7 @@ describe('refresh racing other writes', () => {
   function gated(server: FakeTokenServer) {
     const inner = server.source()
     let open!: () => void
-    let gate = new Promise<void>((resolve) => (open = resolve))
+    const gate = new Promise<void>((resolve) => (open = resolve))
     const source = {
       ...inner,
       refresh: async (...args: Parameters<typeof inner.refresh>) => {
@@ -234,22 +234,28 @@ describe('refresh racing other writes', () => {
         return result
       },
     }
-    return { source, release: () => open(), reset: () => (gate = new Promise<void>((resolve) => (open = resolve))) }
+    return { source, release: () => open() }
+  }
+
+  /** Two tabs on one database and one lock manager, signed in through `source`. */
+  async function twoTabs(clock: FakeClock, source: ReturnType<typeof gated>['source'], extra: Partial<SessionStoreOptions>) {
+    const dbName = uniqueDbName()
+    const locks = createMemoryLocks()
+    const tabs = [0, 1].map(() => {
+      const store = createSessionStore({ dbName, clock, locks, wake: new ManualWake(), source, ...extra })
+      cleanups.push(store.start(), () => store.destroy())
+      return store
+    }) as [SessionStore, SessionStore]
+    await tabs[0].completeLogin('cb')
+    await settle()
+    return tabs
   }
 
   it('activity and patches written during a refresh do not throw the rotated tokens away', async () => {
     const clock = new FakeClock()
     const server = new FakeTokenServer(clock)
     const { source, release } = gated(server)
-    const dbName = uniqueDbName()
-    const locks = createMemoryLocks()
-    const [a, b] = [0, 1].map(() => {
-      const store = createSessionStore({ dbName, clock, locks, wake: new ManualWake(), source, activityWriteIntervalMs: 0 })
-      cleanups.push(store.start(), () => store.destroy())
-      return store
-    }) as [SessionStore, SessionStore]
-    await a.completeLogin('cb')
-    await settle()
+    const [a, b] = await twoTabs(clock, source, { activityWriteIntervalMs: 0 })
     const refreshing = a.refresh({ force: true })
     await settle()
     expect(server.refreshes).toBe(1) // the server has rotated; the answer is not back yet
@@ -270,15 +276,7 @@ describe('refresh racing other writes', () => {
     const clock = new FakeClock()
     const server = new FakeTokenServer(clock)
     const { source, release } = gated(server)
-    const dbName = uniqueDbName()
-    const locks = createMemoryLocks()
-    const [a, b] = [0, 1].map(() => {
-      const store = createSessionStore({ dbName, clock, locks, wake: new ManualWake(), source, refresh: { timeoutMs: 1000 } })
-      cleanups.push(store.start(), () => store.destroy())
-      return store
-    }) as [SessionStore, SessionStore]
-    await a.completeLogin('cb')
-    await settle()
+    const [a, b] = await twoTabs(clock, source, { refresh: { timeoutMs: 1000 } })
     const slow = a.refresh({ force: true })
     await clock.advance(1500) // past the timeout: the signal aborts, the request goes on
     const other = b.refresh({ force: true })
