@@ -29,6 +29,13 @@ export function refreshDueAt(record: StoredRecord | null, timing: RefreshTiming)
   return obtained === undefined ? due : Math.max(due, obtained + timing.minIntervalMs)
 }
 
+/** The record's access token if the session is live and the token has not expired at `now` (local ms); else null. */
+export function validAccessToken(record: StoredRecord | null, now: number): string | null {
+  const session = record && !record.ended ? record.session : null
+  if (!session || session.status !== 'active') return null
+  return toLocal(session.expiresAt, record!) > now ? session.accessToken : null
+}
+
 /** Whether the refresh token itself has expired, so refreshing is pointless. */
 export function refreshTokenExpired(record: StoredRecord, now: number): boolean {
   const at = record.session?.refreshTokenExpiresAt

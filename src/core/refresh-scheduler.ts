@@ -1,7 +1,7 @@
 import type { Clock } from './clock'
 import { AuthSessionError, RefreshError } from './errors'
 import type { Locks } from './locks'
-import { backoffDelay, refreshDueAt, refreshTokenExpired, toLocal, type RefreshTiming } from './refresh-policy'
+import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
 import type { AuthenticationSession } from './session'
 import type { SessionEvent } from './session-events'
 import type { SessionSource, SourceResult } from './source'
@@ -181,11 +181,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     return inFlight
   }
 
-  const validToken = (): string | null => {
-    const record = internals.currentRecord()
-    if (!live(record)) return null
-    return toLocal(record.session.expiresAt, record) > clock.now() ? record.session.accessToken : null
-  }
+  const validToken = () => validAccessToken(internals.currentRecord(), clock.now())
 
   return {
     start() {

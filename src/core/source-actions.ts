@@ -2,7 +2,7 @@ import type { Clock } from './clock'
 import { AuthSessionError } from './errors'
 import { parseSession } from './parse-session'
 import type { RefreshScheduler } from './refresh-scheduler'
-import { toLocal } from './refresh-policy'
+import { validAccessToken } from './refresh-policy'
 import type { SessionSource } from './source'
 import type { SessionStore, SessionStoreInternals } from './store-types'
 
@@ -57,12 +57,9 @@ export function createSourceActions(deps: {
     async getAccessToken() {
       if (scheduler) return scheduler.getAccessToken()
       await store.whenHydrated()
-      const record = internals.currentRecord()
-      const session = record && !record.ended ? record.session : null
-      if (!session || session.status !== 'active' || toLocal(session.expiresAt, record!) <= clock.now()) {
-        throw new AuthSessionError('not-authenticated', 'There is no signed-in session with a valid access token')
-      }
-      return session.accessToken
+      const token = validAccessToken(internals.currentRecord(), clock.now())
+      if (token === null) throw new AuthSessionError('not-authenticated', 'There is no signed-in session with a valid access token')
+      return token
     },
 
     refresh: async (options) => {
