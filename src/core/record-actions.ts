@@ -17,7 +17,8 @@ export interface RecordActionDeps {
   commit: SessionStoreInternals['commit']
   /** The record this tab holds (the newest generation it has seen). */
   held(): StoredRecord | null
-  ensureHydration(): Promise<void>
+  /** Starts hydration if needed; null once hydrated, so a hydrated tab acts without yielding (a logout is announced in the same task). */
+  ensureHydration(): Promise<void> | null
   post(message: unknown): void
   tabId: string
   activityWriteIntervalMs: number
@@ -46,7 +47,8 @@ export function createRecordActions(deps: RecordActionDeps): Pick<SessionStore, 
     },
 
     async update(patch) {
-      await ensureHydration()
+      const hydrating = ensureHydration()
+      if (hydrating) await hydrating
       let patched: AuthenticationSession | null = null
       const result = await commit((current) => {
         const live = liveSession(current)
@@ -78,7 +80,8 @@ export function createRecordActions(deps: RecordActionDeps): Pick<SessionStore, 
     },
 
     async end(reason, endOptions = {}) {
-      await ensureHydration()
+      const hydrating = ensureHydration()
+      if (hydrating) await hydrating
       const at = new Date(clock.now()).toISOString()
       const status = recordStatusFor(reason)
       const mine = liveSession(held())
@@ -100,7 +103,8 @@ export function createRecordActions(deps: RecordActionDeps): Pick<SessionStore, 
     },
 
     async clear() {
-      await ensureHydration()
+      const hydrating = ensureHydration()
+      if (hydrating) await hydrating
       const result = await commit(() => ({ session: null, ended: false, reason: 'clear' }), 'clear')
       keepInMemory(result, null)
     }

@@ -237,7 +237,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       clock,
       commit,
       held: () => held,
-      ensureHydration,
+      ensureHydration: () => (hydrated ? null : ensureHydration()),
       post: (message) => getChannel()?.post(message),
       tabId,
       activityWriteIntervalMs,

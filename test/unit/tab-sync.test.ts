@@ -175,6 +175,22 @@ describe('provisional logout', () => {
     )
   })
 
+  it('a hydrated tab announces its logout inside the end() call, before any await', async () => {
+    const dbName = uniqueDbName()
+    const posted: unknown[] = []
+    const channel = { post: (message: unknown) => posted.push(message), subscribe: () => () => {}, close() {} }
+    const store = createSessionStore({ dbName, channel })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await store.signIn(makeSession())
+    posted.length = 0
+    // A page that navigates away right after calling end() has still told the other tabs.
+    const ending = store.end('user-logout')
+    expect(posted).toEqual([expect.objectContaining({ type: 'ending', generation: 1, revokeReason: 'user-logout' })])
+    await ending
+    expect(posted.map((message) => (message as { type: string }).type)).toEqual(['ending', 'changed'])
+  })
+
   it('an ending for another generation is ignored', async () => {
     const { stores, dbName } = await tabs(1)
     await stores[0]!.signIn(makeSession())
