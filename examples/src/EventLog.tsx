@@ -23,6 +23,8 @@ function describe(event: SessionEvent): string {
       return `${event.reason} (held ${event.heldGeneration}, stored ${event.currentGeneration})`
     case 'message-rejected':
       return `${event.reason} (${event.count} so far)`
+    case 'storage-recovered':
+      return 'IndexedDB answered; following the shared record again'
   }
 }
 

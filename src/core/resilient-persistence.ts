@@ -7,6 +7,11 @@ export interface ResilientPersistenceOptions extends IdbPersistenceOptions {
   openTimeoutMs?: number
   /** Called once when IndexedDB cannot be used and memory takes over. */
   onUnavailable?: (error: StorageError) => void
+  /**
+   * Called once if IndexedDB answers after all, later than `openTimeoutMs`:
+   * from then on it is used again.
+   */
+  onRecovered?: () => void
 }
 
 /**
@@ -21,10 +26,12 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
   // The probe is a real read; hand its answer to the first read() instead of
   // reading twice on the start-up path (hydration). Any write voids it.
   let probed: { value: unknown } | null = null
+  // What operations use once chosen; it moves from memory back to IndexedDB if a slow open answers late.
+  let active: SessionPersistence | undefined
 
-  const choose = (): Promise<SessionPersistence> => {
+  const choose = async (): Promise<SessionPersistence> => {
     chosen ??= probe().then(
-      (idb) => idb,
+      (idb) => (active = idb),
       (cause: unknown) => {
         const error = new StorageError(
           'storage-unavailable',
@@ -32,21 +39,35 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
           { cause },
         )
         options.onUnavailable?.(error)
-        return createMemoryPersistence(new Map(), options.key)
+        return (active = createMemoryPersistence(new Map(), options.key))
       },
     )
-    return chosen
+    await chosen
+    return active!
   }
 
   const probe = async (): Promise<SessionPersistence> => {
     if (typeof indexedDB === 'undefined' || indexedDB === null) throw new Error('indexedDB is not defined')
     const idb = createIdbPersistence(options)
+    const read = idb.read()
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`open did not answer within ${timeoutMs} ms`)), timeoutMs)
+      timer = setTimeout(() => {
+        reject(new Error(`open did not answer within ${timeoutMs} ms`))
+        // A slow disk or a busy browser at start-up is not a broken IndexedDB:
+        // if the open answers after all, this tab rejoins the shared record
+        // instead of staying alone (and looking signed out) until reloaded.
+        read.then(
+          () => {
+            active = idb
+            options.onRecovered?.()
+          },
+          () => {},
+        )
+      }, timeoutMs)
     })
     try {
-      probed = { value: await Promise.race([idb.read(), timeout]) }
+      probed = { value: await Promise.race([read, timeout]) }
     } finally {
       clearTimeout(timer)
     }

@@ -17,6 +17,8 @@ export type SessionEvent =
   | { type: 'hydrated'; status: SessionStatus }
   /** IndexedDB could not be used; this tab keeps the session in memory only. */
   | { type: 'storage-unavailable'; error: StorageError }
+  /** IndexedDB answered after all (a slow open): this tab follows the shared record again. */
+  | { type: 'storage-recovered' }
   /** A storage or record error (corrupt record, future version, quota, failed write). Nothing was lost from memory. */
   | { type: 'error'; error: AuthSessionError }
   /**

@@ -11,6 +11,7 @@ import type { AuthenticationSession } from './session'
 import type { SessionEvent } from './session-events'
 import { createSourceActions } from './source-actions'
 import { createProvisionalEnd } from './provisional-end'
+import { rejoinStorage } from './rejoin-storage'
 import { createRecordActions, statusOf } from './record-actions'
 import type { Build, CommitResult, SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
 import { decodeRecord, rawGeneration, type ChangeReason, type StoredRecord } from './stored-record'
@@ -55,10 +56,19 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
         state.setState({ error })
         emit({ type: 'storage-unavailable', error })
       },
+      onRecovered: () => {
+        if (destroyed) return
+        const fromMemory = held
+        held = null
+        if (state.getState().error?.code === 'storage-unavailable') state.setState({ error: null })
+        emit({ type: 'storage-recovered' })
+        void rejoinStorage({ fromMemory, commit, reconcile: () => reconcile() })
+      },
     })
 
   const state = createStore<SessionState>()(() => ({ status: 'loading', session: null, error: null }))
   let held: StoredRecord | null = null
+  let destroyed = false
   let hydrated = false
   let resolveHydrated!: () => void
   const hydratedPromise = new Promise<void>((resolve) => (resolveHydrated = resolve))
@@ -251,6 +261,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     refresh: notReady,
     nextRefreshAt: () => null,
     destroy() {
+      destroyed = true
       mounts.stopNow()
       if (channel) channel.close()
       events.clear()

@@ -1,0 +1,32 @@
+import { liveSession } from './record-actions'
+import type { SessionStoreInternals } from './store-types'
+import type { StoredRecord } from './stored-record'
+
+/**
+ * IndexedDB answered after this tab had given up on it and kept the session
+ * in memory. Memory's generations mean nothing to the shared record, so the
+ * tab forgets them and follows IndexedDB again, carrying over only what the
+ * user did here meanwhile and only where it cannot overrule another tab:
+ * a sign-in is stored if no tab holds a live session; a logout ends the
+ * stored session if it is the same one.
+ */
+export async function rejoinStorage(deps: {
+  /** The record held from memory; the caller clears it before the first write. */
+  fromMemory: StoredRecord | null
+  commit: SessionStoreInternals['commit']
+  reconcile(): Promise<void>
+}): Promise<void> {
+  const mine = deps.fromMemory
+  const live = liveSession(mine)
+  if (mine?.session && (live || mine.ended)) {
+    const { version: _version, generation: _generation, ...carried } = mine
+    const result = await deps.commit((current) => {
+      const stored = liveSession(current)
+      if (live) return stored ? null : carried
+      return stored?.sessionId === mine.session!.sessionId ? carried : null
+    }, live ? 'sign-in' : 'end')
+    // Written, or refused and the stored record adopted by commit: either way the tab is in step.
+    if (result.ok || result.current) return
+  }
+  await deps.reconcile()
+}

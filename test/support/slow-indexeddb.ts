@@ -1,0 +1,31 @@
+/**
+ * An IDBFactory whose open requests succeed only once `release()` is called:
+ * a slow disk or a busy browser at start-up. Everything else is the real
+ * (fake-indexeddb) factory, so the database behaves normally once open.
+ */
+export function slowIndexedDb(real: IDBFactory): { factory: IDBFactory; release(): void } {
+  let release!: () => void
+  const released = new Promise<void>((resolve) => (release = resolve))
+  const factory = {
+    open(name: string, version?: number) {
+      const request = real.open(name, version)
+      return new Proxy(request, {
+        set(target, property, value) {
+          if (property === 'onsuccess' && typeof value === 'function') {
+            target.onsuccess = (event) => void released.then(() => value.call(target, event))
+            return true
+          }
+          return Reflect.set(target, property, value)
+        },
+        get(target, property) {
+          const value = Reflect.get(target, property, target)
+          return typeof value === 'function' ? value.bind(target) : value
+        },
+      })
+    },
+    deleteDatabase: (name: string) => real.deleteDatabase(name),
+    cmp: (a: unknown, b: unknown) => real.cmp(a, b),
+    databases: () => real.databases(),
+  }
+  return { factory: factory as unknown as IDBFactory, release }
+}

@@ -1,0 +1,103 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { get, set, createStore as createIdbStore } from 'idb-keyval'
+import { createSessionStore, type SessionEvent, type SessionStore, type SessionStoreOptions } from '../../src/index'
+import { makeSession, uniqueDbName } from '../support/sessions'
+import { slowIndexedDb } from '../support/slow-indexeddb'
+
+const stores: SessionStore[] = []
+afterEach(() => {
+  stores.splice(0).forEach((store) => store.destroy())
+  vi.unstubAllGlobals()
+})
+
+const realIndexedDb = globalThis.indexedDB
+const idb = (dbName: string) => createIdbStore(dbName, 'sessions')
+const stored = (dbName: string) => get('session', idb(dbName)) as Promise<Record<string, unknown> | undefined>
+
+/** A store whose IndexedDB open answers only on `release()`, long after its 50 ms timeout. */
+async function slowStore(dbName: string, options: SessionStoreOptions = {}) {
+  const slow = slowIndexedDb(realIndexedDb)
+  vi.stubGlobal('indexedDB', slow.factory)
+  const store = createSessionStore({ dbName, openTimeoutMs: 50, ...options })
+  stores.push(store)
+  const events: SessionEvent[] = []
+  store.on((event) => events.push(event))
+  store.start()
+  await store.whenHydrated()
+  // The store has its connection request; everyone else gets the normal factory again.
+  vi.unstubAllGlobals()
+  return { store, events, release: slow.release }
+}
+
+describe('IndexedDB that answers after the open timeout', () => {
+  it('the tab on memory rejoins the shared record, and follows other tabs from then on', async () => {
+    const dbName = uniqueDbName()
+    const session = makeSession()
+    await set('session', { version: 1, generation: 3, ended: false, reason: 'sign-in', session }, idb(dbName))
+    const { store, events, release } = await slowStore(dbName)
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'storage-unavailable' } })
+
+    release()
+    await vi.waitFor(() => expect(store.getState()).toMatchObject({ status: 'authenticated', session, error: null }))
+    expect(events.map((event) => event.type)).toEqual(expect.arrayContaining(['storage-unavailable', 'storage-recovered']))
+
+    // Joined for real: another tab's logout reaches it through IndexedDB.
+    const other = createSessionStore({ dbName })
+    stores.push(other)
+    other.start()
+    await other.whenHydrated()
+    await other.end('user-logout')
+    await vi.waitFor(() => expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } }))
+  })
+
+  it('a sign-in made while on memory is stored once IndexedDB answers', async () => {
+    const dbName = uniqueDbName()
+    const { store, release } = await slowStore(dbName)
+    const session = makeSession()
+    await store.signIn(session)
+    expect(await stored(dbName)).toBeUndefined()
+
+    release()
+    await vi.waitFor(async () => expect(await stored(dbName)).toMatchObject({ ended: false, session }))
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session })
+  })
+
+  it('…but never over a session another tab signed in meanwhile', async () => {
+    const dbName = uniqueDbName()
+    const { store, release } = await slowStore(dbName)
+    await store.signIn(makeSession())
+    const theirs = makeSession()
+    await set('session', { version: 1, generation: 1, ended: false, reason: 'sign-in', session: theirs }, idb(dbName))
+
+    release()
+    await vi.waitFor(() => expect(store.getState().session).toEqual(theirs))
+    expect(await stored(dbName)).toMatchObject({ generation: 1, session: theirs })
+  })
+
+  it('a logout made while on memory ends the same stored session', async () => {
+    const dbName = uniqueDbName()
+    const session = makeSession()
+    await set('session', { version: 1, generation: 5, ended: false, reason: 'sign-in', session }, idb(dbName))
+    const { store, release } = await slowStore(dbName)
+    await store.signIn(session)
+    await store.end('user-logout')
+
+    release()
+    await vi.waitFor(async () =>
+      expect(await stored(dbName)).toMatchObject({ generation: 6, ended: true, session: { status: 'revoked', accessToken: '' } }),
+    )
+    expect(JSON.stringify(await stored(dbName))).not.toContain('secret')
+    expect(store.getState().status).toBe('unauthenticated')
+  })
+
+  it('a destroyed store does not act on a late answer', async () => {
+    const dbName = uniqueDbName()
+    const { store, events, release } = await slowStore(dbName)
+    await store.signIn(makeSession())
+    store.destroy()
+    release()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(events.map((event) => event.type)).not.toContain('storage-recovered')
+    expect(await stored(dbName)).toBeUndefined()
+  })
+})
