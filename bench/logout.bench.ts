@@ -9,7 +9,9 @@ import { median, report, round } from './support/report'
  * Logout propagation across 8 real tabs: from the moment `end()` is called in
  * one tab until each other tab's React tree shows `unauthenticated`, against
  * the floor of a bare BroadcastChannel post → receive between the same tabs.
- * The two alternate round by round, with the same sender, so noise hits both.
+ * A third, diagnostic measurement drives a bare zustand store and a React
+ * tree from a bare post: what any React app pays before library code runs.
+ * The three take turns round by round, with the same sender, so noise hits all.
  * Timestamps are performance.timeOrigin + performance.now(), one time base
  * for all tabs of the browser.
  */
@@ -27,7 +29,7 @@ beforeAll(async () => {
 afterAll(() => harness?.close())
 
 /** Waits in the page until `read()` returns a number after `since`, and returns it. */
-async function arrivedAfter(page: Page, since: number, read: 'rendered' | 'bare', count = 0): Promise<number> {
+async function arrivedAfter(page: Page, since: number, read: 'rendered' | 'bare' | 'bare-react', count = 0): Promise<number> {
   const handle = await page.waitForFunction(
     ([kind, after, n]) => {
       if (kind === 'rendered') {
@@ -35,7 +37,7 @@ async function arrivedAfter(page: Page, since: number, read: 'rendered' | 'bare'
         const at = window.__tab.renderedAt('unauthenticated')
         return at !== null && at >= after ? at : null
       }
-      const received = window.__tab.bareReceived()
+      const received = kind === 'bare' ? window.__tab.bareReceived() : window.__tab.bareRendered()
       return received.length >= n ? received[n - 1]! : null
     },
     [read, since, count] as const,
@@ -57,21 +59,28 @@ const allRendered = (tabs: Page[], status: string) =>
 it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async () => {
   const tabs = await openTabs(harness, TABS, uniqueDbName('bench-logout'))
   const floorChannel = `bench-floor-${Math.random().toString(36).slice(2)}`
-  await Promise.all(tabs.map((tab) => tab.evaluate((name) => window.__tab.listenBare(name), floorChannel)))
+  const reactChannel = `${floorChannel}-react`
+  await Promise.all(
+    tabs.map((tab) =>
+      tab.evaluate(([bare, react]) => (window.__tab.listenBare(bare!), window.__tab.listenBareReact(react!)), [floorChannel, reactChannel]),
+    ),
+  )
 
   const store: number[] = []
   const floor: number[] = []
+  const reactFloor: number[] = []
   const committed: number[] = []
   const perRound: Array<{ round: number; sender: number; storeMax: number; floorMax: number }> = []
   let posts = 0
+  let reactPosts = 0
   for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round += 1) {
     const senderIndex = round % TABS
     const sender = tabs[senderIndex]!
     const receivers = tabs.filter((_, i) => i !== senderIndex)
 
-    // Both measurements start from the same quiet state (a browser delivers a
+    // Every measurement starts from the same quiet state (a browser delivers a
     // message to a renderer that has just been busy faster than to an idle
-    // one), and their order alternates, so neither gets the warmer browser.
+    // one), and their order rotates, so none always gets the warmer browser.
     const measureStore = async () => {
       // authsession: sign in (from another tab), wait for every tree, then end in the sender.
       await signIn(tabs[(senderIndex + 1) % TABS]!, makeSession())
@@ -95,15 +104,23 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
       posts += 1
       return (await Promise.all(receivers.map((tab) => arrivedAfter(tab, postAt, 'bare', posts)))).map((at) => at - postAt)
     }
-    let storeDelays: number[]
-    let floorDelays: number[]
-    if (round % 2 === 0) {
-      storeDelays = await measureStore()
-      floorDelays = await measureFloor()
-    } else {
-      floorDelays = await measureFloor()
-      storeDelays = await measureStore()
+    // Diagnostic: the same post driving a bare zustand store and a React tree,
+    // i.e. what React's render costs each receiving tab before any library code.
+    const measureReactFloor = async () => {
+      await quiet()
+      const postAt = await sender.evaluate((name) => window.__tab.postBare(name), reactChannel)
+      reactPosts += 1
+      return (await Promise.all(receivers.map((tab) => arrivedAfter(tab, postAt, 'bare-react', reactPosts)))).map((at) => at - postAt)
     }
+    const order = [measureStore, measureFloor, measureReactFloor]
+    // Rotate which goes first, so none always meets the warmest (or coldest) browser.
+    const results = new Map<unknown, number[]>()
+    for (let i = 0; i < order.length; i += 1) {
+      const measure = order[(round + i) % order.length]!
+      results.set(measure, await measure())
+    }
+    const storeDelays = results.get(measureStore)!
+    const floorDelays = results.get(measureFloor)!
 
     if (round < WARMUP_ROUNDS) {
       committed.pop()
@@ -111,6 +128,7 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
     }
     store.push(...storeDelays)
     floor.push(...floorDelays)
+    reactFloor.push(...results.get(measureReactFloor)!)
     perRound.push({ round: round - WARMUP_ROUNDS, sender: senderIndex, storeMax: round2(Math.max(...storeDelays)), floorMax: round2(Math.max(...floorDelays)) })
   }
   await Promise.all(tabs.map((tab) => tab.close()))
@@ -119,12 +137,15 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
   const stats = (values: number[]) => ({ n: values.length, median: round2(median(values)), max: round2(Math.max(...values)) })
   const storeStats = stats(store)
   const floorStats = stats(floor)
+  const reactFloorStats = stats(reactFloor)
   const ratio = round2(median(store) / median(floor))
   report('logout', {
-    description: `ms from end() in one tab to each of the other ${TABS - 1} tabs rendering unauthenticated, vs bare BroadcastChannel post → receive; ${ROUNDS} rounds (sender rotates) after ${WARMUP_ROUNDS} warm-up rounds, alternating`,
+    description: `ms from end() in one tab to each of the other ${TABS - 1} tabs rendering unauthenticated, vs bare BroadcastChannel post → receive; ${ROUNDS} rounds (sender rotates) after ${WARMUP_ROUNDS} warm-up rounds, order rotating; diagnostic: bare post → bare zustand store → rendered React tree`,
     rows: [
       { approach: 'authsession end() → rendered unauthenticated', ...storeStats },
       { approach: 'floor: bare BroadcastChannel post → onmessage', ...floorStats },
+      // Diagnostic, not part of the ratio: React's own share.
+      { approach: '  bare post → zustand setState → rendered', ...reactFloorStats },
       // Diagnostic, not part of the ratio: the sender's own share of the delay.
       { approach: '  of which: end() → write committed (sender)', ...stats(committed) },
     ],
@@ -132,13 +153,21 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
       store: storeStats,
       floor: floorStats,
       senderCommit: stats(committed),
+      reactFloor: reactFloorStats,
+      /** authsession against a bare store driving the same kind of React tree: the library's own cost. */
+      ratioToReactFloor: round2(median(store) / median(reactFloor)),
       medianRatio: ratio,
       targetRatio: TARGET_RATIO,
       withinTargetRatio: ratio <= TARGET_RATIO,
       limitMs: LIMIT_MS,
       allWithinLimit: storeStats.max <= LIMIT_MS,
     },
-    samples: { perRound, store: store.map((ms) => round(ms, 1)), floor: floor.map((ms) => round(ms, 1)) },
+    samples: {
+      perRound,
+      store: store.map((ms) => round(ms, 1)),
+      floor: floor.map((ms) => round(ms, 1)),
+      reactFloor: reactFloor.map((ms) => round(ms, 1)),
+    },
   })
 })
 
