@@ -1,7 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
 import { liveSession, statusOf } from './record-actions'
-import { recordStatusFor } from './session'
+import { recordStatusFor, type RevokeReason } from './session'
 import type { SessionState } from './store-types'
 import { tombstoneOf, type StoredRecord } from './stored-record'
 import type { EndingMessage } from './tab-message'
@@ -11,14 +11,19 @@ const CONFIRM_AFTER_MS = 2000
 
 /**
  * A logout announced by another tab is shown at once, before its tombstone
- * is written and read back. Storage stays the truth: if the tombstone never
- * lands (its write failed or was refused), the stored record is shown again.
+ * is written and read back. Storage stays the truth, and the logout must
+ * reach it: if the tombstone has not landed when the confirm timer fires
+ * (the announcing tab's write failed, or the tab closed first), this tab
+ * writes it, for the same generation and session only. If storage moved on
+ * meanwhile (a newer sign-in), the stored record is shown again.
  */
 export function createProvisionalEnd(deps: {
   state: StoreApi<SessionState>
   clock: Clock
   held(): StoredRecord | null
   reconcile(): Promise<void>
+  /** Ends the stored session only if it is still `generation` (compare-and-set), recording `revokedAt`. */
+  endAt(reason: RevokeReason, generation: number, revokedAt: string): Promise<void>
 }): { apply(message: EndingMessage): void; cancel(): void } {
   let timer: unknown = null
   const cancel = () => {
@@ -34,10 +39,15 @@ export function createProvisionalEnd(deps: {
       cancel()
       timer = deps.clock.setTimeout(() => {
         timer = null
-        void deps.reconcile().then(() => {
+        void (async () => {
+          await deps.reconcile()
+          const still = deps.held()
+          if (still?.generation === message.generation && liveSession(still)?.sessionId === session.sessionId) {
+            await deps.endAt(message.revokeReason, message.generation, message.revokedAt)
+          }
           const held = deps.held()
           if (deps.state.getState().status !== statusOf(held)) deps.state.setState({ status: statusOf(held), session: held?.session ?? null })
-        })
+        })()
       }, CONFIRM_AFTER_MS)
     },
     cancel,

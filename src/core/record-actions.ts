@@ -1,9 +1,9 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
 import { parseSession } from './parse-session'
-import { recordStatusFor, type AuthenticationSession } from './session'
+import { recordStatusFor, type AuthenticationSession, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
-import type { CommitResult, SessionState, SessionStore, SessionStoreInternals } from './store-types'
+import type { CommitResult, EndSessionOptions, SessionState, SessionStore, SessionStoreInternals } from './store-types'
 import { tombstoneOf, type StoredRecord } from './stored-record'
 
 export const statusOf = (record: Pick<StoredRecord, 'session' | 'ended'> | null): SessionStatus =>
@@ -30,20 +30,49 @@ export interface RecordActionDeps {
  * the record actually stored, whether it may land: that check, not timing,
  * is what keeps a stale tab from resurrecting or overwriting a session.
  */
-export function createRecordActions(deps: RecordActionDeps): Pick<SessionStore, 'signIn' | 'update' | 'recordActivity' | 'end' | 'clear'> {
+export function createRecordActions(
+  deps: RecordActionDeps,
+): Pick<SessionStore, 'signIn' | 'update' | 'recordActivity' | 'end' | 'clear'> & {
+  endSession(reason: RevokeReason, options?: EndSessionOptions, revokedAt?: string): Promise<void>
+} {
   const { state, clock, commit, held, ensureHydration } = deps
   let lastActivityWrite = Number.NEGATIVE_INFINITY
 
   /** Keeps the change in memory when storage failed, so a full disk neither signs the user out nor keeps a logged-out session alive. */
-  const keepInMemory = (result: CommitResult, session: AuthenticationSession | null, ended = false) => {
-    if (!result.ok && result.error) deps.holdLocally(session, ended)
+  const keepInMemory = (result: CommitResult, next: Omit<StoredRecord, 'version' | 'generation'>) => {
+    if (!result.ok && result.error) deps.holdLocally(next)
+  }
+
+  /** `revokedAt`: when the session ended (default now); a tab confirming another tab's announced logout records that tab's time. */
+  const endSession = async (reason: RevokeReason, endOptions: EndSessionOptions = {}, revokedAt?: string): Promise<void> => {
+    const hydrating = ensureHydration()
+    if (hydrating) await hydrating
+    const at = revokedAt ?? new Date(clock.now()).toISOString()
+    const status = recordStatusFor(reason)
+    const mine = liveSession(held())
+    const heldGeneration = held()?.generation ?? 0
+    if (mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration && (!endOptions.onlyIf || endOptions.onlyIf(mine))) {
+      deps.post({ v: 1, type: 'ending', generation: heldGeneration, tabId: deps.tabId, revokeReason: reason, revokedAt: at })
+    }
+    const result = await commit((current) => {
+      if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
+      const live = liveSession(current)
+      if (!live) return null
+      if (endOptions.onlyIf && !endOptions.onlyIf(live)) return null
+      // Ending a session this tab never saw (a newer sign-in elsewhere) would
+      // sign out the wrong login; without one of its own, only a caller naming
+      // the stored generation has seen what it ends.
+      if (mine ? live.sessionId !== mine.sessionId : endOptions.expectedGeneration === undefined) return null
+      return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end' }
+    }, 'end')
+    const shown = liveSession(held()) ?? state.getState().session
+    if (shown && !shown.revokedAt) keepInMemory(result, { ...held(), session: tombstoneOf(shown, reason, at, status), ended: true, reason: 'end' })
   }
 
   return {
     async signIn(input) {
-      const session = parseSession(input)
-      const result = await commit(() => ({ session, ended: false, reason: 'sign-in', tokensObtainedAt: clock.now() }), 'sign-in')
-      keepInMemory(result, session)
+      const next = { session: parseSession(input), ended: false, reason: 'sign-in' as const, tokensObtainedAt: clock.now() }
+      keepInMemory(await commit(() => next, 'sign-in'), next)
     },
 
     async update(patch) {
@@ -58,7 +87,7 @@ export function createRecordActions(deps: RecordActionDeps): Pick<SessionStore, 
         patched = parseSession({ ...live, ...(typeof patch === 'function' ? patch(live) : patch) })
         return { ...current!, session: patched, reason: 'update' }
       }, 'update')
-      if (patched) keepInMemory(result, patched)
+      if (patched) keepInMemory(result, { ...held()!, session: patched, reason: 'update' })
       return result.ok
     },
 
@@ -79,34 +108,14 @@ export function createRecordActions(deps: RecordActionDeps): Pick<SessionStore, 
       }, 'activity')
     },
 
-    async end(reason, endOptions = {}) {
-      const hydrating = ensureHydration()
-      if (hydrating) await hydrating
-      const at = new Date(clock.now()).toISOString()
-      const status = recordStatusFor(reason)
-      const mine = liveSession(held())
-      const heldGeneration = held()?.generation ?? 0
-      if (mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration && (!endOptions.onlyIf || endOptions.onlyIf(mine))) {
-        deps.post({ v: 1, type: 'ending', generation: heldGeneration, tabId: deps.tabId, revokeReason: reason, revokedAt: at })
-      }
-      const result = await commit((current) => {
-        if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
-        const live = liveSession(current)
-        if (!live) return null
-        if (endOptions.onlyIf && !endOptions.onlyIf(live)) return null
-        // Ending a session this tab never saw (a newer sign-in elsewhere) would sign out the wrong login.
-        if (mine && live.sessionId !== mine.sessionId) return null
-        return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end' }
-      }, 'end')
-      const shown = liveSession(held()) ?? state.getState().session
-      if (shown && !shown.revokedAt) keepInMemory(result, tombstoneOf(shown, reason, at, status), true)
-    },
+    end: (reason, endOptions) => endSession(reason, endOptions),
+    endSession,
 
     async clear() {
       const hydrating = ensureHydration()
       if (hydrating) await hydrating
-      const result = await commit(() => ({ session: null, ended: false, reason: 'clear' }), 'clear')
-      keepInMemory(result, null)
+      const next = { session: null, ended: false, reason: 'clear' as const }
+      keepInMemory(await commit(() => next, 'clear'), next)
     }
   }
 }

@@ -78,11 +78,14 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   let onlineAt = Number.NEGATIVE_INFINITY
   // This tab's own backoff floor, in case the shared one could not be written.
   let localRetryAt = 0
+  // When this tab last called the source. Whatever else goes wrong (a result
+  // that could not be kept), it never calls again within minIntervalMs unless forced.
+  let lastCallAt = Number.NEGATIVE_INFINITY
 
   const dueAt = () => {
     const record = internals.currentRecord()
     const due = refreshDueAt(record, timing)
-    return due === null ? null : Math.max(due, localRetryAt, sharedRetryAt(record))
+    return due === null ? null : Math.max(due, localRetryAt, sharedRetryAt(record), lastCallAt + timing.minIntervalMs)
   }
 
   const sharedRetryAt = (record: StoredRecord | null) =>
@@ -126,6 +129,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (!force && (due === null || now < due)) return
     // Another tab failed a moment ago and set the browser-wide backoff.
     if (!force && sharedRetryAt(record) > now) return
+    if (!force && now < lastCallAt + timing.minIntervalMs) return
+    lastCallAt = now
     let result: SourceResult
     try {
       result = await callSource(source, record, options.timeoutMs ?? 15_000, clock)
@@ -139,14 +144,22 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     }
     const obtainedAt = clock.now()
     localRetryAt = 0
-    const written = await internals.commit((current) => {
+    const build = (current: StoredRecord | null) => {
       // Only on top of the credentials we refreshed: never after a logout, a new sign-in or another tab's refresh.
       if (!sameLineage(current, record)) return null
       const session = mergeRefreshed(record.session, current.session, result.session)
       const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
-      return { ...rest, session, clockSkewMs: result.clockSkewMs ?? current.clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' }
-    }, 'refresh')
+      return { ...rest, session, clockSkewMs: result.clockSkewMs ?? current.clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' as const }
+    }
+    const written = await internals.commit(build, 'refresh')
     if (written.ok) deps.emit({ type: 'refreshed', generation: written.record.generation })
+    else if (written.error) {
+      // Storage failed, the provider did not: the new (possibly rotated) tokens
+      // are the only valid ones now. Dropping them would send the spent refresh
+      // token next time, and invalid_grant would sign the user out.
+      const next = build(internals.currentRecord())
+      if (next) internals.holdLocally(next)
+    }
   }
 
   /** Stores the next retry time in the record, so every tab waits it out (only on top of the record that failed). */
@@ -170,10 +183,15 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (error.code === 'refresh-token-expired') deps.emit({ type: 'refresh-failed', error, attempt: 1 })
   }
 
+  let inFlightForced = false
   const refresh = (refreshOptions: { force?: boolean } = {}): Promise<void> => {
+    const force = !!refreshOptions.force
+    // A forced refresh must really happen: one in flight may decide "not due" and do nothing.
+    if (inFlight && force && !inFlightForced) return inFlight.catch(() => {}).then(() => refresh(refreshOptions))
     if (inFlight) return inFlight
+    inFlightForced = force
     inFlight = deps.locks
-      .request(deps.lockName, () => refreshUnderLock(!!refreshOptions.force))
+      .request(deps.lockName, () => refreshUnderLock(force))
       .finally(() => {
         inFlight = null
         arm()

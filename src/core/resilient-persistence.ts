@@ -26,11 +26,13 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
   // The probe is a real read; hand its answer to the first read() instead of
   // reading twice on the start-up path (hydration). Any write voids it.
   let probed: { value: unknown } | null = null
+  // Writes started so far: a probe answer that a write may have overtaken is not handed out.
+  let writes = 0
   // What operations use once chosen; it moves from memory back to IndexedDB if a slow open answers late.
   let active: SessionPersistence | undefined
 
-  const choose = async (): Promise<SessionPersistence> => {
-    chosen ??= probe().then(
+  const choose = async (forRead = false): Promise<SessionPersistence> => {
+    chosen ??= probe(forRead).then(
       (idb) => (active = idb),
       (cause: unknown) => {
         const error = new StorageError(
@@ -46,9 +48,10 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
     return active!
   }
 
-  const probe = async (): Promise<SessionPersistence> => {
+  const probe = async (forRead: boolean): Promise<SessionPersistence> => {
     if (typeof indexedDB === 'undefined' || indexedDB === null) throw new Error('indexedDB is not defined')
     const idb = createIdbPersistence(options)
+    const writesAtStart = writes
     const read = idb.read()
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
@@ -67,7 +70,9 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
       }, timeoutMs)
     })
     try {
-      probed = { value: await Promise.race([read, timeout]) }
+      const value = await Promise.race([read, timeout])
+      // Only for the read that asked, and only if no write can have overtaken it.
+      if (forRead && writes === writesAtStart) probed = { value }
     } finally {
       clearTimeout(timer)
     }
@@ -79,13 +84,14 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
       return 'default'
     },
     read: async () => {
-      const persistence = await choose()
+      const persistence = await choose(true)
       const first = probed
       probed = null
       return first ? first.value : persistence.read()
     },
     readQuarantine: async () => (await choose()).readQuarantine(),
     update: async (decide) => {
+      writes += 1
       probed = null
       return (await choose()).update(decide)
     },

@@ -30,17 +30,9 @@ export function createSourceActions(deps: {
       const result = await need('completeSignIn')(url)
       // A provider's answer is untrusted input like any other.
       const session = parseSession(result.session)
-      const written = await internals.commit(
-        () => ({
-          session,
-          ended: false,
-          reason: 'sign-in',
-          clockSkewMs: result.clockSkewMs,
-          tokensObtainedAt: clock.now(),
-        }),
-        'sign-in',
-      )
-      if (!written.ok && written.error) internals.holdLocally(session, false)
+      const next = { session, ended: false, reason: 'sign-in' as const, clockSkewMs: result.clockSkewMs, tokensObtainedAt: clock.now() }
+      const written = await internals.commit(() => next, 'sign-in')
+      if (!written.ok && written.error) internals.holdLocally(next)
       return { session, returnTo: result.returnTo }
     },
 

@@ -111,7 +111,7 @@ export interface SessionStoreInternals {
    * Storage failed: hold this session in memory (same generation, so any newer
    * stored record still wins) and show it. The tab keeps working, alone.
    */
-  holdLocally(session: AuthenticationSession | null, ended: boolean): void
+  holdLocally(next: Omit<StoredRecord, 'version' | 'generation'>): void
 }
 
 export type Build = (current: StoredRecord | null) => Omit<StoredRecord, 'version' | 'generation'> | null

@@ -10,9 +10,10 @@ import { createDefaultPersistence } from './resilient-persistence'
 import type { AuthenticationSession } from './session'
 import type { SessionEvent } from './session-events'
 import { createSourceActions } from './source-actions'
+import { createHeldRecord } from './held-record'
 import { createProvisionalEnd } from './provisional-end'
 import { rejoinStorage } from './rejoin-storage'
-import { createRecordActions, statusOf } from './record-actions'
+import { createRecordActions } from './record-actions'
 import type { Build, CommitResult, SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
 import { decodeRecord, rawGeneration, type ChangeReason, type StoredRecord } from './stored-record'
 import { createBroadcastTabChannel, type TabChannel } from './tab-channel'
@@ -58,8 +59,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       },
       onRecovered: () => {
         if (destroyed) return
-        const fromMemory = held
-        held = null
+        const fromMemory = record.forget()
         if (state.getState().error?.code === 'storage-unavailable') state.setState({ error: null })
         emit({ type: 'storage-recovered' })
         void rejoinStorage({ fromMemory, commit, reconcile: () => reconcile() })
@@ -67,7 +67,17 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     })
 
   const state = createStore<SessionState>()(() => ({ status: 'loading', session: null, error: null }))
-  let held: StoredRecord | null = null
+  const record = createHeldRecord({
+    persistence,
+    state,
+    emit,
+    version,
+    migrate: options.migrate,
+    announce: (generation, reason) => getChannel()?.post({ v: 1, type: 'changed', generation, tabId, reason }),
+    newEpoch: randomId,
+  })
+  const { commit, reconcile, holdLocally } = record
+  const held = record.held
   let destroyed = false
   let hydrated = false
   let resolveHydrated!: () => void
@@ -77,109 +87,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const getChannel = () => {
     if (channel === undefined) channel = createBroadcastTabChannel(`authsession:${options.dbName ?? 'authsession'}:${key}`)
     return channel
-  }
-
-  /** Applies a record if it is newer than what this tab holds. Generations never go back. */
-  const adopt = (record: StoredRecord | null, source: 'local' | 'remote', reason?: ChangeReason | 'hydrate') => {
-    if (!record || record.generation <= (held?.generation ?? 0)) return false
-    held = record
-    const status = statusOf(record)
-    state.setState({ status, session: record.session, ...(status === 'authenticated' ? { error: null } : {}) })
-    emit({ type: 'change', source, reason: reason ?? record.reason, status, generation: record.generation })
-    return true
-  }
-
-  const holdLocally = (session: AuthenticationSession | null, ended: boolean) => {
-    held = { version, generation: held?.generation ?? 0, reason: ended ? 'end' : 'update', ...held, session, ended }
-    state.setState({ status: statusOf(held), session })
-  }
-
-  const reportError = (error: AuthSessionError) => {
-    state.setState({ error })
-    emit({ type: 'error', error })
-  }
-
-  /** Decodes a raw value; a bad one is reported and treated as absent. */
-  const decodeOrReport = (raw: unknown): { record: StoredRecord | null; bad?: StorageError } => {
-    try {
-      const decoded = decodeRecord(raw, version, options.migrate)
-      return { record: decoded.kind === 'record' ? decoded.record : null }
-    } catch (error) {
-      const bad = error instanceof StorageError ? error : new StorageError('storage-corrupt', String(error), { cause: error })
-      return { record: null, bad }
-    }
-  }
-
-  const commit = async (build: Build, reason: ChangeReason): Promise<CommitResult> => {
-    const heldAtStart = held?.generation ?? 0
-    let result: CommitResult
-    let quarantined: StorageError | undefined
-    let buildError: { error: unknown } | undefined
-    try {
-      result = await persistence.update<CommitResult>((raw) => {
-        const { record: current, bad } = decodeOrReport(raw)
-        quarantined = bad
-        let next: ReturnType<Build>
-        try {
-          next = build(current)
-        } catch (error) {
-          // The caller's input was bad (an invalid patch): nothing is written, and the error is theirs.
-          buildError = { error }
-          next = null
-        }
-        if (!next) return { result: { ok: false, current }, ...(bad ? { quarantine: raw } : {}) }
-        const generation = Math.max(current?.generation ?? rawGeneration(raw), held?.generation ?? 0) + 1
-        const record: StoredRecord = { ...next, version, generation, reason }
-        return { next: record, result: { ok: true, record }, ...(bad ? { quarantine: raw } : {}) }
-      })
-    } catch (cause) {
-      const error = isQuotaError(cause)
-        ? new StorageError('storage-quota', 'Storage quota exceeded; the session is kept in memory only', { cause })
-        : new StorageError('storage-write-failed', 'Writing the session failed; it is kept in memory only', { cause })
-      reportError(error)
-      return { ok: false, current: held, error }
-    }
-    if (buildError) throw buildError.error
-    if (quarantined) {
-      result.quarantined = true
-      reportError(quarantined)
-    }
-    if (result.ok) {
-      adopt(result.record, 'local')
-      getChannel()?.post({ v: 1, type: 'changed', generation: result.record.generation, tabId, reason })
-    } else if (!result.error) {
-      adopt(result.current, 'remote')
-      emit({ type: 'write-refused', reason, heldGeneration: heldAtStart, currentGeneration: result.current?.generation ?? 0 })
-    }
-    return result
-  }
-
-
-  let reconciling: Promise<void> | null = null
-  let reconcileAgain = false
-  const reconcile = (reason?: 'hydrate'): Promise<void> => {
-    if (reconciling) {
-      reconcileAgain = true
-      return reconciling
-    }
-    reconciling = (async () => {
-      do {
-        reconcileAgain = false
-        const raw = await persistence.read().catch(() => undefined)
-        const { record, bad } = decodeOrReport(raw)
-        if (bad) await repair(bad)
-        else adopt(record, 'remote', reason)
-      } while (reconcileAgain)
-    })().finally(() => (reconciling = null))
-    return reconciling
-  }
-
-  /** Moves a corrupt or future-version record aside (kept, never deleted) and starts clean. */
-  const repair = async (bad: StorageError) => {
-    const result = await commit((current) => (current ? null : { session: null, ended: false, reason: 'repair' }), 'repair')
-    if (!held) state.setState({ status: 'unauthenticated', session: null })
-    // Another tab may have moved it aside first; this tab still saw it, so say so once.
-    if (!result.quarantined) reportError(bad)
   }
 
   const hydrate = async () => {
@@ -196,7 +103,25 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let hydration: Promise<void> | null = null
   const ensureHydration = () => (hydration ??= hydrate())
 
-  const provisional = createProvisionalEnd({ state, clock, held: () => held, reconcile: () => reconcile() })
+  const { endSession, ...recordActions } = createRecordActions({
+    state,
+    clock,
+    commit,
+    held,
+    ensureHydration: () => (hydrated ? null : ensureHydration()),
+    post: (message) => getChannel()?.post(message),
+    tabId,
+    activityWriteIntervalMs,
+    holdLocally,
+  })
+
+  const provisional = createProvisionalEnd({
+    state,
+    clock,
+    held,
+    reconcile: () => reconcile(),
+    endAt: (reason, generation, revokedAt) => endSession(reason, { expectedGeneration: generation }, revokedAt),
+  })
 
   const wake = options.wake ?? createWindowWakeSource()
   let scheduler: ReturnType<typeof createRefreshScheduler> | null = null
@@ -207,7 +132,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       channel: getChannel(),
       wake,
       tabId,
-      heldGeneration: () => held?.generation ?? 0,
+      heldGeneration: () => held()?.generation ?? 0,
       reconcile: () => reconcile(),
       endProvisionally: provisional.apply,
       emit,
@@ -242,17 +167,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       return session ? deriveSessionFields(session, now) : null
     },
 
-    ...createRecordActions({
-      state,
-      clock,
-      commit,
-      held: () => held,
-      ensureHydration: () => (hydrated ? null : ensureHydration()),
-      post: (message) => getChannel()?.post(message),
-      tabId,
-      activityWriteIntervalMs,
-      holdLocally,
-    }),
+    ...recordActions,
 
     login: notReady,
     completeLogin: notReady,
@@ -269,8 +184,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   }
 
   const storeInternals: SessionStoreInternals = {
-    heldGeneration: () => held?.generation ?? 0,
-    currentRecord: () => held,
+    heldGeneration: () => held()?.generation ?? 0,
+    currentRecord: held,
     commit,
     emit,
     holdLocally,

@@ -33,6 +33,12 @@ export interface StoredRecord {
   refreshFailures?: number
   /** Local ms of the last transient failure (a tab back online ignores older backoffs). */
   refreshFailedAt?: number
+  /**
+   * Random id given when the key is first written. Generations are only
+   * compared within one epoch: after storage was wiped and written anew they
+   * restart, and a tab that still counts the old ones must follow anyway.
+   */
+  epoch?: string
 }
 
 export type Migrate = (persistedSession: unknown, fromVersion: number) => unknown
@@ -87,6 +93,7 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
       refreshRetryAt: finiteOrUndefined(value.refreshRetryAt),
       refreshFailures: finiteOrUndefined(value.refreshFailures),
       refreshFailedAt: finiteOrUndefined(value.refreshFailedAt),
+      epoch: typeof value.epoch === 'string' ? value.epoch : undefined,
     },
   }
 }
@@ -103,6 +110,17 @@ function finiteOrUndefined(value: unknown): number | undefined {
 
 function corrupt(detail: string, cause?: unknown): StorageError {
   return new StorageError('storage-corrupt', `The stored session record is corrupt: ${detail}`, { cause })
+}
+
+const TOKEN_FIELDS = ['accessToken', 'refreshToken', 'idToken']
+
+/** A bad record as kept under the quarantine key: everything for diagnosis except its tokens. */
+export function forQuarantine(raw: unknown): unknown {
+  const session = (raw as { session?: unknown } | null)?.session
+  if (typeof session !== 'object' || session === null) return raw
+  const redacted: Record<string, unknown> = { ...session }
+  for (const field of TOKEN_FIELDS) if (field in redacted) redacted[field] = '[redacted]'
+  return { ...(raw as object), session: redacted }
 }
 
 /** An ended copy of a session: the reason recorded, every token removed. */

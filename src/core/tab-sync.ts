@@ -17,7 +17,7 @@ export interface TabSyncDeps {
 
 /**
  * Keeps one tab converged with the others. A valid "changed" message for a
- * generation above ours triggers a re-read of storage (the message itself is
+ * generation other than ours triggers a re-read of storage (the message itself is
  * never trusted for content); so does every wake-up, which covers tabs
  * restored from the back/forward cache, frozen tabs, and browsers without
  * BroadcastChannel. Returns the detach.
@@ -39,7 +39,8 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
       if (message.generation === deps.heldGeneration()) deps.endProvisionally(message)
       return
     }
-    if (message.generation > deps.heldGeneration()) reconcile()
+    // Any other generation: usually a newer one; a lower one means storage was wiped and written anew.
+    if (message.generation !== deps.heldGeneration()) reconcile()
   })
   const unsubscribeWake = deps.wake.subscribe(reconcile)
   return () => {

@@ -300,14 +300,48 @@ describe('hydration', () => {
     expect(store.getState().status).toBe('authenticated')
   })
 
-  it('a record from a future schema version is kept aside and raises a typed error', async () => {
+  it('a quarantined record keeps everything for diagnosis except its tokens', async () => {
     const dbName = uniqueDbName()
-    const future = { version: 9, generation: 4, ended: false, session: { shape: 'unknown' } }
-    await set('session', future, createIdbStore(dbName, 'sessions'))
+    const { sessionId: _dropped, ...broken } = makeSession()
+    const corrupt = { version: 1, generation: 2, ended: false, session: broken }
+    await set('session', corrupt, createIdbStore(dbName, 'sessions'))
     const { store } = await started({ dbName })
+    expect(store.getState().error).toMatchObject({ code: 'storage-corrupt' })
+    const kept = (await idbRaw(dbName, 'session:quarantine')) as typeof corrupt
+    expect(kept).toEqual({
+      ...corrupt,
+      session: { ...broken, accessToken: '[redacted]', refreshToken: '[redacted]', idToken: '[redacted]' },
+    })
+    expect(JSON.stringify(kept)).not.toContain('secret')
+  })
+
+  it('a record from a future schema version is left to the newer app: typed error, copy kept aside, never overwritten', async () => {
+    const dbName = uniqueDbName()
+    const future = { version: 9, generation: 4, ended: false, session: { shape: 'unknown', accessToken: 'v9_secret' } }
+    await set('session', future, createIdbStore(dbName, 'sessions'))
+    const { store, events } = await started({ dbName })
     expect(store.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'storage-future-version' } })
-    expect(await idbRaw(dbName, 'session:quarantine')).toEqual(future)
-    expect(await idbRaw(dbName)).toMatchObject({ generation: 5 })
+    expect(events).toContainEqual({ type: 'error', error: expect.objectContaining({ code: 'storage-future-version' }) })
+    // An old tab during a deploy cannot sign in over it either: the write is refused with the same typed error.
+    await store.signIn(makeSession())
+    expect(await idbRaw(dbName)).toEqual(future)
+    // A copy for diagnosis, without its tokens.
+    expect(await idbRaw(dbName, 'session:quarantine')).toEqual({ ...future, session: { shape: 'unknown', accessToken: '[redacted]' } })
+    expect(store.getState().error).toMatchObject({ code: 'storage-future-version' })
+  })
+
+  it('an old-version tab never signs out a tab of the newer version (mixed deploy)', async () => {
+    const shared = new Map<string, unknown>()
+    const oldTab = await started({ persistence: createMemoryPersistence(shared), version: 1 })
+    const newTab = await started({ persistence: createMemoryPersistence(shared), version: 2, migrate: (session) => session })
+    await oldTab.store.signIn(makeSession())
+    await newTab.store.reconcile() // migrates the v1 record
+    await newTab.store.update({ isMfaVerified: true }) // now stored as v2
+    await oldTab.store.reconcile() // what a "changed" message or a focus does
+    expect(oldTab.store.getState()).toMatchObject({ status: 'unauthenticated', session: null, error: { code: 'storage-future-version' } })
+    await newTab.store.reconcile()
+    expect(newTab.store.getState()).toMatchObject({ status: 'authenticated', session: { isMfaVerified: true } })
+    expect(JSON.stringify(shared.get('session:quarantine'))).not.toContain('secret')
   })
 
   it('migrates a record written with an older version', async () => {

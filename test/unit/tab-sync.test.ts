@@ -199,7 +199,28 @@ describe('provisional logout', () => {
     expect(stores[0]!.getState().status).toBe('authenticated')
   })
 
-  it('if the tombstone never lands, the stored session is shown again', async () => {
+  it('if the announcing tab never writes the tombstone, this tab writes it for the same generation', async () => {
+    const clock = { now: Date.now, setTimeout: (fn: () => void) => setTimeout(fn, 300), clearTimeout }
+    const dbName = uniqueDbName()
+    const store = createSessionStore({ dbName, clock })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await store.signIn(makeSession())
+    // Announced, then the announcing tab died (or its write failed): nothing was written.
+    announce(dbName, { generation: 1, revokeReason: 'security-incident', revokedAt: '2026-11-23T12:00:00.000Z' })
+    await vi.waitFor(() => expect(store.getState().status).toBe('unauthenticated'), { interval: 5 })
+    await vi.waitFor(async () =>
+      expect(await get('session', createIdbStore(dbName, 'sessions'))).toMatchObject({
+        generation: 2,
+        ended: true,
+        session: { status: 'revoked', revokeReason: 'security-incident', revokedAt: '2026-11-23T12:00:00.000Z', accessToken: '' },
+      }),
+    )
+    expect(JSON.stringify(await get('session', createIdbStore(dbName, 'sessions')))).not.toContain('secret')
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'security-incident' } })
+  })
+
+  it('if storage moved on before the confirm (a newer sign-in), the stored session is shown, not ended', async () => {
     const clock = { now: Date.now, setTimeout: (fn: () => void) => setTimeout(fn, 300), clearTimeout }
     const dbName = uniqueDbName()
     const store = createSessionStore({ dbName, clock })
@@ -208,8 +229,14 @@ describe('provisional logout', () => {
     await store.signIn(makeSession())
     announce(dbName, { generation: 1 })
     await vi.waitFor(() => expect(store.getState().status).toBe('unauthenticated'), { interval: 5 })
-    await vi.waitFor(() => expect(store.getState().status).toBe('authenticated'))
-    expect(store.getState().session?.accessToken).toMatch(/secret/)
+    // A newer sign-in lands silently (no message reaches this tab before its confirm).
+    const other = createSessionStore({ dbName, channel: null })
+    cleanups.push(() => other.destroy())
+    await other.whenHydrated()
+    const newer = makeSession()
+    await other.signIn(newer)
+    await vi.waitFor(() => expect(store.getState()).toMatchObject({ status: 'authenticated', session: newer }))
+    expect(await get('session', createIdbStore(dbName, 'sessions'))).toMatchObject({ generation: 2, ended: false, session: newer })
   })
 })
 

@@ -1,0 +1,205 @@
+import type { StoreApi } from 'zustand/vanilla'
+import { StorageError, isQuotaError, type AuthSessionError } from './errors'
+import type { SessionPersistence } from './persistence'
+import { statusOf } from './record-actions'
+import type { SessionEvent } from './session-events'
+import type { Build, CommitResult, SessionState } from './store-types'
+import { decodeRecord, forQuarantine, rawGeneration, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
+
+const rawVersion = (raw: unknown) => {
+  const version = (raw as { version?: unknown } | null | undefined)?.version
+  return typeof version === 'number' ? version : 0
+}
+
+export interface HeldRecordDeps {
+  persistence: SessionPersistence
+  state: StoreApi<SessionState>
+  emit(event: SessionEvent): void
+  version: number
+  migrate?: Migrate
+  /** Tells the other tabs a write landed (no content: they re-read storage). */
+  announce(generation: number, reason: ChangeReason): void
+  newEpoch(): string
+}
+
+/**
+ * The record this tab holds, and the only ways it changes: adopting a newer
+ * stored record, or a write decided inside the storage transaction against
+ * the record actually stored (compare-and-set on the generation).
+ */
+export function createHeldRecord(deps: HeldRecordDeps) {
+  const { persistence, state, emit, version } = deps
+  let held: StoredRecord | null = null
+  // Counts changes to `held`: a read that overlapped one may predate this tab's own write.
+  let changes = 0
+  const hold = (record: StoredRecord | null) => {
+    held = record
+    changes += 1
+  }
+
+  const reportError = (error: AuthSessionError) => {
+    state.setState({ error })
+    emit({ type: 'error', error })
+  }
+
+  /** Applies a record if it is newer than what this tab holds. Generations never go back within one epoch. */
+  const adopt = (record: StoredRecord | null, source: 'local' | 'remote', reason?: ChangeReason | 'hydrate') => {
+    if (!record) return false
+    // Another epoch: storage was wiped (site data cleared, eviction) and written
+    // anew, so generations restarted and this tab's count no longer applies.
+    const restarted = !!held && held.generation > 0 && record.epoch !== held.epoch
+    if (!restarted && record.generation <= (held?.generation ?? 0)) return false
+    hold(record)
+    const status = statusOf(record)
+    state.setState({ status, session: record.session, ...(status === 'authenticated' ? { error: null } : {}) })
+    emit({ type: 'change', source, reason: reason ?? record.reason, status, generation: record.generation })
+    return true
+  }
+
+  /** Storage failed: hold this change in memory (same generation, so any newer stored record still wins). */
+  const holdLocally = (next: Omit<StoredRecord, 'version' | 'generation'>) => {
+    const record: StoredRecord = { ...next, version, generation: held?.generation ?? 0, epoch: held?.epoch }
+    hold(record)
+    state.setState({ status: statusOf(record), session: record.session })
+  }
+
+  /** Decodes a raw value; a bad one is reported and treated as absent. */
+  const decodeOrReport = (raw: unknown): { record: StoredRecord | null; bad?: StorageError } => {
+    try {
+      const decoded = decodeRecord(raw, deps.version, deps.migrate)
+      return { record: decoded.kind === 'record' ? decoded.record : null }
+    } catch (error) {
+      const bad = error instanceof StorageError ? error : new StorageError('storage-corrupt', String(error), { cause: error })
+      return { record: null, bad }
+    }
+  }
+
+  const commit = async (build: Build, reason: ChangeReason): Promise<CommitResult> => {
+    const heldAtStart = held?.generation ?? 0
+    let result: CommitResult
+    let quarantined: StorageError | undefined
+    let buildError: { error: unknown } | undefined
+    try {
+      result = await persistence.update<CommitResult>((raw) => {
+        const { record: current, bad } = decodeOrReport(raw)
+        // A newer app version wrote it (a deploy with old tabs still open): it
+        // is theirs to read, never ours to overwrite or move aside.
+        if (bad?.code === 'storage-future-version') return { result: { ok: false, current: null, error: bad } }
+        quarantined = bad
+        const quarantine = bad ? { quarantine: forQuarantine(raw) } : {}
+        let next: ReturnType<Build>
+        try {
+          next = build(current)
+        } catch (error) {
+          // The caller's input was bad (an invalid patch): nothing is written, and the error is theirs.
+          buildError = { error }
+          next = null
+        }
+        if (!next) return { result: { ok: false, current }, ...quarantine }
+        const generation = Math.max(current?.generation ?? rawGeneration(raw), held?.generation ?? 0) + 1
+        // The epoch is kept; only a write onto an empty key starts a new one.
+        const record: StoredRecord = { ...next, version, generation, reason, epoch: current ? current.epoch : deps.newEpoch() }
+        return { next: record, result: { ok: true, record }, ...quarantine }
+      })
+    } catch (cause) {
+      const error = isQuotaError(cause)
+        ? new StorageError('storage-quota', 'Storage quota exceeded; the session is kept in memory only', { cause })
+        : new StorageError('storage-write-failed', 'Writing the session failed; it is kept in memory only', { cause })
+      reportError(error)
+      return { ok: false, current: held, error }
+    }
+    if (buildError) throw buildError.error
+    if (quarantined) {
+      result.quarantined = true
+      reportError(quarantined)
+    }
+    if (result.ok) {
+      adopt(result.record, 'local')
+      deps.announce(result.record.generation, reason)
+    } else if (result.error) {
+      reportError(result.error)
+    } else {
+      adopt(result.current, 'remote')
+      emit({ type: 'write-refused', reason, heldGeneration: heldAtStart, currentGeneration: result.current?.generation ?? 0 })
+    }
+    return result
+  }
+
+  /**
+   * A record from a newer app version: stop using what this tab holds (its
+   * tokens may be rotated away) until reloaded. The record stays where it is
+   * for the tabs that can read it; a copy without tokens goes to the
+   * quarantine key for diagnosis.
+   */
+  const yieldToNewerVersion = async (bad: StorageError) => {
+    hold(null)
+    state.setState({ status: 'unauthenticated', session: null })
+    if (state.getState().error?.code === bad.code) return
+    reportError(bad)
+    await persistence
+      .update((raw) => ({ result: null, ...(rawVersion(raw) > version ? { quarantine: forQuarantine(raw) } : {}) }))
+      .catch(() => {})
+  }
+
+  /** Moves a corrupt record aside (kept, never deleted, tokens redacted) and starts clean. */
+  const repair = async (bad: StorageError) => {
+    const result = await commit((current) => (current ? null : { session: null, ended: false, reason: 'repair' }), 'repair')
+    if (!held) state.setState({ status: 'unauthenticated', session: null })
+    // Another tab may have moved it aside first; this tab still saw it, so say so once.
+    if (!result.quarantined) reportError(bad)
+  }
+
+  /** The key is gone although this tab read a record before: site data was cleared, so the session is gone too. */
+  const wiped = () => {
+    hold(null)
+    state.setState({ status: 'unauthenticated', session: null })
+    emit({ type: 'change', source: 'remote', reason: 'clear', status: 'unauthenticated', generation: 0 })
+  }
+
+  let reconciling: Promise<void> | null = null
+  let reconcileAgain = false
+  const reconcile = (reason?: 'hydrate'): Promise<void> => {
+    if (reconciling) {
+      reconcileAgain = true
+      return reconciling
+    }
+    reconciling = (async () => {
+      do {
+        reconcileAgain = false
+        let raw: unknown
+        const changesBefore = changes
+        try {
+          raw = await persistence.read()
+        } catch {
+          continue // A failed read says nothing about the record; the next wake-up or message reads again.
+        }
+        // This tab wrote (or adopted) while the read was in flight: its answer may be older than what we hold.
+        if (changes !== changesBefore) {
+          reconcileAgain = true
+          continue
+        }
+        const { record, bad } = decodeOrReport(raw)
+        if (bad?.code === 'storage-future-version') await yieldToNewerVersion(bad)
+        else if (bad) await repair(bad)
+        else if (record) adopt(record, 'remote', reason)
+        else if (held && held.generation > 0) wiped()
+      } while (reconcileAgain)
+    })().finally(() => (reconciling = null))
+    return reconciling
+  }
+
+  return {
+    held: () => held,
+    /** Forgets the held record (its generations belong to storage this tab no longer uses). */
+    forget: () => {
+      const previous = held
+      hold(null)
+      return previous
+    },
+    adopt,
+    holdLocally,
+    reportError,
+    commit,
+    reconcile,
+  }
+}

@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createMemoryPersistence,
+  createSessionStore,
+  type SessionPersistence,
+  type SessionStore,
+  type SessionStoreOptions,
+  type TabChannel,
+} from '../../src/index'
+import { FakeClock, settle } from '../support/fake-clock'
+import { makeSession, uniqueDbName } from '../support/sessions'
+
+const stores: SessionStore[] = []
+afterEach(() => stores.splice(0).forEach((store) => store.destroy()))
+
+async function started(options: SessionStoreOptions) {
+  const store = createSessionStore({ channel: null, ...options })
+  stores.push(store)
+  store.start()
+  await store.whenHydrated()
+  return store
+}
+
+/** An in-process message bus standing in for BroadcastChannel, delivering asynchronously like the real one. */
+function bus() {
+  const listeners = new Set<(data: unknown) => void>()
+  return (): TabChannel => {
+    const own = new Set<(data: unknown) => void>()
+    return {
+      post: (message) => setTimeout(() => [...listeners].filter((l) => !own.has(l)).forEach((l) => l(structuredClone(message))), 0),
+      subscribe(listener) {
+        own.add(listener)
+        listeners.add(listener)
+        return () => (own.delete(listener), listeners.delete(listener))
+      },
+      close() {},
+    }
+  }
+}
+
+describe('stale tabs', () => {
+  it('a tab holding only a tombstone cannot end a newer sign-in it never saw', async () => {
+    const shared = new Map<string, unknown>()
+    const a = await started({ persistence: createMemoryPersistence(shared) })
+    const b = await started({ persistence: createMemoryPersistence(shared) })
+    await a.signIn(makeSession())
+    await b.reconcile()
+    await a.end('user-logout')
+    await b.reconcile() // b holds the tombstone
+    const second = makeSession()
+    await a.signIn(second) // b has not re-read yet
+    await b.end('idle-timeout')
+    await a.reconcile()
+    expect(a.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: second.sessionId } })
+    // b was refused and adopted what is stored.
+    expect(b.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: second.sessionId } })
+  })
+
+  it("a tab whose first storage call is a write never takes the start-up probe's older answer", async () => {
+    const dbName = uniqueDbName()
+    const x = createSessionStore({ dbName, channel: null })
+    stores.push(x)
+    await x.signIn(makeSession()) // the probe read ran before this write
+    const y = await started({ dbName })
+    await y.end('user-logout')
+    await x.reconcile()
+    expect(x.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
+  })
+
+  it("a logout whose tombstone could not be written is written by the tab that saw it announced", async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const memory = createMemoryPersistence(shared)
+    let aFull = false
+    const aPersistence: SessionPersistence = {
+      ...memory,
+      update: (decide) => (aFull ? Promise.reject(new DOMException('full', 'QuotaExceededError')) : memory.update(decide)),
+    }
+    const channel = bus()
+    const wake = { subscribe: () => () => {} }
+    const a = await started({ persistence: aPersistence, channel: channel(), clock, wake })
+    const b = await started({ persistence: createMemoryPersistence(shared), channel: channel(), clock, wake })
+    await a.signIn(makeSession())
+    await settle()
+    expect(b.getState().status).toBe('authenticated')
+    aFull = true
+    await a.logout()
+    await settle()
+    expect(a.getState().status).toBe('unauthenticated')
+    expect(b.getState().status).toBe('unauthenticated') // shown at once
+    await clock.advance(2500) // b's confirm: storage still holds the live session, so b writes the tombstone
+    await settle()
+    expect(shared.get('session')).toMatchObject({ ended: true, session: { revokeReason: 'user-logout', accessToken: '' } })
+    expect(b.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
+    await expect(b.getAccessToken()).rejects.toMatchObject({ code: 'not-authenticated' })
+  })
+})
