@@ -130,6 +130,31 @@ describe.skipIf(!findChromium())('tabs agree, in real Chromium', () => {
     await closeAll([a, b])
   })
 
+  it('a tab closed after announcing its logout, before writing it: the other tabs write the tombstone', async () => {
+    const dbName = uniqueDbName()
+    const tabs = await openTabs(harness, 3, dbName)
+    const [a, b, c] = tabs as [Page, Page, Page]
+    await signIn(a, makeSession())
+    await eventually(async () => {
+      for (const tab of tabs) expect((await stateOf(tab)).status).toBe('authenticated')
+    })
+    // a announces the logout, then its write is held and the tab closes: nothing of it reaches storage.
+    await a.evaluate(() => window.__tab.holdNextWrite())
+    void a.evaluate(() => window.__tab.end('user-logout')).catch(() => {})
+    await a.evaluate(() => window.__tab.writeReached)
+    await a.close({ runBeforeUnload: false })
+    for (const tab of [b, c]) expect((await stateOf(tab)).status).toBe('unauthenticated')
+    // Both survivors try to confirm (about 2 s later); the generation check lets exactly one write.
+    await eventually(async () => expect(await rawRecord(b, dbName)).toMatchObject({ ended: true, generation: 2 }), 8000)
+    expect(JSON.stringify(await rawRecord(b, dbName))).not.toMatch(/secret/)
+    await eventually(async () => {
+      for (const tab of [b, c]) expect(await stateOf(tab)).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
+    })
+    await c.reload()
+    expect(await startTab(c, dbName)).toBe('unauthenticated')
+    await closeAll([b, c])
+  })
+
   it('a tab closed in the middle of writing leaves a consistent record', async () => {
     const dbName = uniqueDbName()
     const [a, writer] = (await openTabs(harness, 2, dbName, false)) as [Page, Page]
