@@ -1,10 +1,12 @@
 import type { StoreApi } from 'zustand/vanilla'
+import type { Clock } from './clock'
 import { StorageError, isQuotaError, type AuthSessionError } from './errors'
 import type { SessionPersistence } from './persistence'
 import { statusOf } from './record-actions'
 import type { SessionEvent } from './session-events'
 import type { Build, CommitResult, SessionState } from './store-types'
 import { decodeRecord, forQuarantine, rawGeneration, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
+import { createUnsavedChange } from './unsaved-change'
 
 const rawVersion = (raw: unknown) => {
   const version = (raw as { version?: unknown } | null | undefined)?.version
@@ -20,7 +22,12 @@ export interface HeldRecordDeps {
   /** Tells the other tabs a write landed (no content: they re-read storage). */
   announce(generation: number, reason: ChangeReason): void
   newEpoch(): string
+  clock: Clock
 }
+
+// Retries of a change that could not be stored: 5 s, doubling, at most a minute apart.
+const RETRY_FIRST_MS = 5000
+const RETRY_MAX_MS = 60_000
 
 /**
  * The record this tab holds, and the only ways it changes: adopting a newer
@@ -30,6 +37,9 @@ export interface HeldRecordDeps {
 export function createHeldRecord(deps: HeldRecordDeps) {
   const { persistence, state, emit, version } = deps
   let held: StoredRecord | null = null
+  const unsaved = createUnsavedChange()
+  let retryTimer: unknown = null
+  let retryDelay = 0
   // Counts changes to `held`: a read that overlapped one may predate this tab's own write.
   let changes = 0
   const hold = (record: StoredRecord | null) => {
@@ -58,9 +68,34 @@ export function createHeldRecord(deps: HeldRecordDeps) {
 
   /** Storage failed: hold this change in memory (same generation, so any newer stored record still wins). */
   const holdLocally = (next: Omit<StoredRecord, 'version' | 'generation'>) => {
+    unsaved.keep(next, held)
     const record: StoredRecord = { ...next, version, generation: held?.generation ?? 0, epoch: held?.epoch }
     hold(record)
     state.setState({ status: statusOf(record), session: record.session })
+    retryLater()
+  }
+
+  /** Offers the unsaved change to storage again, until it lands or storage has moved on from its session. */
+  const retryLater = () => {
+    if (retryTimer !== null || !unsaved.has()) return
+    retryDelay = Math.min(retryDelay ? retryDelay * 2 : RETRY_FIRST_MS, RETRY_MAX_MS)
+    retryTimer = deps.clock.setTimeout(() => {
+      retryTimer = null
+      if (!unsaved.has()) return
+      void commit((current) => {
+        // `current` already has the change folded in, unless storage moved on (then there is nothing to write).
+        if (!current || !unsaved.has()) return null
+        const { version: _version, generation: _generation, ...rest } = current
+        return rest
+      }, unsaved.reason()).then((result) => (result.ok || !unsaved.has() ? (retryDelay = 0) : retryLater()))
+    }, retryDelay)
+  }
+
+  const forgetUnsaved = () => {
+    unsaved.clear()
+    deps.clock.clearTimeout(retryTimer)
+    retryTimer = null
+    retryDelay = 0
   }
 
   /** Decodes a raw value; a bad one is reported and treated as absent. */
@@ -81,10 +116,12 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     let buildError: { error: unknown } | undefined
     try {
       result = await persistence.update<CommitResult>((raw) => {
-        const { record: current, bad } = decodeOrReport(raw)
+        const { record: stored, bad } = decodeOrReport(raw)
         // A newer app version wrote it (a deploy with old tabs still open): it
         // is theirs to read, never ours to overwrite or move aside.
         if (bad?.code === 'storage-future-version') return { result: { ok: false, current: null, error: bad } }
+        // What this tab could not store earlier rides along with this write.
+        const current = unsaved.foldInto(stored) ?? stored
         quarantined = bad
         const quarantine = bad ? { quarantine: forQuarantine(raw) } : {}
         let next: ReturnType<Build>
@@ -98,7 +135,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         if (!next) return { result: { ok: false, current }, ...quarantine }
         const generation = Math.max(current?.generation ?? rawGeneration(raw), held?.generation ?? 0) + 1
         // The epoch is kept; only a write onto an empty key starts a new one.
-        const record: StoredRecord = { ...next, version, generation, reason, epoch: current ? current.epoch : deps.newEpoch() }
+        const record: StoredRecord = { ...next, version, generation, reason, epoch: stored ? stored.epoch : deps.newEpoch() }
         return { next: record, result: { ok: true, record }, ...quarantine }
       })
     } catch (cause) {
@@ -114,6 +151,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
       reportError(quarantined)
     }
     if (result.ok) {
+      forgetUnsaved() // whatever was unsaved was folded into what was just written
       adopt(result.record, 'local')
       deps.announce(result.record.generation, reason)
     } else if (result.error) {
@@ -132,6 +170,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
    * quarantine key for diagnosis.
    */
   const yieldToNewerVersion = async (bad: StorageError) => {
+    forgetUnsaved()
     hold(null)
     state.setState({ status: 'unauthenticated', session: null })
     if (state.getState().error?.code === bad.code) return
@@ -151,6 +190,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
 
   /** The key is gone although this tab read a record before: site data was cleared, so the session is gone too. */
   const wiped = () => {
+    forgetUnsaved()
     hold(null)
     state.setState({ status: 'unauthenticated', session: null })
     emit({ type: 'change', source: 'remote', reason: 'clear', status: 'unauthenticated', generation: 0 })
@@ -181,7 +221,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         const { record, bad } = decodeOrReport(raw)
         if (bad?.code === 'storage-future-version') await yieldToNewerVersion(bad)
         else if (bad) await repair(bad)
-        else if (record) adopt(record, 'remote', reason)
+        else if (record) adopt(unsaved.foldInto(record) ?? record, 'remote', reason)
         else if (held && held.generation > 0) wiped()
       } while (reconcileAgain)
     })().finally(() => (reconciling = null))
@@ -193,9 +233,11 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     /** Forgets the held record (its generations belong to storage this tab no longer uses). */
     forget: () => {
       const previous = held
+      forgetUnsaved()
       hold(null)
       return previous
     },
+    stop: () => deps.clock.clearTimeout(retryTimer),
     adopt,
     holdLocally,
     reportError,

@@ -2,7 +2,7 @@ import type { Clock } from './clock'
 import { AuthSessionError, RefreshError } from './errors'
 import type { Locks } from './locks'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
-import type { AuthenticationSession } from './session'
+import { mergeSession } from './merge-session'
 import type { SessionEvent } from './session-events'
 import type { SessionSource, SourceResult } from './source'
 import type { StoredRecord } from './stored-record'
@@ -53,16 +53,7 @@ const live = (record: StoredRecord | null): record is StoredRecord & { session: 
 const sameLineage = (current: StoredRecord | null, base: StoredRecord): current is StoredRecord & { session: NonNullable<StoredRecord['session']> } =>
   live(current) && current.session.sessionId === base.session!.sessionId && current.session.refreshToken === base.session!.refreshToken
 
-/** Three-way merge: fields changed in storage since `base` win; the rest come from the refresh result. */
-function mergeRefreshed(base: AuthenticationSession, current: AuthenticationSession, refreshed: AuthenticationSession): AuthenticationSession {
-  const merged: Record<string, unknown> = { ...refreshed }
-  for (const key of new Set([...Object.keys(base), ...Object.keys(current)])) {
-    const before = (base as unknown as Record<string, unknown>)[key]
-    const now = (current as unknown as Record<string, unknown>)[key]
-    if (JSON.stringify(before) !== JSON.stringify(now)) merged[key] = now
-  }
-  return merged as unknown as AuthenticationSession
-}
+const PENDING_END_RECHECK_MS = 1000
 
 export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshScheduler {
   const { store, internals, source, clock, options } = deps
@@ -108,6 +99,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (!live(record)) return
     const at = dueAt()
     if (at === null || clock.now() < at) return arm()
+    // A logout announced by another tab is pending (shown, not yet stored): look again shortly.
+    if (store.getState().status !== 'authenticated') return void (timer = clock.setTimeout(check, PENDING_END_RECHECK_MS))
     if (deps.isOnline()) return void refresh().catch(() => {})
     // Offline: the `online` wake-up retries at once; this slow poll covers
     // browsers whose online event is unreliable.
@@ -118,7 +111,10 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   const refreshUnderLock = async (force: boolean): Promise<void> => {
     await store.reconcile()
     const record = internals.currentRecord()
-    if (!live(record)) return
+    // Not while this tab shows the session ended (another tab announced a
+    // logout whose tombstone is on its way): a refresh now would write the
+    // session back to life.
+    if (!live(record) || store.getState().status !== 'authenticated') return
     const now = clock.now()
     if (refreshTokenExpired(record, now)) {
       await endFor(record, new RefreshError('refresh-token-expired', 'The refresh token has expired'))
@@ -147,7 +143,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     const build = (current: StoredRecord | null) => {
       // Only on top of the credentials we refreshed: never after a logout, a new sign-in or another tab's refresh.
       if (!sameLineage(current, record)) return null
-      const session = mergeRefreshed(record.session, current.session, result.session)
+      const session = mergeSession(record.session, current.session, result.session)
       const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
       return { ...rest, session, clockSkewMs: result.clockSkewMs ?? current.clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' as const }
     }

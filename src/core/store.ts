@@ -75,6 +75,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     migrate: options.migrate,
     announce: (generation, reason) => getChannel()?.post({ v: 1, type: 'changed', generation, tabId, reason }),
     newEpoch: randomId,
+    clock,
   })
   const { commit, reconcile, holdLocally } = record
   const held = record.held
@@ -177,6 +178,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     nextRefreshAt: () => null,
     destroy() {
       destroyed = true
+      record.stop()
       mounts.stopNow()
       if (channel) channel.close()
       events.clear()

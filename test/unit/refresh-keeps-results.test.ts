@@ -139,3 +139,45 @@ describe('forced refresh', () => {
     expect(store.getState().session?.accessToken).toBe('at-1')
   })
 })
+
+describe('a change that could not be stored', () => {
+  it('rides along with the next write that lands, so the rotated refresh token is never lost', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * MINUTE })
+    const { persistence, disk } = fillable()
+    const store = tab(clock, { persistence, source: server.source(), activityWriteIntervalMs: 1000 })
+    await store.whenHydrated()
+    await store.completeLogin('https://app.example/callback')
+    disk.full = true
+    await clock.advance(9 * MINUTE + 1000) // the refresh is answered, its write fails
+    await settle(10)
+    const rotated = store.getState().session!.refreshToken
+    disk.full = false
+    store.recordActivity(clock.now()) // an ordinary write lands on the stored, pre-refresh record
+    await settle(10)
+    expect((await persistence.read()) as object).toMatchObject({ session: { refreshToken: rotated } })
+    await clock.advance(10 * MINUTE)
+    await settle(10)
+    expect(server.refreshes).toBe(2)
+    expect(server.invalidGrants).toBe(0)
+    expect(store.getState().status).toBe('authenticated')
+  })
+
+  it('is offered to storage again until it lands', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * MINUTE })
+    const { persistence, disk } = fillable()
+    const store = tab(clock, { persistence, source: server.source() })
+    await store.whenHydrated()
+    await store.completeLogin('https://app.example/callback')
+    disk.full = true
+    await clock.advance(9 * MINUTE + 1000)
+    await settle(10)
+    const rotated = store.getState().session!.refreshToken
+    disk.full = false
+    await clock.advance(5000) // the first retry
+    await settle(10)
+    expect((await persistence.read()) as object).toMatchObject({ session: { refreshToken: rotated } })
+    expect(store.getState().error).toBeNull()
+  })
+})

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import {
+  createMemoryLocks,
   createMemoryPersistence,
   createSessionStore,
   type SessionPersistence,
@@ -8,6 +9,7 @@ import {
   type TabChannel,
 } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
 import { makeSession, uniqueDbName } from '../support/sessions'
 
 const stores: SessionStore[] = []
@@ -93,5 +95,34 @@ describe('stale tabs', () => {
     expect(shared.get('session')).toMatchObject({ ended: true, session: { revokeReason: 'user-logout', accessToken: '' } })
     expect(b.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
     await expect(b.getAccessToken()).rejects.toMatchObject({ code: 'not-authenticated' })
+  })
+
+  it('a pending logout is not undone by a refresh falling due before it is confirmed', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * 60_000 })
+    const shared = new Map<string, unknown>()
+    const memory = createMemoryPersistence(shared)
+    let aFull = false
+    const aPersistence: SessionPersistence = {
+      ...memory,
+      update: (decide) => (aFull ? Promise.reject(new DOMException('closing', 'InvalidStateError')) : memory.update(decide)),
+    }
+    const channel = bus()
+    const locks = createMemoryLocks()
+    const wake = { subscribe: () => () => {} }
+    const common = { clock, wake, locks, source: server.source() }
+    const a = await started({ persistence: aPersistence, channel: channel(), ...common })
+    const b = await started({ persistence: createMemoryPersistence(shared), channel: channel(), ...common })
+    await a.completeLogin('https://app.example/callback')
+    await settle()
+    await clock.advance(9 * 60_000 - 1000) // the refresh falls due in 1 s
+    aFull = true
+    await a.end('user-logout') // announced; the tombstone write fails
+    await settle()
+    await clock.advance(3000) // due refresh, then b's confirm
+    await settle(10)
+    expect(server.refreshes).toBe(0)
+    expect(shared.get('session')).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } })
+    for (const tab of [a, b]) expect(tab.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
   })
 })

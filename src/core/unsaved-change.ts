@@ -1,0 +1,60 @@
+import { mergeSession } from './merge-session'
+import { liveSession } from './record-actions'
+import type { StoredRecord } from './stored-record'
+
+type Envelope = Omit<StoredRecord, 'version' | 'generation'>
+
+/**
+ * A change this tab made but could not store (a failed write): new tokens
+ * from a refresh the provider already answered, a logout, a sign-in. It is
+ * shown, and folded into every record this tab reads or writes until storage
+ * takes it, because dropping it is worse than late: a dropped refresh result
+ * sends the spent refresh token next time (invalid_grant, signed out); a
+ * dropped logout leaves the user signed in.
+ *
+ * It only ever lands on the session it was made on. A logout stays the
+ * newest word on its session whatever was written since; other changes are
+ * dropped once storage holds other credentials (a newer sign-in, or another
+ * tab's refresh, which only succeeds with valid credentials anyway).
+ */
+export function createUnsavedChange() {
+  let pending: { next: Envelope; base: StoredRecord | null } | null = null
+
+  /** `stored` with the pending change folded in; null when there is nothing (any more) to fold. */
+  const foldInto = (stored: StoredRecord | null): StoredRecord | null => {
+    if (!pending) return null
+    const { next, base } = pending
+    const mine = liveSession(base)
+    const theirs = liveSession(stored)
+    if (!mine) {
+      // A sign-in (or clear) made on an empty or ended record: it lands unless someone signed in meanwhile.
+      if (theirs) return drop()
+      return { ...next, version: stored?.version ?? 0, generation: stored?.generation ?? 0, epoch: stored?.epoch }
+    }
+    if (!stored || !theirs || theirs.sessionId !== mine.sessionId) return drop()
+    if (next.ended) return { ...stored, session: next.session, ended: true, reason: 'end' }
+    if (theirs.refreshToken !== mine.refreshToken || !next.session) return drop()
+    return {
+      ...stored,
+      session: mergeSession(mine, theirs, next.session),
+      clockSkewMs: next.clockSkewMs ?? stored.clockSkewMs,
+      tokensObtainedAt: next.tokensObtainedAt ?? stored.tokensObtainedAt,
+    }
+  }
+
+  const drop = () => {
+    pending = null
+    return null
+  }
+
+  return {
+    /** Records a change that failed to store, made on `base` (what the tab held). Several in a row keep the first base. */
+    keep(next: Envelope, base: StoredRecord | null) {
+      pending = { next, base: pending ? pending.base : base }
+    },
+    foldInto,
+    has: () => pending !== null,
+    reason: () => pending?.next.reason ?? 'update',
+    clear: drop,
+  }
+}
