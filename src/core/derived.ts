@@ -26,10 +26,16 @@ export function idleMinutes(session: Pick<AuthenticationSession, 'lastActivityAt
   return Math.max(0, (now - Date.parse(session.lastActivityAt)) / MINUTE)
 }
 
-export function deriveSessionFields(session: AuthenticationSession, now: number): DerivedSessionFields {
+/**
+ * The schema's calculated fields at local time `now`. `expiresAt` and
+ * `initiatedAt` are on the server's clock, so they are compared with
+ * `now + clockSkewMs`; `lastActivityAt` is written from this device's clock.
+ */
+export function deriveSessionFields(session: AuthenticationSession, now: number, clockSkewMs = 0): DerivedSessionFields {
+  const serverNow = now + clockSkewMs
   return {
-    isExpired: isExpired(session, now),
-    durationMinutes: durationMinutes(session, now),
+    isExpired: isExpired(session, serverNow),
+    durationMinutes: durationMinutes(session, serverNow),
     idleMinutes: idleMinutes(session, now),
   }
 }

@@ -23,17 +23,27 @@ export function createSourceActions(deps: {
     return (found as (...args: never[]) => unknown).bind(source) as NonNullable<SessionSource[K]>
   }
 
+  // One completion per callback URL: an authorization code can be redeemed
+  // once, and a second redemption (StrictMode's double effect, a re-render)
+  // makes a compliant provider revoke what the first one was given.
+  const completions = new Map<string, ReturnType<SourceActions['completeLogin']>>()
+  const complete = async (url: string): ReturnType<SourceActions['completeLogin']> => {
+    const result = await need('completeSignIn')(url)
+    // A provider's answer is untrusted input like any other.
+    const session = parseSession(result.session)
+    const next = { session, ended: false, reason: 'sign-in' as const, clockSkewMs: result.clockSkewMs, tokensObtainedAt: clock.now() }
+    const written = await internals.commit(() => next, 'sign-in')
+    if (!written.ok && written.error) internals.holdLocally(next)
+    return { session, returnTo: result.returnTo }
+  }
+
   return {
     login: async (options) => need('startSignIn')(options),
 
-    async completeLogin(url = typeof location !== 'undefined' ? location.href : '') {
-      const result = await need('completeSignIn')(url)
-      // A provider's answer is untrusted input like any other.
-      const session = parseSession(result.session)
-      const next = { session, ended: false, reason: 'sign-in' as const, clockSkewMs: result.clockSkewMs, tokensObtainedAt: clock.now() }
-      const written = await internals.commit(() => next, 'sign-in')
-      if (!written.ok && written.error) internals.holdLocally(next)
-      return { session, returnTo: result.returnTo }
+    completeLogin(url = typeof location !== 'undefined' ? location.href : '') {
+      let completion = completions.get(url)
+      if (!completion) completions.set(url, (completion = complete(url)))
+      return completion
     },
 
     async logout(options = {}) {

@@ -128,7 +128,10 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let scheduler: ReturnType<typeof createRefreshScheduler> | null = null
 
   const mounts = createMountCounter(() => {
-    void ensureHydration()
+    // Started again after a stop (a provider unmounted and mounted again): tab
+    // sync was off meanwhile, so read what the other tabs did.
+    if (hydration) void reconcile().catch(() => {})
+    else void ensureHydration()
     const detachSync = attachTabSync({
       channel: getChannel(),
       wake,
@@ -165,7 +168,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     reconcile: () => reconcile(),
     derived(now = clock.now()) {
       const { session } = state.getState()
-      return session ? deriveSessionFields(session, now) : null
+      return session ? deriveSessionFields(session, now, held()?.clockSkewMs) : null
     },
 
     ...recordActions,

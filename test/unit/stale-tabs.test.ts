@@ -126,3 +126,23 @@ describe('stale tabs', () => {
     for (const tab of [a, b]) expect(tab.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
   })
 })
+
+describe('a store started again after a stop', () => {
+  it('reads what other tabs did while it was stopped', async () => {
+    const shared = new Map<string, unknown>()
+    const wake = { subscribe: () => () => {} }
+    const a = createSessionStore({ persistence: createMemoryPersistence(shared), channel: null, wake })
+    stores.push(a)
+    const stopA = a.start()
+    await a.whenHydrated()
+    await a.signIn(makeSession())
+    stopA() // <SessionProvider store={a}> unmounts on a route change
+    await settle()
+    const b = await started({ persistence: createMemoryPersistence(shared), wake })
+    await b.end('user-logout')
+    a.start() // ...and mounts again
+    await settle()
+    expect(a.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
+    await expect(a.getAccessToken()).rejects.toMatchObject({ code: 'not-authenticated' })
+  })
+})

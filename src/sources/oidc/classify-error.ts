@@ -1,7 +1,15 @@
 import { AuthSessionError, RefreshError } from '../../core/errors'
 
-// Answers that mean the grant is gone: signing in again is the only way on.
-const DEFINITIVE = new Set(['invalid_grant', 'login_required', 'interaction_required', 'consent_required', 'unauthorized_client', 'invalid_client'])
+// Answers that asking again cannot change (RFC 6749 5.2, OIDC Core 3.1.2.6):
+// the grant is gone or this client may not use it; signing in again is the
+// only way on. Others (temporarily_unavailable, server_error, slow_down, and
+// codes we do not know) are retried with backoff.
+const DEFINITIVE = new Set([
+  'invalid_grant', 'invalid_request', 'invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope',
+  'access_denied', 'login_required', 'interaction_required', 'consent_required', 'account_selection_required',
+])
+// oidc-client-ts's checks of a refreshed ID token against the session's: another user, or a forged answer.
+const ID_TOKEN_MISMATCH = /in id_token|ID Token is missing/
 
 /**
  * Turns what oidc-client-ts throws into a RefreshError. It throws
@@ -17,6 +25,9 @@ export function classifyOidcError(rawCause: unknown): RefreshError {
     return DEFINITIVE.has(providerError)
       ? new RefreshError('refresh-rejected', `The provider refused the refresh (${providerError})`, { cause, providerError })
       : new RefreshError('refresh-server', `The provider answered ${providerError}`, { cause, providerError })
+  }
+  if (error?.message && ID_TOKEN_MISMATCH.test(error.message)) {
+    return new RefreshError('refresh-rejected', `The refreshed ID token does not belong to this session: ${error.message}`, { cause, providerError: 'id_token_mismatch' })
   }
   if (error?.name === 'ErrorTimeout') return new RefreshError('refresh-timeout', 'The provider did not answer in time', { cause })
   if (error?.name === 'TypeError') return new RefreshError('refresh-network', 'The provider could not be reached', { cause })

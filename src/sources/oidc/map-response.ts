@@ -26,6 +26,13 @@ const MAPPED_CLAIMS = new Set(['sub', 'sid', 'auth_time', 'amr', 'acr', 'idp', '
 const SKEW_NOISE_MS = 2000
 
 const iso = (ms: number) => new Date(ms).toISOString()
+// Seconds since epoch from a claim or field, as ms; undefined unless a date toISOString can write (a malformed token's claim must not throw a RangeError).
+const secondsToMs = (value: unknown) => {
+  const ms = typeof value === 'number' ? value * 1000 : Number.NaN
+  return Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? ms : undefined
+}
+// An access token without a stated lifetime (expires_in is only RECOMMENDED) is refreshed after this long.
+export const DEFAULT_LIFETIME_MS = 5 * 60_000
 const str = (value: unknown) => (typeof value === 'string' && value ? value : undefined)
 
 export interface MappedResponse {
@@ -40,7 +47,15 @@ export interface MappedResponse {
  */
 export function mapTokenResponse(
   response: TokenResponseLike,
-  context: { now: number; previous?: AuthenticationSession; knownSkewMs?: number; deviceInfo: () => DeviceInfo; providerName: string },
+  context: {
+    now: number
+    previous?: AuthenticationSession
+    knownSkewMs?: number
+    deviceInfo: () => DeviceInfo
+    providerName: string
+    /** Lifetime assumed when the response states none and the access token is opaque. Default 5 min. */
+    defaultLifetimeMs?: number
+  },
 ): MappedResponse {
   const { now, previous } = context
   const idClaims = readJwtClaims(response.id_token) ?? {}
@@ -48,14 +63,19 @@ export function mapTokenResponse(
   // Only a newly issued ID token says what the server's clock reads now; a
   // refresh without one hands back the old token, whose iat is the login time.
   const freshIdToken = response.id_token !== undefined && response.id_token !== previous?.idToken
-  const iat = freshIdToken && typeof idClaims.iat === 'number' ? idClaims.iat * 1000 : undefined
+  const iat = freshIdToken ? secondsToMs(idClaims.iat) : undefined
   const rawSkew = iat === undefined ? (context.knownSkewMs ?? 0) : iat - now
   const clockSkewMs = Math.abs(rawSkew) < SKEW_NOISE_MS ? 0 : rawSkew
   const serverNow = now + clockSkewMs
 
-  const expiresAt = response.expires_at !== undefined ? response.expires_at * 1000 + clockSkewMs : serverNow
-  const refreshExpiresIn = Number(response.refresh_expires_in)
-  const authTime = typeof claims.auth_time === 'number' ? claims.auth_time * 1000 : undefined
+  const statedExpiry = secondsToMs(response.expires_at)
+  // Without expires_in: the access token's own exp if it is a JWT, else a short default.
+  const expiresAt =
+    statedExpiry !== undefined
+      ? statedExpiry + clockSkewMs
+      : (secondsToMs(readJwtClaims(response.access_token)?.exp) ?? serverNow + (context.defaultLifetimeMs ?? DEFAULT_LIFETIME_MS))
+  const refreshExpiresIn = secondsToMs(Number(response.refresh_expires_in))
+  const authTime = secondsToMs(claims.auth_time)
   const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : []
   const acr = str(claims.acr)
   const mfa = amr.includes('mfa') || amr.includes('otp') || amr.includes('hwk') || amr.includes('swk') || amr.length > 1
@@ -70,7 +90,8 @@ export function mapTokenResponse(
       ...previous?.user,
       '@type': 'User',
       ...(sub ? { id: sub } : {}),
-      username: str(claims.preferred_username) ?? str(claims.email) ?? sub ?? previous?.user.username,
+      // A refresh that does not restate preferred_username keeps the one the sign-in gave.
+      username: str(claims.preferred_username) ?? previous?.user.username ?? str(claims.email) ?? sub,
       ...(str(claims.email) ? { email: str(claims.email) } : {}),
       ...(str(claims.name) ? { name: str(claims.name) } : {}),
     },
@@ -94,7 +115,7 @@ export function mapTokenResponse(
   setOrKeep(session, 'refreshToken', response.refresh_token, previous?.refreshToken)
   setOrKeep(session, 'idToken', response.id_token, previous?.idToken)
   setOrKeep(session, 'scopes', response.scope ? response.scope.split(' ').filter(Boolean) : undefined, previous?.scopes)
-  setOrKeep(session, 'refreshTokenExpiresAt', Number.isFinite(refreshExpiresIn) && refreshExpiresIn > 0 ? iso(serverNow + refreshExpiresIn * 1000) : undefined, response.refresh_token ? undefined : previous?.refreshTokenExpiresAt)
+  setOrKeep(session, 'refreshTokenExpiresAt', refreshExpiresIn !== undefined && refreshExpiresIn > 0 && refreshExpiresIn < 8e15 - serverNow ? iso(serverNow + refreshExpiresIn) : undefined, response.refresh_token ? undefined : previous?.refreshTokenExpiresAt)
   if (mfa && !previous?.isMfaVerified) session.mfaVerifiedAt = iso(authTime ?? serverNow)
   if (amr.length || acr) session.authenticationMethod = { '@type': 'AuthenticationMethod', name: acr ?? amr.join('+'), ...(amr.length ? { amr } : {}), ...(acr ? { acr } : {}) }
   const idp = str(claims.idp)

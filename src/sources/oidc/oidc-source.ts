@@ -14,6 +14,8 @@ export interface OidcSourceOptions {
   deviceInfo?: () => DeviceInfo
   /** How to leave the page for the provider. Default `location.assign`. */
   navigate?: (url: string) => void
+  /** Lifetime assumed when a token response has no expires_in and the access token is not a JWT. Default 300 s. */
+  defaultLifetimeSeconds?: number
   /** Clock for the mapping (tests). Default Date.now. */
   now?: () => number
   /**
@@ -34,12 +36,17 @@ export interface OidcSourceOptions {
  */
 export function createOidcSource(settings: OidcClientSettings, options: OidcSourceOptions = {}): SessionSource {
   let client: OidcClient | undefined
+  let refresher: OidcClient | undefined
   // Created on first use: OidcClient's default state store reads localStorage.
   const oidc = () => (client ??= new OidcClient(settings))
+  // Refreshes never load userinfo: a userinfo failure after the token
+  // exchange would throw away tokens the provider has already rotated.
+  const refreshClient = () => (refresher ??= new OidcClient({ ...settings, loadUserInfo: false }))
   const now = options.now ?? Date.now
   const context = {
     deviceInfo: options.deviceInfo ?? basicDeviceInfo,
     providerName: options.providerName ?? settings.authority,
+    defaultLifetimeMs: options.defaultLifetimeSeconds !== undefined ? options.defaultLifetimeSeconds * 1000 : undefined,
   }
   const navigate = options.navigate ?? ((url: string) => window.location.assign(url))
 
@@ -61,7 +68,12 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       } catch (cause) {
         throw signInError(cause)
       }
-      const mapped = mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now() })
+      let mapped
+      try {
+        mapped = mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now() })
+      } catch (cause) {
+        throw signInError(cause)
+      }
       const state = response.userState as { returnTo?: string } | undefined
       return { ...mapped, returnTo: state?.returnTo }
     },
@@ -74,7 +86,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       const profile = { sub: session.user.id ?? '', ...readJwtClaims(session.idToken) }
       let response
       try {
-        response = await oidc().useRefreshToken({
+        response = await refreshClient().useRefreshToken({
           state: {
             refresh_token: session.refreshToken,
             id_token: session.idToken,
@@ -89,7 +101,12 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       }
       // Even past the scheduler's timeout the answer is returned: the provider
       // has rotated the refresh token, so the new one must be kept.
-      return mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now(), previous: session, knownSkewMs: clockSkewMs })
+      try {
+        return mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now(), previous: session, knownSkewMs: clockSkewMs })
+      } catch (cause) {
+        // The old refresh token is spent and the new answer is unusable: retrying could only meet invalid_grant.
+        throw new RefreshError('refresh-rejected', 'The provider answered the refresh with tokens that could not be used', { cause, providerError: 'unusable_response' })
+      }
     },
 
     async signOut(session, signOutOptions = {}) {

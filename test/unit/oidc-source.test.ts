@@ -1,0 +1,145 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createMemoryLocks, createMemoryPersistence, createSessionStore } from '../../src/index'
+import { classifyOidcError, createOidcSource, mapTokenResponse, type TokenResponseLike } from '../../src/oidc'
+import { FakeClock, settle } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { makeSession } from '../support/sessions'
+
+const MINUTE = 60_000
+const noWake = { subscribe: () => () => {} }
+const cleanups: Array<() => void> = []
+afterEach(() => {
+  cleanups.splice(0).forEach((cleanup) => cleanup())
+  vi.unstubAllGlobals()
+})
+
+const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
+const jwt = (claims: object) => `${b64url({ alg: 'RS256' })}.${b64url(claims)}.signature`
+const NOW = Date.parse('2026-11-23T12:00:00Z')
+const seconds = (ms: number) => Math.floor(ms / 1000)
+const context = { now: NOW, deviceInfo: () => ({ userAgent: 'ua' }), providerName: 'Test IdP' }
+const json = (status: number, body: object) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+const metadata = {
+  issuer: 'https://idp.example',
+  authorization_endpoint: 'https://idp.example/auth',
+  token_endpoint: 'https://idp.example/token',
+  userinfo_endpoint: 'https://idp.example/userinfo',
+}
+
+function signInResponse(): TokenResponseLike {
+  return {
+    access_token: 'at-1',
+    refresh_token: 'rt-1',
+    id_token: jwt({ sub: 'user-42', sid: 'sid-abc', iat: seconds(NOW), auth_time: seconds(NOW) - 60 }),
+    token_type: 'Bearer',
+    scope: 'openid profile',
+    expires_at: seconds(NOW) + 300,
+    profile: { sub: 'user-42', preferred_username: 'alice', email: 'alice@example.test' },
+  }
+}
+
+describe('mapping edge cases', () => {
+  it('a refresh that does not restate preferred_username keeps the username', () => {
+    const first = mapTokenResponse(signInResponse(), context).session
+    const refreshed = mapTokenResponse(
+      { access_token: 'at-2', refresh_token: 'rt-2', id_token: first.idToken, token_type: 'Bearer', expires_at: seconds(NOW) + 600, profile: { sub: 'user-42' } },
+      { ...context, previous: first, knownSkewMs: 0 },
+    ).session
+    expect(refreshed.user.username).toBe('alice')
+  })
+
+  it('without expires_in: the JWT access token exp, else a 5 minute default, never "already expired"', () => {
+    const { expires_at: _stated, ...noExpiry } = signInResponse()
+    const opaque = mapTokenResponse(noExpiry as TokenResponseLike, context).session
+    expect(Date.parse(opaque.expiresAt)).toBe(NOW + 5 * MINUTE)
+    const withExp = mapTokenResponse({ ...noExpiry, access_token: jwt({ exp: seconds(NOW) + 900 }) } as TokenResponseLike, context).session
+    expect(Date.parse(withExp.expiresAt)).toBe(NOW + 900_000)
+  })
+
+  it.each([
+    ['auth_time', { id_token: jwt({ sub: 'user-42', auth_time: 1e14 }) }],
+    ['iat', { id_token: jwt({ sub: 'user-42', iat: 1e14 }) }],
+    ['expires_at', { expires_at: 1e14 }],
+    ['refresh_expires_in', { refresh_expires_in: 1e14 }],
+  ])('an out-of-range %s is ignored, not a RangeError', (_, change) => {
+    const { session } = mapTokenResponse({ ...signInResponse(), ...change }, context)
+    for (const at of [session.expiresAt, session.initiatedAt, session.refreshTokenExpiresAt ?? session.expiresAt]) {
+      expect(Number.isNaN(Date.parse(at))).toBe(false)
+    }
+  })
+
+  it.each(['invalid_request', 'invalid_scope', 'unsupported_grant_type', 'access_denied', 'invalid_client'])('%s ends the session (asking again cannot help)', (error) => {
+    expect(classifyOidcError({ name: 'ErrorResponse', error }).definitive).toBe(true)
+  })
+
+  it.each(['temporarily_unavailable', 'server_error', 'slow_down', 'some_vendor_code'])('%s is retried', (error) => {
+    expect(classifyOidcError({ name: 'ErrorResponse', error }).definitive).toBe(false)
+  })
+
+  it('an ID token for another user on refresh is definitive', () => {
+    expect(classifyOidcError(new Error('sub in id_token does not match current sub'))).toMatchObject({ code: 'refresh-rejected', definitive: true })
+  })
+})
+
+describe('the OIDC source against a scripted provider', () => {
+  it('refreshes never load userinfo, so a userinfo outage cannot throw rotated tokens away', async () => {
+    const clock = new FakeClock(Date.now())
+    let current = 'rt-0'
+    const calls: string[] = []
+    vi.stubGlobal('fetch', async (input: string, init: RequestInit = {}) => {
+      const url = String(input)
+      if (url.endsWith('/userinfo')) return calls.push('userinfo'), json(503, { message: 'busy' })
+      const form = new URLSearchParams(String(init.body))
+      calls.push(`token:${form.get('refresh_token')}`)
+      if (form.get('refresh_token') !== current) return json(400, { error: 'invalid_grant' })
+      current = `rt-${calls.length}`
+      return json(200, { access_token: `at-${calls.length}`, refresh_token: current, token_type: 'Bearer', expires_in: 600 })
+    })
+    const source = createOidcSource({ authority: 'https://idp.example', client_id: 'app', redirect_uri: 'https://app.example/cb', loadUserInfo: true, metadata }, { now: clock.now })
+    const store = createSessionStore({ channel: null, clock, wake: noWake, locks: createMemoryLocks(), persistence: createMemoryPersistence(), source })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    const idToken = jwt({ sub: 'user-1', iat: seconds(clock.now()) })
+    await store.signIn(makeSession({ refreshToken: 'rt-0', idToken, user: { id: 'user-1', username: 'u' }, expiresAt: new Date(clock.now() + 10 * MINUTE).toISOString() }, clock.now()))
+    await clock.advance(9 * MINUTE + 1000)
+    await settle(20)
+    expect(calls).toEqual(['token:rt-0'])
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { refreshToken: current } })
+  })
+
+  it('completeLogin called twice for one callback (StrictMode) redeems the code once', async () => {
+    const redeemed: string[] = []
+    vi.stubGlobal('fetch', async (_input: string, init: RequestInit = {}) => {
+      redeemed.push(new URLSearchParams(String(init.body)).get('code')!)
+      return json(200, { access_token: 'at-1', refresh_token: 'rt-1', token_type: 'Bearer', expires_in: 600 })
+    })
+    let redirected = ''
+    const source = createOidcSource(
+      { authority: 'https://idp.example', client_id: 'app', redirect_uri: 'https://app.example/cb', scope: 'api', metadata },
+      { navigate: (url) => (redirected = url) },
+    )
+    const store = createSessionStore({ persistence: createMemoryPersistence(), channel: null, source })
+    cleanups.push(() => store.destroy())
+    await store.login()
+    const callback = `https://app.example/cb?code=c1&state=${new URL(redirected).searchParams.get('state')}`
+    const [first, second] = await Promise.all([store.completeLogin(callback), store.completeLogin(callback)])
+    expect(redeemed).toEqual(['c1'])
+    expect(second).toBe(first)
+    expect(store.getState().status).toBe('authenticated')
+  })
+})
+
+describe('calculated fields', () => {
+  it('isExpired uses the server clock skew, like the scheduler', async () => {
+    const clock = new FakeClock(undefined, 15 * MINUTE) // this device runs 15 minutes fast
+    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * MINUTE })
+    const store = createSessionStore({ channel: null, clock, wake: noWake, locks: createMemoryLocks(), persistence: createMemoryPersistence(), source: server.source() })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await store.completeLogin('https://app.example/cb')
+    await expect(store.getAccessToken()).resolves.toBeTruthy()
+    expect(store.derived()).toMatchObject({ isExpired: false })
+    await clock.advance(11 * MINUTE)
+    expect(store.derived(clock.now() + 20 * MINUTE)).toMatchObject({ isExpired: true })
+  })
+})
