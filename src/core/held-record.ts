@@ -20,7 +20,7 @@ export interface HeldRecordDeps {
   version: number
   migrate?: Migrate
   /** Tells the other tabs a write landed (no content: they re-read storage). */
-  announce(generation: number, reason: ChangeReason): void
+  announce(record: StoredRecord, reason: ChangeReason): void
   newEpoch(): string
   clock: Clock
 }
@@ -40,6 +40,9 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   const unsaved = createUnsavedChange()
   let retryTimer: unknown = null
   let retryDelay = 0
+  let stopped = false
+  // Storage holds a newer app version's record: nothing this tab holds may be kept or retried until it adopts a record again.
+  let yielded = false
   // Counts changes to `held`: a read that overlapped one may predate this tab's own write.
   let changes = 0
   const hold = (record: StoredRecord | null) => {
@@ -59,6 +62,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     // anew, so generations restarted and this tab's count no longer applies.
     const restarted = !!held && held.generation > 0 && record.epoch !== held.epoch
     if (!restarted && record.generation <= (held?.generation ?? 0)) return false
+    yielded = false
     hold(record)
     const status = statusOf(record)
     state.setState({ status, session: record.session, ...(status === 'authenticated' ? { error: null } : {}) })
@@ -68,6 +72,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
 
   /** Storage failed: hold this change in memory (same generation, so any newer stored record still wins). */
   const holdLocally = (next: Omit<StoredRecord, 'version' | 'generation'>) => {
+    if (stopped || yielded) return
     unsaved.keep(next, held)
     const record: StoredRecord = { ...next, version, generation: held?.generation ?? 0, epoch: held?.epoch }
     hold(record)
@@ -77,7 +82,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
 
   /** Offers the unsaved change to storage again, until it lands or storage has moved on from its session. */
   const retryLater = () => {
-    if (retryTimer !== null || !unsaved.has()) return
+    if (stopped || retryTimer !== null || !unsaved.has()) return
     retryDelay = Math.min(retryDelay ? retryDelay * 2 : RETRY_FIRST_MS, RETRY_MAX_MS)
     retryTimer = deps.clock.setTimeout(() => {
       retryTimer = null
@@ -153,7 +158,9 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     if (result.ok) {
       forgetUnsaved() // whatever was unsaved was folded into what was just written
       adopt(result.record, 'local')
-      deps.announce(result.record.generation, reason)
+      deps.announce(result.record, reason)
+    } else if (result.error?.code === 'storage-future-version') {
+      await yieldToNewerVersion(result.error as StorageError)
     } else if (result.error) {
       reportError(result.error)
     } else {
@@ -170,6 +177,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
    * quarantine key for diagnosis.
    */
   const yieldToNewerVersion = async (bad: StorageError) => {
+    yielded = true
     forgetUnsaved()
     hold(null)
     state.setState({ status: 'unauthenticated', session: null })
@@ -237,7 +245,10 @@ export function createHeldRecord(deps: HeldRecordDeps) {
       hold(null)
       return previous
     },
-    stop: () => deps.clock.clearTimeout(retryTimer),
+    stop: () => {
+      stopped = true
+      deps.clock.clearTimeout(retryTimer)
+    },
     adopt,
     holdLocally,
     reportError,

@@ -33,7 +33,7 @@ export interface RecordActionDeps {
 export function createRecordActions(
   deps: RecordActionDeps,
 ): Pick<SessionStore, 'signIn' | 'update' | 'recordActivity' | 'end' | 'clear'> & {
-  endSession(reason: RevokeReason, options?: EndSessionOptions, revokedAt?: string): Promise<void>
+  endSession(reason: RevokeReason, options?: EndSessionOptions, revokedAt?: string, announce?: boolean): Promise<void>
 } {
   const { state, clock, commit, held, ensureHydration } = deps
   let lastActivityWrite = Number.NEGATIVE_INFINITY
@@ -43,16 +43,21 @@ export function createRecordActions(
     if (!result.ok && result.error) deps.holdLocally(next)
   }
 
-  /** `revokedAt`: when the session ended (default now); a tab confirming another tab's announced logout records that tab's time. */
-  const endSession = async (reason: RevokeReason, endOptions: EndSessionOptions = {}, revokedAt?: string): Promise<void> => {
+  /**
+   * `revokedAt`: when the session ended (default now); a tab confirming
+   * another tab's announced logout records that tab's time, and does not
+   * announce it again (`announce` false).
+   */
+  const endSession = async (reason: RevokeReason, endOptions: EndSessionOptions = {}, revokedAt?: string, announce = true): Promise<void> => {
     const hydrating = ensureHydration()
     if (hydrating) await hydrating
     const at = revokedAt ?? new Date(clock.now()).toISOString()
     const status = recordStatusFor(reason)
     const mine = liveSession(held())
     const heldGeneration = held()?.generation ?? 0
-    if (mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration && (!endOptions.onlyIf || endOptions.onlyIf(mine))) {
-      deps.post({ v: 1, type: 'ending', generation: heldGeneration, tabId: deps.tabId, revokeReason: reason, revokedAt: at })
+    if (announce && mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration && (!endOptions.onlyIf || endOptions.onlyIf(mine))) {
+      const epoch = held()?.epoch
+      deps.post({ v: 1, type: 'ending', generation: heldGeneration, ...(epoch ? { epoch } : {}), tabId: deps.tabId, revokeReason: reason, revokedAt: at })
     }
     const result = await commit((current) => {
       if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null

@@ -73,7 +73,10 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     emit,
     version,
     migrate: options.migrate,
-    announce: (generation, reason) => getChannel()?.post({ v: 1, type: 'changed', generation, tabId, reason }),
+    announce: ({ generation, epoch }, reason) => {
+      // A destroyed store stays quiet (and does not reopen its channel).
+      if (!destroyed) getChannel()?.post({ v: 1, type: 'changed', generation, ...(epoch ? { epoch } : {}), tabId, reason })
+    },
     newEpoch: randomId,
     clock,
   })
@@ -110,7 +113,9 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     commit,
     held,
     ensureHydration: () => (hydrated ? null : ensureHydration()),
-    post: (message) => getChannel()?.post(message),
+    post: (message) => {
+      if (!destroyed) getChannel()?.post(message)
+    },
     tabId,
     activityWriteIntervalMs,
     holdLocally,
@@ -121,7 +126,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     clock,
     held,
     reconcile: () => reconcile(),
-    endAt: (reason, generation, revokedAt) => endSession(reason, { expectedGeneration: generation }, revokedAt),
+    // Confirming another tab's announcement: no announcement of our own (the others already show it).
+    endAt: (reason, generation, revokedAt) => endSession(reason, { expectedGeneration: generation }, revokedAt, false),
   })
 
   const wake = options.wake ?? createWindowWakeSource()
@@ -137,6 +143,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       wake,
       tabId,
       heldGeneration: () => held()?.generation ?? 0,
+      heldEpoch: () => held()?.epoch,
       reconcile: () => reconcile(),
       endProvisionally: provisional.apply,
       emit,
@@ -145,7 +152,9 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     return () => {
       detachSync()
       stopRefresh?.()
-      provisional.cancel()
+      // A pending logout confirm keeps running through a stop (a provider
+      // remounting): cancelling it would leave the tab showing signed out over
+      // a live record, and the logout possibly never stored.
       // A channel we opened is closed with the last stop (an unmounted provider), and reopened on the next start.
       if (options.channel === undefined && channel) {
         channel.close()
@@ -182,6 +191,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     destroy() {
       destroyed = true
       record.stop()
+      provisional.cancel()
       mounts.stopNow()
       if (channel) channel.close()
       events.clear()

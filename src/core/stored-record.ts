@@ -112,15 +112,26 @@ function corrupt(detail: string, cause?: unknown): StorageError {
   return new StorageError('storage-corrupt', `The stored session record is corrupt: ${detail}`, { cause })
 }
 
-const TOKEN_FIELDS = ['accessToken', 'refreshToken', 'idToken']
+// Keys whose values are credentials, wherever they sit in a record of any shape.
+const SECRET_KEY = /token$|secret|password|credential/i
+const MAX_DEPTH = 8
 
-/** A bad record as kept under the quarantine key: everything for diagnosis except its tokens. */
+/**
+ * A bad record as kept under the quarantine key: its shape and every value
+ * for diagnosis, except credentials. A bare string is kept only as its length
+ * (it may be a token stored by mistake).
+ */
 export function forQuarantine(raw: unknown): unknown {
-  const session = (raw as { session?: unknown } | null)?.session
-  if (typeof session !== 'object' || session === null) return raw
-  const redacted: Record<string, unknown> = { ...session }
-  for (const field of TOKEN_FIELDS) if (field in redacted) redacted[field] = '[redacted]'
-  return { ...(raw as object), session: redacted }
+  return typeof raw === 'string' ? { redactedString: { length: raw.length } } : redact(raw, 0)
+}
+
+function redact(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (depth >= MAX_DEPTH) return '[redacted: too deep]'
+  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1))
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) && inner != null ? '[redacted]' : redact(inner, depth + 1)]),
+  )
 }
 
 /** An ended copy of a session: the reason recorded, every token removed. */

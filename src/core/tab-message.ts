@@ -12,6 +12,8 @@ export interface ChangedMessage {
   v: typeof TAB_MESSAGE_VERSION
   type: 'changed'
   generation: number
+  /** The record's epoch (absent on records written before epochs): generations only compare within one. */
+  epoch?: string
   tabId: string
   reason: ChangeReason
 }
@@ -27,6 +29,7 @@ export interface EndingMessage {
   v: typeof TAB_MESSAGE_VERSION
   type: 'ending'
   generation: number
+  epoch?: string
   tabId: string
   revokeReason: RevokeReason
   revokedAt: string
@@ -43,10 +46,11 @@ export type TabMessageRejection =
 
 const REASONS: readonly ChangeReason[] = ['sign-in', 'update', 'activity', 'refresh', 'refresh-retry', 'end', 'clear', 'repair']
 const KEYS = {
-  changed: new Set(['v', 'type', 'generation', 'tabId', 'reason']),
-  ending: new Set(['v', 'type', 'generation', 'tabId', 'revokeReason', 'revokedAt']),
+  changed: new Set(['v', 'type', 'generation', 'epoch', 'tabId', 'reason']),
+  ending: new Set(['v', 'type', 'generation', 'epoch', 'tabId', 'revokeReason', 'revokedAt']),
 }
 const MAX_TAB_ID_LENGTH = 64
+const MAX_EPOCH_LENGTH = 64
 
 /**
  * Validates a message from the channel like any untrusted input: any
@@ -63,12 +67,15 @@ export function parseTabMessage(data: unknown): TabMessage | { rejected: TabMess
   const { generation, tabId } = message
   if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 0) return { rejected: 'bad-field' }
   if (typeof tabId !== 'string' || tabId.length === 0 || tabId.length > MAX_TAB_ID_LENGTH) return { rejected: 'bad-field' }
+  const { epoch } = message
+  if (epoch !== undefined && (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > MAX_EPOCH_LENGTH)) return { rejected: 'bad-field' }
+  const common = { v: TAB_MESSAGE_VERSION as typeof TAB_MESSAGE_VERSION, generation, tabId, ...(epoch === undefined ? {} : { epoch }) }
   if (type === 'ending') {
     const { revokeReason, revokedAt } = message
     if (!REVOKE_REASONS.includes(revokeReason as RevokeReason) || !isIsoDateTime(revokedAt)) return { rejected: 'bad-field' }
-    return { v: TAB_MESSAGE_VERSION, type, generation, tabId, revokeReason: revokeReason as RevokeReason, revokedAt }
+    return { ...common, type, revokeReason: revokeReason as RevokeReason, revokedAt }
   }
   const { reason } = message
   if (typeof reason !== 'string' || !REASONS.includes(reason as ChangeReason)) return { rejected: 'bad-field' }
-  return { v: TAB_MESSAGE_VERSION, type, generation, tabId, reason: reason as ChangeReason }
+  return { ...common, type, reason: reason as ChangeReason }
 }

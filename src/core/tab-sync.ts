@@ -9,6 +9,7 @@ export interface TabSyncDeps {
   wake: WakeSource
   tabId: string
   heldGeneration(): number
+  heldEpoch(): string | undefined
   reconcile(): Promise<void>
   /** Another tab is ending the session this tab holds (generation checked by the caller). */
   endProvisionally(message: EndingMessage): void
@@ -35,12 +36,14 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
       return
     }
     if (message.tabId === deps.tabId) return
+    // Generations restart after storage is wiped, so a message is about the record this tab holds only if its epoch matches too.
+    const sameRecord = message.generation === deps.heldGeneration() && message.epoch === deps.heldEpoch()
     if (message.type === 'ending') {
-      if (message.generation === deps.heldGeneration()) deps.endProvisionally(message)
+      if (sameRecord) deps.endProvisionally(message)
       return
     }
-    // Any other generation: usually a newer one; a lower one means storage was wiped and written anew.
-    if (message.generation !== deps.heldGeneration()) reconcile()
+    // Any other record: usually a newer generation; another epoch means storage was wiped and written anew.
+    if (!sameRecord) reconcile()
   })
   const unsubscribeWake = deps.wake.subscribe(reconcile)
   return () => {

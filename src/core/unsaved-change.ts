@@ -18,7 +18,9 @@ type Envelope = Omit<StoredRecord, 'version' | 'generation'>
  * tab's refresh, which only succeeds with valid credentials anyway).
  */
 export function createUnsavedChange() {
-  let pending: { next: Envelope; base: StoredRecord | null } | null = null
+  // `base`: the record the change was made on. A sign-in is made on no record
+  // at all; `replaces` is the session it signed out of, if any.
+  let pending: { next: Envelope; base: StoredRecord | null; replaces?: string } | null = null
 
   /** `stored` with the pending change folded in; null when there is nothing (any more) to fold. */
   const foldInto = (stored: StoredRecord | null): StoredRecord | null => {
@@ -27,8 +29,8 @@ export function createUnsavedChange() {
     const mine = liveSession(base)
     const theirs = liveSession(stored)
     if (!mine) {
-      // A sign-in (or clear) made on an empty or ended record: it lands unless someone signed in meanwhile.
-      if (theirs) return drop()
+      // A sign-in (or clear): it lands unless another sign-in, not the one it replaced, is stored meanwhile.
+      if (theirs && theirs.sessionId !== pending.replaces && theirs.sessionId !== next.session?.sessionId) return drop()
       return { ...next, version: stored?.version ?? 0, generation: stored?.generation ?? 0, epoch: stored?.epoch }
     }
     if (!stored || !theirs || theirs.sessionId !== mine.sessionId) return drop()
@@ -50,7 +52,8 @@ export function createUnsavedChange() {
   return {
     /** Records a change that failed to store, made on `base` (what the tab held). Several in a row keep the first base. */
     keep(next: Envelope, base: StoredRecord | null) {
-      pending = { next, base: pending ? pending.base : base }
+      if (next.reason === 'sign-in' || next.reason === 'clear') pending = { next, base: null, replaces: liveSession(base)?.sessionId }
+      else pending = { next, base: pending ? pending.base : base, replaces: pending?.replaces }
     },
     foldInto,
     has: () => pending !== null,

@@ -15,17 +15,19 @@ afterEach(() => {
 
 describe('bad stored records', () => {
   it.each([
-    ['not an object', 'garbage'],
-    ['no generation', { version: 1, session: null, ended: false }],
-    ['a session that does not parse', { version: 1, generation: 3, ended: false, session: { sessionId: 1 } }],
-  ])('a corrupt record (%s) is quarantined, not deleted, and the store starts signed out', async (_, corrupt) => {
+    ['not an object', 42, 42],
+    ['a bare string (maybe a token stored by mistake)', 'eyJ.garbage', { redactedString: { length: 11 } }],
+    ['no generation', { version: 1, session: null, ended: false }, undefined],
+    ['a session that does not parse', { version: 1, generation: 3, ended: false, session: { sessionId: 1 } }, undefined],
+    ['tokens in an unexpected shape', { v: 9, auth: { refresh_token: 'rt_secret', nested: [{ idToken: 'id_secret' }] } }, { v: 9, auth: { refresh_token: '[redacted]', nested: [{ idToken: '[redacted]' }] } }],
+  ])('a corrupt record (%s) is quarantined, not deleted, and the store starts signed out', async (_, corrupt, kept) => {
     const dbName = uniqueDbName()
     await set('session', corrupt, createIdbStore(dbName, 'sessions'))
     const { store, events } = await started({ dbName })
     expect(store.getState().status).toBe('unauthenticated')
     expect(store.getState().error).toMatchObject({ code: 'storage-corrupt' })
     expect(events).toContainEqual({ type: 'error', error: expect.objectContaining({ code: 'storage-corrupt' }) })
-    expect(await idbRaw(dbName, 'session:quarantine')).toEqual(corrupt)
+    expect(await idbRaw(dbName, 'session:quarantine')).toEqual(kept ?? corrupt)
     expect(await idbRaw(dbName)).toMatchObject({ session: null, ended: false, reason: 'repair' })
     // and the store is usable afterwards
     await store.signIn(makeSession())

@@ -2,32 +2,18 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { get, createStore as createIdbStore } from 'idb-keyval'
 import {
   createBroadcastTabChannel,
+  createIdbPersistence,
   createSessionStore,
   parseTabMessage,
-  type SessionEvent,
   type SessionStore,
   type WakeReason,
   type WakeSource,
 } from '../../src/index'
 import { makeSession, uniqueDbName } from '../support/sessions'
+import { tabCleanups, tabs } from '../support/tab-stores'
 
-const cleanups: Array<() => void> = []
+const cleanups = tabCleanups
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()))
-
-/** N stores on one database and one BroadcastChannel name, like N tabs (Node's BroadcastChannel crosses instances). */
-async function tabs(count: number, dbName = uniqueDbName()) {
-  const list = await Promise.all(
-    Array.from({ length: count }, async () => {
-      const store = createSessionStore({ dbName })
-      const events: SessionEvent[] = []
-      store.on((event) => events.push(event))
-      cleanups.push(store.start(), () => store.destroy())
-      await store.whenHydrated()
-      return { store, events }
-    }),
-  )
-  return { dbName, list, stores: list.map((tab) => tab.store) }
-}
 
 const everyone = (stores: SessionStore[], check: (store: SessionStore) => void) =>
   vi.waitFor(() => stores.forEach(check), { timeout: 2000 })
@@ -100,11 +86,14 @@ describe('tab sync over BroadcastChannel', () => {
     await stores[0]!.end('user-logout')
     await vi.waitFor(() => expect(seen).toHaveLength(4))
     expect(JSON.stringify(seen)).not.toMatch(/secret|accessToken|refresh/)
-    expect(seen[0]).toEqual({ v: 1, type: 'changed', generation: 1, tabId: stores[0]!.tabId, reason: 'sign-in' })
+    const epoch = (await get('session', createIdbStore(dbName, 'sessions')))?.epoch
+    expect(epoch).toEqual(expect.any(String))
+    expect(seen[0]).toEqual({ v: 1, type: 'changed', generation: 1, epoch, tabId: stores[0]!.tabId, reason: 'sign-in' })
     expect(seen[2]).toEqual({
       v: 1,
       type: 'ending',
       generation: 2,
+      epoch,
       tabId: stores[0]!.tabId,
       revokeReason: 'user-logout',
       revokedAt: expect.any(String),
@@ -125,6 +114,8 @@ describe('tab sync over BroadcastChannel', () => {
       { v: 1, type: 'changed', generation: 9, tabId: 'x', reason: 'update', accessToken: 'stolen' },
       { v: 1, type: 'changed', generation: 9, tabId: '', reason: 'update' },
       { v: 1, type: 'changed', generation: 9, tabId: 'x', reason: 'nope' },
+      { v: 1, type: 'changed', generation: 9, epoch: 42, tabId: 'x', reason: 'update' },
+      { v: 1, type: 'ending', generation: 9, epoch: 'e'.repeat(65), tabId: 'x', revokeReason: 'user-logout', revokedAt: '2026-11-23T12:00:00Z' },
     ]
     junk.forEach((message) => attacker.postMessage(message))
     await vi.waitFor(() =>
@@ -140,103 +131,31 @@ describe('tab sync over BroadcastChannel', () => {
       ['unexpected-field', 6],
       ['bad-field', 7],
       ['bad-field', 8],
+      ['bad-field', 9],
+      ['bad-field', 10],
     ])
     expect(list[0]!.store.getState().status).toBe('unauthenticated')
   })
 
-  it('a valid message for a generation that is not newer does not trigger a re-read', async () => {
-    const { stores, dbName } = await tabs(1)
-    await stores[0]!.signIn(makeSession())
-    const reconcile = vi.spyOn(stores[0]!, 'reconcile')
+  it('a message about the record a tab holds (same generation and epoch) is not re-read; another epoch is', async () => {
+    const dbName = uniqueDbName()
+    const inner = createIdbPersistence({ dbName })
+    let reads = 0
+    const counted = { ...inner, read: () => ((reads += 1), inner.read()) }
+    const store = createSessionStore({ dbName, persistence: counted })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await store.signIn(makeSession())
+    const { epoch } = (await get('session', createIdbStore(dbName, 'sessions'))) as { epoch: string }
     const other = new BroadcastChannel(`authsession:${dbName}:session`)
     cleanups.push(() => other.close())
-    other.postMessage({ v: 1, type: 'changed', generation: 1, tabId: 'other', reason: 'update' })
+    reads = 0
+    other.postMessage({ v: 1, type: 'changed', generation: 1, epoch, tabId: 'other', reason: 'update' })
     await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(reconcile).not.toHaveBeenCalled()
-  })
-})
-
-describe('provisional logout', () => {
-  const announce = (dbName: string, message: Record<string, unknown>) => {
-    const other = new BroadcastChannel(`authsession:${dbName}:session`)
-    other.postMessage({ v: 1, type: 'ending', tabId: 'other-tab', revokeReason: 'user-logout', revokedAt: '2026-11-23T12:00:00Z', ...message })
-    other.close()
-  }
-
-  it('an ending announced for the generation a tab holds shows signed out before storage says so', async () => {
-    const { stores, dbName } = await tabs(1)
-    await stores[0]!.signIn(makeSession())
-    announce(dbName, { generation: 1 })
-    await vi.waitFor(() =>
-      expect(stores[0]!.getState()).toMatchObject({
-        status: 'unauthenticated',
-        session: { status: 'revoked', revokeReason: 'user-logout', accessToken: '' },
-      }),
-    )
-  })
-
-  it('a hydrated tab announces its logout inside the end() call, before any await', async () => {
-    const dbName = uniqueDbName()
-    const posted: unknown[] = []
-    const channel = { post: (message: unknown) => posted.push(message), subscribe: () => () => {}, close() {} }
-    const store = createSessionStore({ dbName, channel })
-    cleanups.push(store.start(), () => store.destroy())
-    await store.whenHydrated()
-    await store.signIn(makeSession())
-    posted.length = 0
-    // A page that navigates away right after calling end() has still told the other tabs.
-    const ending = store.end('user-logout')
-    expect(posted).toEqual([expect.objectContaining({ type: 'ending', generation: 1, revokeReason: 'user-logout' })])
-    await ending
-    expect(posted.map((message) => (message as { type: string }).type)).toEqual(['ending', 'changed'])
-  })
-
-  it('an ending for another generation is ignored', async () => {
-    const { stores, dbName } = await tabs(1)
-    await stores[0]!.signIn(makeSession())
-    announce(dbName, { generation: 7 })
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    expect(stores[0]!.getState().status).toBe('authenticated')
-  })
-
-  it('if the announcing tab never writes the tombstone, this tab writes it for the same generation', async () => {
-    const clock = { now: Date.now, setTimeout: (fn: () => void) => setTimeout(fn, 300), clearTimeout }
-    const dbName = uniqueDbName()
-    const store = createSessionStore({ dbName, clock })
-    cleanups.push(store.start(), () => store.destroy())
-    await store.whenHydrated()
-    await store.signIn(makeSession())
-    // Announced, then the announcing tab died (or its write failed): nothing was written.
-    announce(dbName, { generation: 1, revokeReason: 'security-incident', revokedAt: '2026-11-23T12:00:00.000Z' })
-    await vi.waitFor(() => expect(store.getState().status).toBe('unauthenticated'), { interval: 5 })
-    await vi.waitFor(async () =>
-      expect(await get('session', createIdbStore(dbName, 'sessions'))).toMatchObject({
-        generation: 2,
-        ended: true,
-        session: { status: 'revoked', revokeReason: 'security-incident', revokedAt: '2026-11-23T12:00:00.000Z', accessToken: '' },
-      }),
-    )
-    expect(JSON.stringify(await get('session', createIdbStore(dbName, 'sessions')))).not.toContain('secret')
-    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'security-incident' } })
-  })
-
-  it('if storage moved on before the confirm (a newer sign-in), the stored session is shown, not ended', async () => {
-    const clock = { now: Date.now, setTimeout: (fn: () => void) => setTimeout(fn, 300), clearTimeout }
-    const dbName = uniqueDbName()
-    const store = createSessionStore({ dbName, clock })
-    cleanups.push(store.start(), () => store.destroy())
-    await store.whenHydrated()
-    await store.signIn(makeSession())
-    announce(dbName, { generation: 1 })
-    await vi.waitFor(() => expect(store.getState().status).toBe('unauthenticated'), { interval: 5 })
-    // A newer sign-in lands silently (no message reaches this tab before its confirm).
-    const other = createSessionStore({ dbName, channel: null })
-    cleanups.push(() => other.destroy())
-    await other.whenHydrated()
-    const newer = makeSession()
-    await other.signIn(newer)
-    await vi.waitFor(() => expect(store.getState()).toMatchObject({ status: 'authenticated', session: newer }))
-    expect(await get('session', createIdbStore(dbName, 'sessions'))).toMatchObject({ generation: 2, ended: false, session: newer })
+    expect(reads).toBe(0)
+    // Same number, other epoch: storage was wiped and written anew elsewhere.
+    other.postMessage({ v: 1, type: 'changed', generation: 1, epoch: 'another', tabId: 'other', reason: 'sign-in' })
+    await vi.waitFor(() => expect(reads).toBe(1))
   })
 })
 

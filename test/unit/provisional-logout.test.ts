@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { get, createStore as createIdbStore } from 'idb-keyval'
+import { createSessionStore } from '../../src/index'
+import { makeSession, uniqueDbName } from '../support/sessions'
+import { tabCleanups, tabs } from '../support/tab-stores'
+
+const cleanups = tabCleanups
+afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()))
+
+describe('provisional logout', () => {
+  /** Announces an ending as another tab would: for the stored record's epoch, at `message.generation`. */
+  const announce = async (dbName: string, message: Record<string, unknown>) => {
+    const { epoch } = (await get('session', createIdbStore(dbName, 'sessions'))) as { epoch: string }
+    const other = new BroadcastChannel(`authsession:${dbName}:session`)
+    other.postMessage({ v: 1, type: 'ending', epoch, tabId: 'other-tab', revokeReason: 'user-logout', revokedAt: '2026-11-23T12:00:00Z', ...message })
+    other.close()
+  }
+
+  it('an ending announced for the generation a tab holds shows signed out before storage says so', async () => {
+    const { stores, dbName } = await tabs(1)
+    await stores[0]!.signIn(makeSession())
+    await announce(dbName, { generation: 1 })
+    await vi.waitFor(() =>
+      expect(stores[0]!.getState()).toMatchObject({
+        status: 'unauthenticated',
+        session: { status: 'revoked', revokeReason: 'user-logout', accessToken: '' },
+      }),
+    )
+  })
+
+  it('a hydrated tab announces its logout inside the end() call, before any await', async () => {
+    const dbName = uniqueDbName()
+    const posted: unknown[] = []
+    const channel = { post: (message: unknown) => posted.push(message), subscribe: () => () => {}, close() {} }
+    const store = createSessionStore({ dbName, channel })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await store.signIn(makeSession())
+    posted.length = 0
+    // A page that navigates away right after calling end() has still told the other tabs.
+    const ending = store.end('user-logout')
+    expect(posted).toEqual([expect.objectContaining({ type: 'ending', generation: 1, revokeReason: 'user-logout' })])
+    await ending
+    expect(posted.map((message) => (message as { type: string }).type)).toEqual(['ending', 'changed'])
+  })
+
+  it('an ending for another generation is ignored', async () => {
+    const { stores, dbName } = await tabs(1)
+    await stores[0]!.signIn(makeSession())
+    await announce(dbName, { generation: 7 })
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(stores[0]!.getState().status).toBe('authenticated')
+  })
+
+  it('if the announcing tab never writes the tombstone, this tab writes it for the same generation', async () => {
+    const clock = { now: Date.now, setTimeout: (fn: () => void) => setTimeout(fn, 300), clearTimeout }
+    const dbName = uniqueDbName()
+    const store = createSessionStore({ dbName, clock })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await store.signIn(makeSession())
+    // Announced, then the announcing tab died (or its write failed): nothing was written.
+    await announce(dbName, { generation: 1, revokeReason: 'security-incident', revokedAt: '2026-11-23T12:00:00.000Z' })
+    await vi.waitFor(() => expect(store.getState().status).toBe('unauthenticated'), { interval: 5 })
+    await vi.waitFor(async () =>
+      expect(await get('session', createIdbStore(dbName, 'sessions'))).toMatchObject({
+        generation: 2,
+        ended: true,
+        session: { status: 'revoked', revokeReason: 'security-incident', revokedAt: '2026-11-23T12:00:00.000Z', accessToken: '' },
+      }),
+    )
+    expect(JSON.stringify(await get('session', createIdbStore(dbName, 'sessions')))).not.toContain('secret')
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'security-incident' } })
+  })
+
+  it('if storage moved on before the confirm (a newer sign-in), the stored session is shown, not ended', async () => {
+    const clock = { now: Date.now, setTimeout: (fn: () => void) => setTimeout(fn, 300), clearTimeout }
+    const dbName = uniqueDbName()
+    const store = createSessionStore({ dbName, clock })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await store.signIn(makeSession())
+    await announce(dbName, { generation: 1 })
+    await vi.waitFor(() => expect(store.getState().status).toBe('unauthenticated'), { interval: 5 })
+    // A newer sign-in lands silently (no message reaches this tab before its confirm).
+    const other = createSessionStore({ dbName, channel: null })
+    cleanups.push(() => other.destroy())
+    await other.whenHydrated()
+    const newer = makeSession()
+    await other.signIn(newer)
+    await vi.waitFor(() => expect(store.getState()).toMatchObject({ status: 'authenticated', session: newer }))
+    expect(await get('session', createIdbStore(dbName, 'sessions'))).toMatchObject({ generation: 2, ended: false, session: newer })
+  })
+})
