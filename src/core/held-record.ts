@@ -124,7 +124,11 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         const { record: stored, bad } = decodeOrReport(raw)
         // A newer app version wrote it (a deploy with old tabs still open): it
         // is theirs to read, never ours to overwrite or move aside.
-        if (bad?.code === 'storage-future-version') return { result: { ok: false, current: null, error: bad } }
+        if (bad?.code === 'storage-future-version') {
+          const epoch = (raw as { epoch?: unknown }).epoch
+          const newer = { generation: rawGeneration(raw), ...(typeof epoch === 'string' ? { epoch } : {}) }
+          return { result: { ok: false, current: null, error: bad, newer } }
+        }
         // What this tab could not store earlier rides along with this write.
         const current = unsaved.foldInto(stored) ?? stored
         quarantined = bad

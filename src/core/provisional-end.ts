@@ -42,7 +42,7 @@ export function createProvisionalEnd(deps: {
         void (async () => {
           await deps.reconcile()
           const still = deps.held()
-          if (still?.generation === message.generation && still.epoch === message.epoch && liveSession(still)?.sessionId === session.sessionId) {
+          if (still?.generation === message.generation && (message.epoch === undefined || still.epoch === message.epoch) && liveSession(still)?.sessionId === session.sessionId) {
             await deps.endAt(message.revokeReason, message.generation, message.revokedAt)
           }
           const held = deps.held()

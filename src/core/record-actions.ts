@@ -70,6 +70,13 @@ export function createRecordActions(
       if (mine ? live.sessionId !== mine.sessionId : endOptions.expectedGeneration === undefined) return null
       return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end' }
     }, 'end')
+    // A newer app version holds the record (a deploy with this tab still
+    // open): this tab cannot write the tombstone, but the newer tabs can, once
+    // told. The user asked to be signed out; that must not stop at this tab.
+    if (!result.ok && result.newer && announce) {
+      const { generation, epoch } = result.newer
+      deps.post({ v: 1, type: 'ending', generation, ...(epoch ? { epoch } : {}), tabId: deps.tabId, revokeReason: reason, revokedAt: at })
+    }
     const shown = liveSession(held()) ?? state.getState().session
     if (shown && !shown.revokedAt) keepInMemory(result, { ...held(), session: tombstoneOf(shown, reason, at, status), ended: true, reason: 'end' })
   }

@@ -115,7 +115,16 @@ export interface SessionStoreInternals {
 }
 
 export type Build = (current: StoredRecord | null) => Omit<StoredRecord, 'version' | 'generation'> | null
-export type CommitResult = ({ ok: true; record: StoredRecord } | { ok: false; current: StoredRecord | null; error?: AuthSessionError }) & {
+export type CommitResult = (
+  | { ok: true; record: StoredRecord }
+  | {
+      ok: false
+      current: StoredRecord | null
+      error?: AuthSessionError
+      /** Storage holds a newer app version's record (unreadable here): its generation and epoch. */
+      newer?: { generation: number; epoch?: string }
+    }
+) & {
   /** A corrupt record was found and moved to the quarantine key by this write. */
   quarantined?: boolean
 }

@@ -73,10 +73,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     emit,
     version,
     migrate: options.migrate,
-    announce: ({ generation, epoch }, reason) => {
-      // A destroyed store stays quiet (and does not reopen its channel).
-      if (!destroyed) getChannel()?.post({ v: 1, type: 'changed', generation, ...(epoch ? { epoch } : {}), tabId, reason })
-    },
+    announce: ({ generation, epoch }, reason) => postToTabs({ v: 1, type: 'changed', generation, ...(epoch ? { epoch } : {}), tabId, reason }),
     newEpoch: randomId,
     clock,
   })
@@ -87,10 +84,23 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let resolveHydrated!: () => void
   const hydratedPromise = new Promise<void>((resolve) => (resolveHydrated = resolve))
 
+  const channelName = `authsession:${options.dbName ?? 'authsession'}:${key}`
   let channel: TabChannel | null | undefined = options.channel
   const getChannel = () => {
-    if (channel === undefined) channel = createBroadcastTabChannel(`authsession:${options.dbName ?? 'authsession'}:${key}`)
+    if (channel === undefined) channel = createBroadcastTabChannel(channelName)
     return channel
+  }
+  /**
+   * Tells the other tabs. While started, on the store's channel; otherwise
+   * (a write before start, or a logout confirm finishing after the provider
+   * unmounted) on a channel opened for this one message, so none is left open.
+   */
+  const postToTabs = (message: unknown) => {
+    if (destroyed) return
+    if (channel !== undefined) return void channel?.post(message)
+    const once = createBroadcastTabChannel(channelName)
+    once?.post(message)
+    once?.close()
   }
 
   const hydrate = async () => {
@@ -113,9 +123,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     commit,
     held,
     ensureHydration: () => (hydrated ? null : ensureHydration()),
-    post: (message) => {
-      if (!destroyed) getChannel()?.post(message)
-    },
+    post: postToTabs,
     tabId,
     activityWriteIntervalMs,
     holdLocally,

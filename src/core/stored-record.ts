@@ -112,26 +112,25 @@ function corrupt(detail: string, cause?: unknown): StorageError {
   return new StorageError('storage-corrupt', `The stored session record is corrupt: ${detail}`, { cause })
 }
 
-// Keys whose values are credentials, wherever they sit in a record of any shape.
-const SECRET_KEY = /token$|secret|password|credential/i
+// String fields that say what a record is, never what it unlocks. Every other
+// string, at any depth and under any name, is replaced by its length: a
+// corrupt or newer-version record may hold credentials under names we
+// cannot predict (a token list, an Authorization header, a key pair).
+const SAFE_STRING_KEYS = new Set(['@type', 'status', 'reason', 'revokeReason', 'deviceTrustLevel', 'epoch', 'tokenType'])
+const isTimestampKey = (key: string) => /At$/.test(key)
 const MAX_DEPTH = 8
 
-/**
- * A bad record as kept under the quarantine key: its shape and every value
- * for diagnosis, except credentials. A bare string is kept only as its length
- * (it may be a token stored by mistake).
- */
+/** A bad record as kept under the quarantine key: its shape, numbers, flags and kinds for diagnosis; no secret it might hold. */
 export function forQuarantine(raw: unknown): unknown {
-  return typeof raw === 'string' ? { redactedString: { length: raw.length } } : redact(raw, 0)
+  return redact(raw, '', 0)
 }
 
-function redact(value: unknown, depth: number): unknown {
+function redact(value: unknown, key: string, depth: number): unknown {
+  if (typeof value === 'string') return SAFE_STRING_KEYS.has(key) || isTimestampKey(key) ? value : `[string, ${value.length} chars]`
   if (typeof value !== 'object' || value === null) return value
-  if (depth >= MAX_DEPTH) return '[redacted: too deep]'
-  if (Array.isArray(value)) return value.map((item) => redact(item, depth + 1))
-  return Object.fromEntries(
-    Object.entries(value).map(([key, inner]) => [key, SECRET_KEY.test(key) && inner != null ? '[redacted]' : redact(inner, depth + 1)]),
-  )
+  if (depth >= MAX_DEPTH) return '[too deep]'
+  if (Array.isArray(value)) return value.map((item) => redact(item, key, depth + 1))
+  return Object.fromEntries(Object.entries(value).map(([inner, item]) => [inner, redact(item, inner, depth + 1)]))
 }
 
 /** An ended copy of a session: the reason recorded, every token removed. */

@@ -36,8 +36,10 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
       return
     }
     if (message.tabId === deps.tabId) return
-    // Generations restart after storage is wiped, so a message is about the record this tab holds only if its epoch matches too.
-    const sameRecord = message.generation === deps.heldGeneration() && message.epoch === deps.heldEpoch()
+    // Generations restart after storage is wiped, so a message is about the
+    // record this tab holds only if its epoch matches too. A message without
+    // one (a tab on an earlier version of this library) is judged by generation.
+    const sameRecord = message.generation === deps.heldGeneration() && (message.epoch === undefined || message.epoch === deps.heldEpoch())
     if (message.type === 'ending') {
       if (sameRecord) deps.endProvisionally(message)
       return

@@ -52,7 +52,9 @@ export function createUnsavedChange() {
   return {
     /** Records a change that failed to store, made on `base` (what the tab held). Several in a row keep the first base. */
     keep(next: Envelope, base: StoredRecord | null) {
-      if (next.reason === 'sign-in' || next.reason === 'clear') pending = { next, base: null, replaces: liveSession(base)?.sessionId }
+      // What a sign-in replaces is what storage last held: with a change already pending, that is the pending one's starting point.
+      const stored = pending ? (pending.replaces ?? liveSession(pending.base)?.sessionId) : liveSession(base)?.sessionId
+      if (next.reason === 'sign-in' || next.reason === 'clear') pending = { next, base: null, replaces: stored }
       else pending = { next, base: pending ? pending.base : base, replaces: pending?.replaces }
     },
     foldInto,

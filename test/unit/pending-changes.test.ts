@@ -2,58 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest'
 import {
   createMemoryLocks,
   createMemoryPersistence,
-  createSessionStore,
   type AuthenticationSession,
-  type SessionPersistence,
-  type SessionStore,
-  type SessionStoreOptions,
-  type TabChannel,
 } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
+import { bus, destroyTabs, failable, startedTab } from '../support/fake-tabs'
 import { makeSession } from '../support/sessions'
 
-const stores: SessionStore[] = []
-afterEach(() => stores.splice(0).forEach((store) => store.destroy()))
-const noWake = { subscribe: () => () => {} }
-
-function bus() {
-  const listeners = new Set<(data: unknown) => void>()
-  return (): TabChannel => {
-    const own = new Set<(data: unknown) => void>()
-    return {
-      post: (message) => setTimeout(() => [...listeners].filter((l) => !own.has(l)).forEach((l) => l(structuredClone(message))), 0),
-      subscribe(listener) {
-        own.add(listener)
-        listeners.add(listener)
-        return () => (own.delete(listener), listeners.delete(listener))
-      },
-      close() {},
-    }
-  }
-}
-
-function failable(inner: SessionPersistence) {
-  const disk = { full: false, attempts: 0 }
-  const persistence: SessionPersistence = {
-    kind: 'failable',
-    read: () => inner.read(),
-    readQuarantine: () => inner.readQuarantine(),
-    update: (decide) => {
-      disk.attempts += 1
-      return disk.full ? Promise.reject(new DOMException('full', 'QuotaExceededError')) : inner.update(decide)
-    },
-  }
-  return { persistence, disk }
-}
-
-async function started(options: SessionStoreOptions) {
-  const store = createSessionStore({ channel: null, wake: noWake, ...options })
-  stores.push(store)
-  const stop = store.start()
-  await store.whenHydrated()
-  return { store, stop }
-}
+afterEach(destroyTabs)
+const started = startedTab
 
 /** The epoch of the record stored in a shared map (announcements name it). */
 const epochOf = (shared: Map<string, unknown>) => (shared.get('session') as { epoch?: string }).epoch

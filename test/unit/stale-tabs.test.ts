@@ -6,39 +6,14 @@ import {
   type SessionPersistence,
   type SessionStore,
   type SessionStoreOptions,
-  type TabChannel,
 } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
+import { bus, destroyTabs, startedTab, trackTab } from '../support/fake-tabs'
 import { makeSession, uniqueDbName } from '../support/sessions'
 
-const stores: SessionStore[] = []
-afterEach(() => stores.splice(0).forEach((store) => store.destroy()))
-
-async function started(options: SessionStoreOptions) {
-  const store = createSessionStore({ channel: null, ...options })
-  stores.push(store)
-  store.start()
-  await store.whenHydrated()
-  return store
-}
-
-/** An in-process message bus standing in for BroadcastChannel, delivering asynchronously like the real one. */
-function bus() {
-  const listeners = new Set<(data: unknown) => void>()
-  return (): TabChannel => {
-    const own = new Set<(data: unknown) => void>()
-    return {
-      post: (message) => setTimeout(() => [...listeners].filter((l) => !own.has(l)).forEach((l) => l(structuredClone(message))), 0),
-      subscribe(listener) {
-        own.add(listener)
-        listeners.add(listener)
-        return () => (own.delete(listener), listeners.delete(listener))
-      },
-      close() {},
-    }
-  }
-}
+afterEach(destroyTabs)
+const started = async (options: SessionStoreOptions) => (await startedTab(options)).store
 
 describe('stale tabs', () => {
   it('a tab holding only a tombstone cannot end a newer sign-in it never saw', async () => {
@@ -61,7 +36,7 @@ describe('stale tabs', () => {
   it("a tab whose first storage call is a write never takes the start-up probe's older answer", async () => {
     const dbName = uniqueDbName()
     const x = createSessionStore({ dbName, channel: null })
-    stores.push(x)
+    trackTab(x)
     await x.signIn(makeSession()) // the probe read ran before this write
     const y = await started({ dbName })
     await y.end('user-logout')
@@ -132,7 +107,7 @@ describe('a store started again after a stop', () => {
     const shared = new Map<string, unknown>()
     const wake = { subscribe: () => () => {} }
     const a = createSessionStore({ persistence: createMemoryPersistence(shared), channel: null, wake })
-    stores.push(a)
+    trackTab(a)
     const stopA = a.start()
     await a.whenHydrated()
     await a.signIn(makeSession())

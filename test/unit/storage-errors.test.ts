@@ -16,10 +16,14 @@ afterEach(() => {
 describe('bad stored records', () => {
   it.each([
     ['not an object', 42, 42],
-    ['a bare string (maybe a token stored by mistake)', 'eyJ.garbage', { redactedString: { length: 11 } }],
+    ['a bare string (maybe a token stored by mistake)', 'eyJ.garbage', '[string, 11 chars]'],
     ['no generation', { version: 1, session: null, ended: false }, undefined],
     ['a session that does not parse', { version: 1, generation: 3, ended: false, session: { sessionId: 1 } }, undefined],
-    ['tokens in an unexpected shape', { v: 9, auth: { refresh_token: 'rt_secret', nested: [{ idToken: 'id_secret' }] } }, { v: 9, auth: { refresh_token: '[redacted]', nested: [{ idToken: '[redacted]' }] } }],
+    [
+      'credentials under names nobody predicted',
+      { v: 9, tokens: ['rt_secret'], authorization: 'Bearer at_secret', key: { kty: 'EC', d: 'private_secret' } },
+      { v: 9, tokens: ['[string, 9 chars]'], authorization: '[string, 16 chars]', key: { kty: '[string, 2 chars]', d: '[string, 14 chars]' } },
+    ],
   ])('a corrupt record (%s) is quarantined, not deleted, and the store starts signed out', async (_, corrupt, kept) => {
     const dbName = uniqueDbName()
     await set('session', corrupt, createIdbStore(dbName, 'sessions'))
@@ -34,18 +38,24 @@ describe('bad stored records', () => {
     expect(store.getState().status).toBe('authenticated')
   })
 
-  it('a quarantined record keeps everything for diagnosis except its tokens', async () => {
+  it('a quarantined record keeps its shape, numbers, flags and kinds, and no string that could be a secret', async () => {
     const dbName = uniqueDbName()
     const { sessionId: _dropped, ...broken } = makeSession()
     const corrupt = { version: 1, generation: 2, ended: false, session: broken }
     await set('session', corrupt, createIdbStore(dbName, 'sessions'))
     const { store } = await started({ dbName })
     expect(store.getState().error).toMatchObject({ code: 'storage-corrupt' })
-    const kept = (await idbRaw(dbName, 'session:quarantine')) as typeof corrupt
-    expect(kept).toEqual({
-      ...corrupt,
-      session: { ...broken, accessToken: '[redacted]', refreshToken: '[redacted]', idToken: '[redacted]' },
+    const kept = (await idbRaw(dbName, 'session:quarantine')) as { session: Record<string, unknown> }
+    expect(kept).toMatchObject({ version: 1, generation: 2, ended: false })
+    expect(kept.session).toMatchObject({
+      '@type': 'AuthenticationSession',
+      status: 'active',
+      expiresAt: broken.expiresAt,
+      isMfaVerified: false,
+      accessToken: `[string, ${broken.accessToken.length} chars]`,
+      user: { username: '[string, 5 chars]' },
     })
+    expect(Object.keys(kept.session).sort()).toEqual(Object.keys(broken).sort())
     expect(JSON.stringify(kept)).not.toContain('secret')
   })
 
@@ -60,7 +70,7 @@ describe('bad stored records', () => {
     await store.signIn(makeSession())
     expect(await idbRaw(dbName)).toEqual(future)
     // A copy for diagnosis, without its tokens.
-    expect(await idbRaw(dbName, 'session:quarantine')).toEqual({ ...future, session: { shape: 'unknown', accessToken: '[redacted]' } })
+    expect(await idbRaw(dbName, 'session:quarantine')).toEqual({ ...future, session: { shape: '[string, 7 chars]', accessToken: '[string, 9 chars]' } })
     expect(store.getState().error).toMatchObject({ code: 'storage-future-version' })
   })
 

@@ -1,0 +1,54 @@
+import { createSessionStore, type SessionPersistence, type SessionStore, type SessionStoreOptions, type TabChannel } from '../../src/index'
+
+/** Stores made by startedTab(); destroy them in afterEach with destroyTabs(). */
+const made: SessionStore[] = []
+export const destroyTabs = () => made.splice(0).forEach((store) => store.destroy())
+
+export const noWake = { subscribe: () => () => {} }
+
+/** A tab's store on injected parts: no tab channel and no wake-ups unless given; started and hydrated. */
+export async function startedTab(options: SessionStoreOptions) {
+  const store = createSessionStore({ channel: null, wake: noWake, ...options })
+  made.push(store)
+  const stop = store.start()
+  await store.whenHydrated()
+  return { store, stop }
+}
+
+/** An in-process stand-in for BroadcastChannel: every channel it makes reaches the others, asynchronously, never itself. */
+export function bus(): () => TabChannel {
+  const listeners = new Set<(data: unknown) => void>()
+  return () => {
+    const own = new Set<(data: unknown) => void>()
+    return {
+      post: (message) => setTimeout(() => [...listeners].filter((l) => !own.has(l)).forEach((l) => l(structuredClone(message))), 0),
+      subscribe(listener) {
+        own.add(listener)
+        listeners.add(listener)
+        return () => (own.delete(listener), listeners.delete(listener))
+      },
+      close() {},
+    }
+  }
+}
+
+/** Persistence whose writes fail with a quota error while `disk.full`; counts write attempts. */
+export function failable(inner: SessionPersistence) {
+  const disk = { full: false, attempts: 0 }
+  const persistence: SessionPersistence = {
+    kind: 'failable',
+    read: () => inner.read(),
+    readQuarantine: () => inner.readQuarantine(),
+    update: (decide) => {
+      disk.attempts += 1
+      return disk.full ? Promise.reject(new DOMException('The quota has been exceeded.', 'QuotaExceededError')) : inner.update(decide)
+    },
+  }
+  return { persistence, disk }
+}
+
+/** Registers a store made by hand, so destroyTabs() destroys it too. */
+export function trackTab(store: SessionStore): SessionStore {
+  made.push(store)
+  return store
+}
