@@ -43,13 +43,19 @@ describe('tabs on different versions of the library or the app', () => {
 })
 
 describe('several changes that could not be stored, in a row', () => {
-  it('a logout, then a sign-in: the sign-in lands over the session logged out, which never comes back', async () => {
+  /** A tab signed in as alice whose disk then fills up. */
+  const aliceThenFullDisk = async () => {
     const clock = new FakeClock()
     const shared = new Map<string, unknown>()
     const { persistence, disk } = failable(createMemoryPersistence(shared))
-    const { store: a } = await startedTab({ persistence, clock })
-    await a.signIn(named('alice'))
+    const { store } = await startedTab({ persistence, clock })
+    await store.signIn(named('alice'))
     disk.full = true
+    return { clock, shared, disk, store }
+  }
+
+  it('a logout, then a sign-in: the sign-in lands over the session logged out, which never comes back', async () => {
+    const { clock, shared, disk, store: a } = await aliceThenFullDisk()
     await a.end('user-logout')
     await a.signIn(named('bob'))
     disk.full = false
@@ -61,12 +67,7 @@ describe('several changes that could not be stored, in a row', () => {
   })
 
   it('two sign-ins: the last one lands', async () => {
-    const clock = new FakeClock()
-    const shared = new Map<string, unknown>()
-    const { persistence, disk } = failable(createMemoryPersistence(shared))
-    const { store: a } = await startedTab({ persistence, clock })
-    await a.signIn(named('alice'))
-    disk.full = true
+    const { clock, shared, disk, store: a } = await aliceThenFullDisk()
     await a.signIn(named('bob'))
     await a.signIn(named('carol'))
     disk.full = false
