@@ -76,7 +76,10 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     unsaved.keep(next, held)
     const record: StoredRecord = { ...next, version, generation: held?.generation ?? 0, epoch: held?.epoch }
     hold(record)
-    state.setState({ status: statusOf(record), session: record.session })
+    const status = statusOf(record)
+    state.setState({ status, session: record.session })
+    // Listeners (the refresh scheduler among them) learn of it like of any change.
+    emit({ type: 'change', source: 'local', reason: next.reason, status, generation: record.generation })
     retryLater()
   }
 
@@ -86,7 +89,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     retryDelay = Math.min(retryDelay ? retryDelay * 2 : RETRY_FIRST_MS, RETRY_MAX_MS)
     retryTimer = deps.clock.setTimeout(() => {
       retryTimer = null
-      if (!unsaved.has()) return
+      if (!unsaved.has()) return void (retryDelay = 0)
       void commit((current) => {
         // `current` already has the change folded in, unless storage moved on (then there is nothing to write).
         if (!current || !unsaved.has()) return null
@@ -163,10 +166,9 @@ export function createHeldRecord(deps: HeldRecordDeps) {
       forgetUnsaved() // whatever was unsaved was folded into what was just written
       adopt(result.record, 'local')
       deps.announce(result.record, reason)
-    } else if (result.error?.code === 'storage-future-version') {
-      await yieldToNewerVersion(result.error as StorageError)
     } else if (result.error) {
-      reportError(result.error)
+      // Only a newer app version's record puts an error here (a failed write returned above).
+      await yieldToNewerVersion(result.error as StorageError)
     } else {
       adopt(result.current, 'remote')
       emit({ type: 'write-refused', reason, heldGeneration: heldAtStart, currentGeneration: result.current?.generation ?? 0 })
@@ -253,9 +255,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
       stopped = true
       deps.clock.clearTimeout(retryTimer)
     },
-    adopt,
     holdLocally,
-    reportError,
     commit,
     reconcile,
   }

@@ -1,7 +1,7 @@
 /**
  * Where the session record lives. One key, raw values: decoding and the
- * generation rules live in stored-record.ts and store.ts, so every backend gets
- * them for free.
+ * generation rules live in stored-record.ts and held-record.ts, so every
+ * backend gets them for free.
  */
 export interface PersistenceDecision<R> {
   /** The value to store under the key; leave out to write nothing. */

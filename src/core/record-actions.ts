@@ -1,7 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
 import { parseSession } from './parse-session'
-import { recordStatusFor, type AuthenticationSession, type RevokeReason } from './session'
+import { recordStatusFor, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
 import type { CommitResult, EndSessionOptions, SessionState, SessionStore, SessionStoreInternals } from './store-types'
 import { tombstoneOf, type StoredRecord } from './stored-record'
@@ -77,8 +77,10 @@ export function createRecordActions(
       const { generation, epoch } = result.newer
       deps.post({ v: 1, type: 'ending', generation, ...(epoch ? { epoch } : {}), tabId: deps.tabId, revokeReason: reason, revokedAt: at })
     }
-    const shown = liveSession(held()) ?? state.getState().session
-    if (shown && !shown.revokedAt) keepInMemory(result, { ...held(), session: tombstoneOf(shown, reason, at, status), ended: true, reason: 'end' })
+    // Storage failed: keep the logout in memory, but only of the session it
+    // was decided on (another tab's sign-in may have been adopted meanwhile).
+    const still = liveSession(held())
+    if (mine && still?.sessionId === mine.sessionId) keepInMemory(result, { ...held(), session: tombstoneOf(still, reason, at, status), ended: true, reason: 'end' })
   }
 
   return {
@@ -90,16 +92,18 @@ export function createRecordActions(
     async update(patch) {
       const hydrating = ensureHydration()
       if (hydrating) await hydrating
-      let patched: AuthenticationSession | null = null
+      let decided: Omit<StoredRecord, 'version' | 'generation'> | null = null
       const result = await commit((current) => {
         const live = liveSession(current)
         const mine = liveSession(held())
         // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in.
         if (!live || !mine || live.sessionId !== mine.sessionId) return null
-        patched = parseSession({ ...live, ...(typeof patch === 'function' ? patch(live) : patch) })
-        return { ...current!, session: patched, reason: 'update' }
+        const session = parseSession({ ...live, ...(typeof patch === 'function' ? patch(live) : patch) })
+        return (decided = { ...current!, session, reason: 'update' })
       }, 'update')
-      if (patched) keepInMemory(result, { ...held()!, session: patched, reason: 'update' })
+      // Kept in memory on a storage failure only while this tab still holds the session it patched.
+      const kept = decided as Omit<StoredRecord, 'version' | 'generation'> | null
+      if (kept && liveSession(held())?.sessionId === kept.session?.sessionId) keepInMemory(result, kept)
       return result.ok
     },
 

@@ -19,11 +19,16 @@ export type SessionEvent =
   | { type: 'storage-unavailable'; error: StorageError }
   /** IndexedDB answered after all (a slow open): this tab follows the shared record again. */
   | { type: 'storage-recovered' }
-  /** A storage or record error (corrupt record, future version, quota, failed write). Nothing was lost from memory. */
+  /**
+   * A storage or record error (corrupt record, quota, failed write: the change
+   * is kept in memory and retried), or a record from a newer app version
+   * (`storage-future-version`: this tab stops using its session until reloaded).
+   */
   | { type: 'error'; error: AuthSessionError }
   /**
-   * A write was refused: another tab wrote first (a newer generation, a
-   * tombstone, a different sign-in). This tab adopted what is stored instead.
+   * A write was not made: another tab wrote first (a newer generation, a
+   * tombstone, a different sign-in), or there was nothing left to do (activity
+   * already newer, nothing to end). This tab adopted what is stored.
    */
   | { type: 'write-refused'; reason: ChangeReason; heldGeneration: number; currentGeneration: number }
   /** This tab refreshed the tokens and stored them at `generation`. */

@@ -103,13 +103,13 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
 
 /** What the refresh scheduler and other core parts need beyond the public API. */
 export interface SessionStoreInternals {
-  heldGeneration(): number
   currentRecord(): StoredRecord | null
   commit(build: Build, reason: ChangeReason): Promise<CommitResult>
   emit(event: SessionEvent): void
   /**
-   * Storage failed: hold this session in memory (same generation, so any newer
-   * stored record still wins) and show it. The tab keeps working, alone.
+   * Storage failed: hold this change in memory and show it; it is folded into
+   * later reads and writes and retried until storage takes it, unless storage
+   * moves on from its session (see unsaved-change.ts).
    */
   holdLocally(next: Omit<StoredRecord, 'version' | 'generation'>): void
 }

@@ -1,21 +1,18 @@
 import { createStore } from 'zustand/vanilla'
 import { systemClock } from './clock'
 import { deriveSessionFields } from './derived'
-import { StorageError, isQuotaError, type AuthSessionError } from './errors'
 import { Listeners } from './events'
 import { createDefaultLocks } from './locks'
 import { createMountCounter } from './mount-counter'
 import { createRefreshScheduler } from './refresh-scheduler'
 import { createDefaultPersistence } from './resilient-persistence'
-import type { AuthenticationSession } from './session'
 import type { SessionEvent } from './session-events'
 import { createSourceActions } from './source-actions'
 import { createHeldRecord } from './held-record'
 import { createProvisionalEnd } from './provisional-end'
 import { rejoinStorage } from './rejoin-storage'
 import { createRecordActions } from './record-actions'
-import type { Build, CommitResult, SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
-import { decodeRecord, rawGeneration, type ChangeReason, type StoredRecord } from './stored-record'
+import type { SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
 import { createBroadcastTabChannel, type TabChannel } from './tab-channel'
 import { attachTabSync } from './tab-sync'
 import { createWindowWakeSource } from './wake'
@@ -80,6 +77,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const { commit, reconcile, holdLocally } = record
   const held = record.held
   let destroyed = false
+  let stoppedBefore = false
   let hydrated = false
   let resolveHydrated!: () => void
   const hydratedPromise = new Promise<void>((resolve) => (resolveHydrated = resolve))
@@ -144,7 +142,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const mounts = createMountCounter(() => {
     // Started again after a stop (a provider unmounted and mounted again): tab
     // sync was off meanwhile, so read what the other tabs did.
-    if (hydration) void reconcile().catch(() => {})
+    if (stoppedBefore) void reconcile().catch(() => {})
     else void ensureHydration()
     const detachSync = attachTabSync({
       channel: getChannel(),
@@ -158,6 +156,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     })
     const stopRefresh = scheduler?.start()
     return () => {
+      stoppedBefore = true
       detachSync()
       stopRefresh?.()
       // A pending logout confirm keeps running through a stop (a provider
@@ -207,7 +206,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   }
 
   const storeInternals: SessionStoreInternals = {
-    heldGeneration: () => held()?.generation ?? 0,
     currentRecord: held,
     commit,
     emit,

@@ -6,9 +6,10 @@ import type { AuthenticationSession, RevokeReason, SessionRecordStatus } from '.
 export type ChangeReason = 'sign-in' | 'update' | 'activity' | 'refresh' | 'refresh-retry' | 'end' | 'clear' | 'repair'
 
 /**
- * What is stored under the key. `generation` only ever grows: every write is
- * checked against it inside one transaction, and a tab only adopts a record
- * whose generation is above the one it holds.
+ * What is stored under the key. `generation` only ever grows within an
+ * `epoch`: every write is checked against it inside one transaction, and a
+ * tab adopts a record whose generation is above the one it holds, or one of
+ * another epoch (storage was wiped and written anew).
  */
 export interface StoredRecord {
   /** The app's schema version of `session` (the `version` option). */

@@ -21,9 +21,10 @@ export interface ChangedMessage {
 /**
  * Sent just before a tab writes the tombstone, so the others can show
  * "signed out" at once instead of after the write and their re-read. It
- * names the generation being ended; receivers holding exactly that
- * generation apply it provisionally, and storage confirms it (or, if the
- * tombstone never lands, puts the session back).
+ * names the generation (and epoch) being ended; receivers holding exactly
+ * that record apply it provisionally, and storage confirms it. If the
+ * tombstone has not landed two seconds later, a receiver writes it itself
+ * (provisional-end.ts).
  */
 export interface EndingMessage {
   v: typeof TAB_MESSAGE_VERSION

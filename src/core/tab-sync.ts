@@ -44,8 +44,11 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
       if (sameRecord) deps.endProvisionally(message)
       return
     }
-    // Any other record: usually a newer generation; another epoch means storage was wiped and written anew.
-    if (!sameRecord) reconcile()
+    // Any other record: usually a newer generation; another epoch means
+    // storage was wiped and written anew. An older generation of our own
+    // epoch (a late message) has nothing to offer.
+    const older = message.epoch === deps.heldEpoch() && message.generation < deps.heldGeneration()
+    if (!sameRecord && !older) reconcile()
   })
   const unsubscribeWake = deps.wake.subscribe(reconcile)
   return () => {

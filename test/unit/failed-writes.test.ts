@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionPersistence, type SessionStore } from '../../src/index'
+import { FakeClock, settle } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { bus, destroyTabs, failable, noWake, startedTab, trackTab } from '../support/fake-tabs'
+import { makeSession } from '../support/sessions'
+
+afterEach(destroyTabs)
+
+/**
+ * Like IndexedDB on a full disk: the decision runs, then the transaction
+ * aborts. `meanwhile` runs between the two, once (another tab acting).
+ */
+function abortingOnce(shared: Map<string, unknown>) {
+  const inner = createMemoryPersistence(shared)
+  const control: { meanwhile: (() => Promise<void>) | null } = { meanwhile: null }
+  const persistence: SessionPersistence = {
+    ...inner,
+    update: async (decide) => {
+      const run = control.meanwhile
+      if (!run) return inner.update(decide)
+      control.meanwhile = null
+      decide(shared.get('session'))
+      await run()
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+    },
+  }
+  return { persistence, control }
+}
+
+async function twoTabs() {
+  const clock = new FakeClock()
+  const shared = new Map<string, unknown>()
+  const { persistence, control } = abortingOnce(shared)
+  const { store: a } = await startedTab({ persistence, clock })
+  const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), clock })
+  await a.signIn(makeSession())
+  await b.reconcile()
+  const fresh = makeSession({ user: { '@type': 'User', id: 'u2', username: 'bob' } })
+  // While a's write is failing, b signs in a new user and a sees it.
+  control.meanwhile = async () => {
+    await b.signIn(fresh)
+    await a.reconcile()
+  }
+  return { clock, shared, a, fresh }
+}
+
+describe('a write that failed while another tab signed in', () => {
+  it("a failed update is not kept on top of the other tab's sign-in", async () => {
+    const { clock, shared, a, fresh } = await twoTabs()
+    await a.update({ metadata: { theme: 'dark' } })
+    await clock.advance(5000)
+    await settle()
+    expect(shared.get('session')).toMatchObject({ ended: false, session: { sessionId: fresh.sessionId } })
+    expect(a.getState().session?.sessionId).toBe(fresh.sessionId)
+  })
+
+  it('a failed logout does not end the sign-in it never saw', async () => {
+    const { clock, shared, a, fresh } = await twoTabs()
+    await a.end('user-logout')
+    await clock.advance(5000)
+    await settle()
+    expect(shared.get('session')).toMatchObject({ ended: false, session: { sessionId: fresh.sessionId } })
+  })
+})
+
+describe('a change held in memory', () => {
+  it('arms the refresh like any other change', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * 60_000 })
+    const { persistence, disk } = failable(createMemoryPersistence())
+    const { store } = await startedTab({ persistence, clock, locks: createMemoryLocks(), source: server.source() })
+    disk.full = true
+    await store.signIn(server.signInSession())
+    await clock.advance(11 * 60_000)
+    await settle()
+    expect(server.refreshes).toBeGreaterThan(0)
+    expect(store.getState().status).toBe('authenticated')
+  })
+})
+
+describe('start-up', () => {
+  it('reads storage once even when something asked for the session before start() (a child effect runs first)', async () => {
+    const shared = new Map<string, unknown>()
+    const seed = await startedTab({ persistence: createMemoryPersistence(shared) })
+    await seed.store.signIn(makeSession())
+    let reads = 0
+    const inner = createMemoryPersistence(shared)
+    const store = trackTab(createSessionStore({ persistence: { ...inner, read: () => ((reads += 1), inner.read()) }, channel: null, wake: noWake }))
+    void store.whenHydrated()
+    store.start()
+    await store.whenHydrated()
+    await settle()
+    expect(reads).toBe(1)
+  })
+})
+
+describe('a pending logout', () => {
+  it('is stored even when another write to the same session lands before the confirm', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
+    const { store: c } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
+    await b.signIn(makeSession())
+    await settle()
+    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
+    // A tab announces a logout and dies; before anyone confirms, c writes to the session (a patch, or its refresh).
+    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'dying', revokeReason: 'user-logout', revokedAt: new Date(clock.now()).toISOString() })
+    await settle()
+    await (c as SessionStore).update({ ipAddress: '192.0.2.7' })
+    await settle()
+    await clock.advance(2500)
+    await settle()
+    expect(shared.get('session')).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } })
+    for (const tab of [b, c]) expect(tab.getState().status).toBe('unauthenticated')
+  })
+})
