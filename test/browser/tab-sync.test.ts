@@ -55,7 +55,8 @@ describe.skipIf(!findChromium())('tabs agree, in real Chromium', () => {
     await closeAll(tabs)
   })
 
-  it('the stale-writer race: a write held until after logout is refused, every tab ends signed out, no token stored', async () => {
+  /** Three tabs on one fresh database, signed in from the first, all showing it. */
+  async function threeSignedInTabs() {
     const dbName = uniqueDbName()
     const tabs = await openTabs(harness, 3, dbName)
     const [a, b, c] = tabs as [Page, Page, Page]
@@ -63,6 +64,11 @@ describe.skipIf(!findChromium())('tabs agree, in real Chromium', () => {
     await eventually(async () => {
       for (const tab of tabs) expect((await stateOf(tab)).status).toBe('authenticated')
     })
+    return { dbName, tabs, a, b, c }
+  }
+
+  it('the stale-writer race: a write held until after logout is refused, every tab ends signed out, no token stored', async () => {
+    const { dbName, tabs, a, b, c } = await threeSignedInTabs()
     // b starts writing new tokens (a refresh that began before the logout) and is held there.
     await b.evaluate(() => window.__tab.holdNextWrite())
     const late = b.evaluate(() => window.__tab.update({ accessToken: 'late-refresh-secret', refreshToken: 'late-rt-secret' }))
@@ -131,13 +137,7 @@ describe.skipIf(!findChromium())('tabs agree, in real Chromium', () => {
   })
 
   it('a tab closed after announcing its logout, before writing it: the other tabs write the tombstone', async () => {
-    const dbName = uniqueDbName()
-    const tabs = await openTabs(harness, 3, dbName)
-    const [a, b, c] = tabs as [Page, Page, Page]
-    await signIn(a, makeSession())
-    await eventually(async () => {
-      for (const tab of tabs) expect((await stateOf(tab)).status).toBe('authenticated')
-    })
+    const { dbName, tabs, a, b, c } = await threeSignedInTabs()
     // a announces the logout, then its write is held and the tab closes: nothing of it reaches storage.
     await a.evaluate(() => window.__tab.holdNextWrite())
     void a.evaluate(() => window.__tab.end('user-logout')).catch(() => {})

@@ -7,6 +7,17 @@ import { tabCleanups, tabs } from '../support/tab-stores'
 const cleanups = tabCleanups
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()))
 
+/** A signed-in tab whose confirm timer fires after 300 ms instead of 2 s. */
+async function signedInWithQuickConfirm() {
+  const clock = { now: Date.now, setTimeout: (fn: () => void) => setTimeout(fn, 300), clearTimeout }
+  const dbName = uniqueDbName()
+  const store = createSessionStore({ dbName, clock })
+  cleanups.push(store.start(), () => store.destroy())
+  await store.whenHydrated()
+  await store.signIn(makeSession())
+  return { dbName, store }
+}
+
 describe('provisional logout', () => {
   /** Announces an ending as another tab would: for the stored record's epoch, at `message.generation`. */
   const announce = async (dbName: string, message: Record<string, unknown>) => {
@@ -53,12 +64,7 @@ describe('provisional logout', () => {
   })
 
   it('if the announcing tab never writes the tombstone, this tab writes it for the same generation', async () => {
-    const clock = { now: Date.now, setTimeout: (fn: () => void) => setTimeout(fn, 300), clearTimeout }
-    const dbName = uniqueDbName()
-    const store = createSessionStore({ dbName, clock })
-    cleanups.push(store.start(), () => store.destroy())
-    await store.whenHydrated()
-    await store.signIn(makeSession())
+    const { dbName, store } = await signedInWithQuickConfirm()
     // Announced, then the announcing tab died (or its write failed): nothing was written.
     await announce(dbName, { generation: 1, revokeReason: 'security-incident', revokedAt: '2026-11-23T12:00:00.000Z' })
     await vi.waitFor(() => expect(store.getState().status).toBe('unauthenticated'), { interval: 5 })
@@ -74,12 +80,7 @@ describe('provisional logout', () => {
   })
 
   it('if storage moved on before the confirm (a newer sign-in), the stored session is shown, not ended', async () => {
-    const clock = { now: Date.now, setTimeout: (fn: () => void) => setTimeout(fn, 300), clearTimeout }
-    const dbName = uniqueDbName()
-    const store = createSessionStore({ dbName, clock })
-    cleanups.push(store.start(), () => store.destroy())
-    await store.whenHydrated()
-    await store.signIn(makeSession())
+    const { dbName, store } = await signedInWithQuickConfirm()
     await announce(dbName, { generation: 1 })
     await vi.waitFor(() => expect(store.getState().status).toBe('unauthenticated'), { interval: 5 })
     // A newer sign-in lands silently (no message reaches this tab before its confirm).

@@ -50,17 +50,23 @@ function countingSource(clock: FakeClock, answer?: (call: number) => void): Sess
   }
 }
 
+/** A signed-in tab whose disk fills up just before its refresh is answered: the answer cannot be written. */
+async function refreshAnsweredWriteFailed(extra: SessionStoreOptions = {}) {
+  const clock = new FakeClock()
+  const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * MINUTE })
+  const { persistence, disk } = fillable()
+  const store = tab(clock, { persistence, source: server.source(), ...extra })
+  await store.whenHydrated()
+  await store.completeLogin('https://app.example/callback')
+  disk.full = true
+  await clock.advance(9 * MINUTE + 1000) // due (60 s lead); the provider answers, the write fails
+  await settle(10)
+  return { clock, server, persistence, disk, store }
+}
+
 describe('a refresh whose result cannot be stored', () => {
   it('keeps the rotated tokens in memory: no second refresh with the spent token, no logout', async () => {
-    const clock = new FakeClock()
-    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * MINUTE })
-    const { persistence, disk } = fillable()
-    const store = tab(clock, { persistence, source: server.source() })
-    await store.whenHydrated()
-    await store.completeLogin('https://app.example/callback')
-    disk.full = true
-    await clock.advance(9 * MINUTE + 1000) // due (60 s lead); the answer cannot be written
-    await settle(10)
+    const { clock, server, store } = await refreshAnsweredWriteFailed()
     expect(server.refreshes).toBe(1)
     expect(server.invalidGrants).toBe(0)
     expect(store.getState()).toMatchObject({ status: 'authenticated', error: { code: 'storage-quota' } })
@@ -142,15 +148,7 @@ describe('forced refresh', () => {
 
 describe('a change that could not be stored', () => {
   it('rides along with the next write that lands, so the rotated refresh token is never lost', async () => {
-    const clock = new FakeClock()
-    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * MINUTE })
-    const { persistence, disk } = fillable()
-    const store = tab(clock, { persistence, source: server.source(), activityWriteIntervalMs: 1000 })
-    await store.whenHydrated()
-    await store.completeLogin('https://app.example/callback')
-    disk.full = true
-    await clock.advance(9 * MINUTE + 1000) // the refresh is answered, its write fails
-    await settle(10)
+    const { clock, server, persistence, disk, store } = await refreshAnsweredWriteFailed({ activityWriteIntervalMs: 1000 })
     const rotated = store.getState().session!.refreshToken
     disk.full = false
     store.recordActivity(clock.now()) // an ordinary write lands on the stored, pre-refresh record
@@ -164,15 +162,7 @@ describe('a change that could not be stored', () => {
   })
 
   it('is offered to storage again until it lands', async () => {
-    const clock = new FakeClock()
-    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * MINUTE })
-    const { persistence, disk } = fillable()
-    const store = tab(clock, { persistence, source: server.source() })
-    await store.whenHydrated()
-    await store.completeLogin('https://app.example/callback')
-    disk.full = true
-    await clock.advance(9 * MINUTE + 1000)
-    await settle(10)
+    const { clock, persistence, disk, store } = await refreshAnsweredWriteFailed()
     const rotated = store.getState().session!.refreshToken
     disk.full = false
     await clock.advance(5000) // the first retry
