@@ -23,6 +23,8 @@ export interface HeldRecordDeps {
   announce(record: StoredRecord, reason: ChangeReason): void
   newEpoch(): string
   clock: Clock
+  /** A change is now held in memory only (not announced as a stored change); the refresh timer must follow it. */
+  onHeldLocally?(): void
 }
 
 // Retries of a change that could not be stored: 5 s, doubling, at most a minute apart.
@@ -78,8 +80,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     hold(record)
     const status = statusOf(record)
     state.setState({ status, session: record.session })
-    // Listeners (the refresh scheduler among them) learn of it like of any change.
-    emit({ type: 'change', source: 'local', reason: next.reason, status, generation: record.generation })
+    deps.onHeldLocally?.()
     retryLater()
   }
 

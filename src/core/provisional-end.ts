@@ -42,15 +42,14 @@ export function createProvisionalEnd(deps: {
         void (async () => {
           await deps.reconcile()
           const still = deps.held()
-          const live = liveSession(still)
-          // Same session, and not a new login into it (an IdP may hand out the same sid again): same initiatedAt too.
-          const sameSession =
-            live?.sessionId === session.sessionId && live.initiatedAt === session.initiatedAt && (message.epoch === undefined || still?.epoch === message.epoch)
-          // A logout someone asked for lands even if writes to the same session
-          // (activity, another tab's refresh) moved the generation on. An
-          // expiry does not: it was only true of the credentials it failed with.
-          const stillEnds = still?.generation === message.generation || message.revokeReason !== 'token-expired'
-          if (still && sameSession && stillEnds) await deps.endAt(message.revokeReason, still.generation, message.revokedAt)
+          // Exactly the record that was announced, nothing later: a later write
+          // may be a new login into the same IdP session, or may have made a
+          // conditional end (onlyIf, expectedGeneration, an expiry) untrue.
+          const sameRecord =
+            still?.generation === message.generation &&
+            (message.epoch === undefined || still.epoch === message.epoch) &&
+            liveSession(still)?.sessionId === session.sessionId
+          if (sameRecord) await deps.endAt(message.revokeReason, message.generation, message.revokedAt)
           const held = deps.held()
           if (deps.state.getState().status !== statusOf(held)) deps.state.setState({ status: statusOf(held), session: held?.session ?? null })
         })()

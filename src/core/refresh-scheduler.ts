@@ -39,6 +39,8 @@ export interface RefreshScheduler {
   getAccessToken(): Promise<string>
   /** Local ms when the next refresh is due, or null. */
   nextRefreshAt(): number | null
+  /** Recomputes the timer from the record held now (a change held in memory fires no change event). */
+  reschedule(): void
 }
 
 const live = (record: StoredRecord | null): record is StoredRecord & { session: NonNullable<StoredRecord['session']> } =>
@@ -222,6 +224,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     },
     refresh,
     nextRefreshAt: dueAt,
+    reschedule: () => arm(),
     async getAccessToken() {
       await store.whenHydrated()
       if (inFlight) await inFlight.catch(() => {})

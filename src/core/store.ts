@@ -63,6 +63,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       },
     })
 
+  let scheduler: ReturnType<typeof createRefreshScheduler> | null = null
   const state = createStore<SessionState>()(() => ({ status: 'loading', session: null, error: null }))
   const record = createHeldRecord({
     persistence,
@@ -73,6 +74,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     announce: ({ generation, epoch }, reason) => postToTabs({ v: 1, type: 'changed', generation, ...(epoch ? { epoch } : {}), tabId, reason }),
     newEpoch: randomId,
     clock,
+    onHeldLocally: () => scheduler?.reschedule(),
   })
   const { commit, reconcile, holdLocally } = record
   const held = record.held
@@ -137,7 +139,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   })
 
   const wake = options.wake ?? createWindowWakeSource()
-  let scheduler: ReturnType<typeof createRefreshScheduler> | null = null
 
   const mounts = createMountCounter(() => {
     // Started again after a stop (a provider unmounted and mounted again): tab

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionPersistence, type SessionStore } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionPersistence } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
-import { bus, destroyTabs, failable, noWake, startedTab, trackTab } from '../support/fake-tabs'
+import { destroyTabs, failable, noWake, startedTab, trackTab } from '../support/fake-tabs'
 import { makeSession } from '../support/sessions'
 
 afterEach(destroyTabs)
@@ -92,27 +92,5 @@ describe('start-up', () => {
     await store.whenHydrated()
     await settle()
     expect(reads).toBe(1)
-  })
-})
-
-describe('a pending logout', () => {
-  it('is stored even when another write to the same session lands before the confirm', async () => {
-    const clock = new FakeClock()
-    const shared = new Map<string, unknown>()
-    const channel = bus()
-    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
-    const { store: c } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
-    await b.signIn(makeSession())
-    await settle()
-    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
-    // A tab announces a logout and dies; before anyone confirms, c writes to the session (a patch, or its refresh).
-    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'dying', revokeReason: 'user-logout', revokedAt: new Date(clock.now()).toISOString() })
-    await settle()
-    await (c as SessionStore).update({ ipAddress: '192.0.2.7' })
-    await settle()
-    await clock.advance(2500)
-    await settle()
-    expect(shared.get('session')).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } })
-    for (const tab of [b, c]) expect(tab.getState().status).toBe('unauthenticated')
   })
 })
