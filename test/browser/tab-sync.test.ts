@@ -155,6 +155,31 @@ describe.skipIf(!findChromium())('tabs agree, in real Chromium', () => {
     await closeAll([b, c])
   })
 
+  it('site data cleared while tabs are open: they follow the next sign-in, not their old generation count', async () => {
+    const { dbName, tabs, a, b } = await threeSignedInTabs()
+    await update(a, { ipAddress: '192.0.2.1' })
+    await update(a, { ipAddress: '192.0.2.2' }) // every tab now holds generation 3
+    await eventually(async () => expect((await stateOf(b)).session?.ipAddress).toBe('192.0.2.2'))
+    // What "Clear site data" does: IndexedDB is deleted under the open connections.
+    const cdp = await harness.context.newCDPSession(a)
+    await cdp.send('Storage.clearDataForOrigin', { origin: harness.origin, storageTypes: 'indexeddb' })
+    await cdp.detach()
+    expect(await rawRecord(a, dbName)).toBeUndefined()
+    // A tab opened afterwards signs in: generation 1 of a new epoch, below what the old tabs hold.
+    const [fresh] = (await openTabs(harness, 1, dbName)) as [Page]
+    const bob = makeSession({ user: { '@type': 'User', id: 'u2', username: 'bob' } })
+    await signIn(fresh, bob)
+    expect(await rawRecord(fresh, dbName)).toMatchObject({ generation: 1 })
+    await eventually(async () => {
+      for (const tab of tabs) expect(await stateOf(tab)).toEqual({ status: 'authenticated', session: bob })
+    })
+    await endSession(fresh, 'user-logout')
+    await eventually(async () => {
+      for (const tab of tabs) expect((await stateOf(tab)).session).toMatchObject({ sessionId: bob.sessionId, revokeReason: 'user-logout' })
+    })
+    await closeAll([...tabs, fresh])
+  })
+
   it('a tab closed in the middle of writing leaves a consistent record', async () => {
     const dbName = uniqueDbName()
     const [a, writer] = (await openTabs(harness, 2, dbName, false)) as [Page, Page]
