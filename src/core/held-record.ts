@@ -5,13 +5,8 @@ import type { SessionPersistence } from './persistence'
 import { statusOf } from './record-actions'
 import type { SessionEvent } from './session-events'
 import type { Build, CommitResult, SessionState } from './store-types'
-import { decodeRecord, forQuarantine, rawGeneration, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
+import { decodeRecord, forQuarantine, rawEpoch, rawGeneration, rawVersion, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
 import { createUnsavedChange } from './unsaved-change'
-
-const rawVersion = (raw: unknown) => {
-  const version = (raw as { version?: unknown } | null | undefined)?.version
-  return typeof version === 'number' ? version : 0
-}
 
 export interface HeldRecordDeps {
   persistence: SessionPersistence
@@ -129,8 +124,8 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         // A newer app version wrote it (a deploy with old tabs still open): it
         // is theirs to read, never ours to overwrite or move aside.
         if (bad?.code === 'storage-future-version') {
-          const epoch = (raw as { epoch?: unknown }).epoch
-          const newer = { generation: rawGeneration(raw), ...(typeof epoch === 'string' ? { epoch } : {}) }
+          const epoch = rawEpoch(raw)
+          const newer = { generation: rawGeneration(raw), ...(epoch ? { epoch } : {}) }
           return { result: { ok: false, current: null, error: bad, newer } }
         }
         // What this tab could not store earlier rides along with this write.

@@ -55,9 +55,10 @@ export function createRecordActions(
     const status = recordStatusFor(reason)
     const mine = liveSession(held())
     const heldGeneration = held()?.generation ?? 0
+    const announceEnding = (generation: number, epoch: string | undefined) =>
+      deps.post({ v: 1, type: 'ending', generation, ...(epoch ? { epoch } : {}), tabId: deps.tabId, revokeReason: reason, revokedAt: at })
     if (announce && mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration && (!endOptions.onlyIf || endOptions.onlyIf(mine))) {
-      const epoch = held()?.epoch
-      deps.post({ v: 1, type: 'ending', generation: heldGeneration, ...(epoch ? { epoch } : {}), tabId: deps.tabId, revokeReason: reason, revokedAt: at })
+      announceEnding(heldGeneration, held()?.epoch)
     }
     const result = await commit((current) => {
       if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
@@ -73,10 +74,7 @@ export function createRecordActions(
     // A newer app version holds the record (a deploy with this tab still
     // open): this tab cannot write the tombstone, but the newer tabs can, once
     // told. The user asked to be signed out; that must not stop at this tab.
-    if (!result.ok && result.newer && announce) {
-      const { generation, epoch } = result.newer
-      deps.post({ v: 1, type: 'ending', generation, ...(epoch ? { epoch } : {}), tabId: deps.tabId, revokeReason: reason, revokedAt: at })
-    }
+    if (!result.ok && result.newer && announce) announceEnding(result.newer.generation, result.newer.epoch)
     // Storage failed: keep the logout in memory, but only of the session it
     // was decided on (another tab's sign-in may have been adopted meanwhile).
     const still = liveSession(held())

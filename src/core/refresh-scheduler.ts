@@ -71,14 +71,11 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   let onlineAt = Number.NEGATIVE_INFINITY
   // This tab's own backoff floor, in case the shared one could not be written.
   let localRetryAt = 0
-  // When this tab last called the source. Whatever else goes wrong (a result
-  // that could not be kept), it never calls again within minIntervalMs unless forced.
-  let lastCallAt = Number.NEGATIVE_INFINITY
 
   const dueAt = () => {
     const record = internals.currentRecord()
     const due = refreshDueAt(record, timing)
-    return due === null ? null : Math.max(due, localRetryAt, sharedRetryAt(record), lastCallAt + timing.minIntervalMs)
+    return due === null ? null : Math.max(due, localRetryAt, sharedRetryAt(record))
   }
 
   const sharedRetryAt = (record: StoredRecord | null) =>
@@ -127,8 +124,6 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (!force && (due === null || now < due)) return
     // Another tab failed a moment ago and set the browser-wide backoff.
     if (!force && sharedRetryAt(record) > now) return
-    if (!force && now < lastCallAt + timing.minIntervalMs) return
-    lastCallAt = now
     let result: SourceResult
     try {
       result = await callSource(source, record, options.timeoutMs ?? 15_000, clock)

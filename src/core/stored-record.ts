@@ -94,7 +94,7 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
       refreshRetryAt: finiteOrUndefined(value.refreshRetryAt),
       refreshFailures: finiteOrUndefined(value.refreshFailures),
       refreshFailedAt: finiteOrUndefined(value.refreshFailedAt),
-      epoch: typeof value.epoch === 'string' ? value.epoch : undefined,
+      epoch: rawEpoch(value),
     },
   }
 }
@@ -103,6 +103,18 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
 export function rawGeneration(raw: unknown): number {
   const generation = (raw as { generation?: unknown } | null | undefined)?.generation
   return typeof generation === 'number' && Number.isSafeInteger(generation) && generation > 0 ? generation : 0
+}
+
+/** The schema version a raw value claims; 0 when none. */
+export function rawVersion(raw: unknown): number {
+  const version = (raw as { version?: unknown } | null | undefined)?.version
+  return typeof version === 'number' ? version : 0
+}
+
+/** The epoch a raw value claims, if any (read even from a record this app version cannot decode). */
+export function rawEpoch(raw: unknown): string | undefined {
+  const epoch = (raw as { epoch?: unknown } | null | undefined)?.epoch
+  return typeof epoch === 'string' ? epoch : undefined
 }
 
 function finiteOrUndefined(value: unknown): number | undefined {
