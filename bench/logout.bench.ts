@@ -9,9 +9,12 @@ import { median, report, round } from './support/report'
  * Logout propagation across 8 real tabs: from the moment `end()` is called in
  * one tab until each other tab's React tree shows `unauthenticated`, against
  * the floor of a bare BroadcastChannel post → receive between the same tabs.
- * A third, diagnostic measurement drives a bare zustand store and a React
- * tree from a bare post: what any React app pays before library code runs.
- * The three take turns round by round, with the same sender, so noise hits all.
+ * Diagnostic measurements beside them, from the same bare post: one DOM
+ * text write with no React (what the browser charges a tab for changing what
+ * it shows), and a bare zustand store driving a React tree (what any React
+ * app pays before library code runs); and, inside each authsession round,
+ * how long each tab's store took from the message to its new state.
+ * All take turns round by round, with the same sender, so noise hits all.
  * Timestamps are performance.timeOrigin + performance.now(), one time base
  * for all tabs of the browser.
  */
@@ -29,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => harness?.close())
 
 /** Waits in the page until `read()` returns a number after `since`, and returns it. */
-async function arrivedAfter(page: Page, since: number, read: 'rendered' | 'bare' | 'bare-react', count = 0): Promise<number> {
+async function arrivedAfter(page: Page, since: number, read: 'rendered' | 'bare' | 'bare-dom' | 'bare-react', count = 0): Promise<number> {
   const handle = await page.waitForFunction(
     ([kind, after, n]) => {
       if (kind === 'rendered') {
@@ -37,7 +40,8 @@ async function arrivedAfter(page: Page, since: number, read: 'rendered' | 'bare'
         const at = window.__tab.renderedAt('unauthenticated')
         return at !== null && at >= after ? at : null
       }
-      const received = kind === 'bare' ? window.__tab.bareReceived() : window.__tab.bareRendered()
+      const received =
+        kind === 'bare' ? window.__tab.bareReceived() : kind === 'bare-dom' ? window.__tab.bareWritten() : window.__tab.bareRendered()
       return received.length >= n ? received[n - 1]! : null
     },
     [read, since, count] as const,
@@ -60,19 +64,28 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
   const tabs = await openTabs(harness, TABS, uniqueDbName('bench-logout'))
   const floorChannel = `bench-floor-${Math.random().toString(36).slice(2)}`
   const reactChannel = `${floorChannel}-react`
+  const domChannel = `${floorChannel}-dom`
   await Promise.all(
     tabs.map((tab) =>
-      tab.evaluate(([bare, react]) => (window.__tab.listenBare(bare!), window.__tab.listenBareReact(react!)), [floorChannel, reactChannel]),
+      tab.evaluate(
+        ([bare, react, dom]) => (window.__tab.listenBare(bare!), window.__tab.listenBareReact(react!), window.__tab.listenBareDom(dom!)),
+        [floorChannel, reactChannel, domChannel],
+      ),
     ),
   )
 
   const store: number[] = []
   const floor: number[] = []
   const reactFloor: number[] = []
+  const domFloor: number[] = []
+  /** Per receiving tab in the authsession rounds: message in → store state changed, and state changed → rendered. */
+  const handled: number[] = []
+  const reactPart: number[] = []
   const committed: number[] = []
   const perRound: Array<{ round: number; sender: number; storeMax: number; floorMax: number }> = []
   let posts = 0
   let reactPosts = 0
+  let domPosts = 0
   for (let round = 0; round < WARMUP_ROUNDS + ROUNDS; round += 1) {
     const senderIndex = round % TABS
     const sender = tabs[senderIndex]!
@@ -93,9 +106,20 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
         return { endAt: at, committedAt: performance.timeOrigin + performance.now() }
       })
       committed.push(committedAt - endAt)
-      const delays = (await Promise.all(receivers.map((tab) => arrivedAfter(tab, endAt, 'rendered')))).map((at) => at - endAt)
+      const renderedAt = await Promise.all(receivers.map((tab) => arrivedAfter(tab, endAt, 'rendered')))
       await allRendered(tabs, 'unauthenticated')
-      return delays
+      const steps = await Promise.all(
+        receivers.map((tab) =>
+          tab.evaluate((since) => ({ message: window.__tab.storeMessageAfter(since), state: window.__tab.stateAt('unauthenticated') }), endAt),
+        ),
+      )
+      if (round >= WARMUP_ROUNDS) {
+        steps.forEach(({ message, state }, i) => {
+          handled.push(state! - message!)
+          reactPart.push(renderedAt[i]! - state!)
+        })
+      }
+      return renderedAt.map((at) => at - endAt)
     }
     const measureFloor = async () => {
       // Floor: one bare post from the same sender; every tab (the sender's own listener too) receives it.
@@ -112,7 +136,14 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
       reactPosts += 1
       return (await Promise.all(receivers.map((tab) => arrivedAfter(tab, postAt, 'bare-react', reactPosts)))).map((at) => at - postAt)
     }
-    const order = [measureStore, measureFloor, measureReactFloor]
+    // Diagnostic: the same post writing one DOM text node, no React.
+    const measureDomFloor = async () => {
+      await quiet()
+      const postAt = await sender.evaluate((name) => window.__tab.postBare(name), domChannel)
+      domPosts += 1
+      return (await Promise.all(receivers.map((tab) => arrivedAfter(tab, postAt, 'bare-dom', domPosts)))).map((at) => at - postAt)
+    }
+    const order = [measureStore, measureFloor, measureDomFloor, measureReactFloor]
     // Rotate which goes first, so none always meets the warmest (or coldest) browser.
     const results = new Map<unknown, number[]>()
     for (let i = 0; i < order.length; i += 1) {
@@ -129,6 +160,7 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
     store.push(...storeDelays)
     floor.push(...floorDelays)
     reactFloor.push(...results.get(measureReactFloor)!)
+    domFloor.push(...results.get(measureDomFloor)!)
     perRound.push({ round: round - WARMUP_ROUNDS, sender: senderIndex, storeMax: round2(Math.max(...storeDelays)), floorMax: round2(Math.max(...floorDelays)) })
   }
   await Promise.all(tabs.map((tab) => tab.close()))
@@ -138,14 +170,19 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
   const storeStats = stats(store)
   const floorStats = stats(floor)
   const reactFloorStats = stats(reactFloor)
+  const domFloorStats = stats(domFloor)
   const ratio = round2(median(store) / median(floor))
   report('logout', {
-    description: `ms from end() in one tab to each of the other ${TABS - 1} tabs rendering unauthenticated, vs bare BroadcastChannel post → receive; ${ROUNDS} rounds (sender rotates) after ${WARMUP_ROUNDS} warm-up rounds, order rotating; diagnostic: bare post → bare zustand store → rendered React tree`,
+    description: `ms from end() in one tab to each of the other ${TABS - 1} tabs rendering unauthenticated, vs bare BroadcastChannel post → receive; ${ROUNDS} rounds (sender rotates) after ${WARMUP_ROUNDS} warm-up rounds, order rotating; diagnostics: bare post → one DOM text write, bare post → bare zustand store → rendered React tree, and each tab's message → state → rendered`,
     rows: [
       { approach: 'authsession end() → rendered unauthenticated', ...storeStats },
       { approach: 'floor: bare BroadcastChannel post → onmessage', ...floorStats },
-      // Diagnostic, not part of the ratio: React's own share.
+      // Diagnostics, not part of the ratio: what a tab pays for showing a change at all, then with React.
+      { approach: '  bare post → one DOM text write (no React)', ...domFloorStats },
       { approach: '  bare post → zustand setState → rendered', ...reactFloorStats },
+      // Where each authsession tab's time goes once the message is in.
+      { approach: '  per tab: message → store state (library)', ...stats(handled) },
+      { approach: '  per tab: store state → rendered (React)', ...stats(reactPart) },
       // Diagnostic, not part of the ratio: the sender's own share of the delay.
       { approach: '  of which: end() → write committed (sender)', ...stats(committed) },
     ],
@@ -154,7 +191,11 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
       floor: floorStats,
       senderCommit: stats(committed),
       reactFloor: reactFloorStats,
-      /** authsession against a bare store driving the same kind of React tree: the library's own cost. */
+      domFloor: domFloorStats,
+      libraryPerTab: stats(handled),
+      reactPerTab: stats(reactPart),
+      /** A tab that only writes one text node, against the floor: the browser's share, no library and no React. */
+      domRatio: round2(median(domFloor) / median(floor)),      /** authsession against a bare store driving the same kind of React tree: the library's own cost. */
       ratioToReactFloor: round2(median(store) / median(reactFloor)),
       medianRatio: ratio,
       targetRatio: TARGET_RATIO,
@@ -167,6 +208,7 @@ it(`logout reaches ${TABS} rendered tabs vs the BroadcastChannel floor`, async (
       store: store.map((ms) => round(ms, 1)),
       floor: floor.map((ms) => round(ms, 1)),
       reactFloor: reactFloor.map((ms) => round(ms, 1)),
+      domFloor: domFloor.map((ms) => round(ms, 1)),
     },
   })
 })
