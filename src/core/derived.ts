@@ -27,9 +27,10 @@ export function idleMinutes(session: Pick<AuthenticationSession, 'lastActivityAt
 }
 
 /**
- * The schema's calculated fields at local time `now`. `expiresAt` and
- * `initiatedAt` are on the server's clock, so they are compared with
- * `now + clockSkewMs`; `lastActivityAt` is written from this device's clock.
+ * The schema's calculated fields at local time `now`. `expiresAt`,
+ * `initiatedAt` and `revokedAt` are on the server's clock, so they are
+ * compared with `now + clockSkewMs`; `lastActivityAt` is written from this
+ * device's clock.
  */
 export function deriveSessionFields(session: AuthenticationSession, now: number, clockSkewMs = 0): DerivedSessionFields {
   const serverNow = now + clockSkewMs

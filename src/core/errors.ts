@@ -10,6 +10,8 @@ export type AuthSessionErrorCode =
   | 'no-source'
   | 'sign-in-failed'
   | 'missing-provider'
+  /** A caller passed a value the API cannot take (a time that is not a time). */
+  | 'invalid-argument'
 
 export class AuthSessionError extends Error {
   readonly code: AuthSessionErrorCode

@@ -252,6 +252,8 @@ export function createHeldRecord(deps: HeldRecordDeps) {
       deps.clock.clearTimeout(retryTimer)
     },
     holdLocally,
+    /** This tab shows a sign-in it could not store yet; messages about the stored generation are about the session it replaced. */
+    holdsUnstoredSignIn: () => unsaved.replacesStored(),
     commit,
     reconcile,
   }

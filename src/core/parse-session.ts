@@ -4,6 +4,7 @@ import {
   REVOKE_REASONS,
   SESSION_STATUSES,
   type AuthenticationSession,
+  type DerivedSessionFields,
 } from './session'
 
 type Rule =
@@ -58,10 +59,17 @@ const FIELDS: Record<string, FieldRule> = {
 
 // Date, time and offset are all required: a bare date or a local time without
 // offset would be read differently by each tab's time zone.
-const ISO_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i
+const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i
 
 export function isIsoDateTime(value: unknown): value is string {
-  return typeof value === 'string' && ISO_DATETIME.test(value) && !Number.isNaN(Date.parse(value))
+  if (typeof value !== 'string') return false
+  const parts = ISO_DATETIME.exec(value)
+  if (!parts || Number.isNaN(Date.parse(value))) return false
+  // Date.parse rolls impossible dates over (February 30 becomes March 1), so each part is checked too.
+  const [year, month, day, hour, minute] = parts.slice(1, 6).map(Number) as [number, number, number, number, number]
+  const second = Number(parts[6] ?? 0)
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -127,13 +135,19 @@ export function parseSession(input: unknown): AuthenticationSession {
     }
     check(name, value, field)
   }
+  let copy: Record<string, unknown>
   try {
-    return structuredCloneSafe(input) as unknown as AuthenticationSession
+    copy = structuredCloneSafe(input)
   } catch {
     // Functions, symbols or DOM objects somewhere in an open object cannot be stored.
     throw new SessionParseError('wrong-type', '', 'contains values that cannot be stored (functions, symbols, DOM objects)')
   }
+  // Calculated from a clock whenever they are read (derived.ts): a stored copy would only go stale.
+  for (const calculated of CALCULATED_FIELDS) delete copy[calculated]
+  return copy as unknown as AuthenticationSession
 }
+
+const CALCULATED_FIELDS: ReadonlyArray<keyof DerivedSessionFields> = ['isExpired', 'durationMinutes', 'idleMinutes']
 
 /** Deep copy of plain JSON-like data, so callers cannot mutate the stored record through a reference. */
 function structuredCloneSafe<T>(value: T): T {

@@ -1,7 +1,8 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
+import { AuthSessionError, SessionParseError } from './errors'
 import { parseSession } from './parse-session'
-import { recordStatusFor, type RevokeReason } from './session'
+import { recordStatusFor, REVOKE_REASONS, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
 import type { CommitResult, EndSessionOptions, SessionState, SessionStore, SessionStoreInternals } from './store-types'
 import { tombstoneOf, type StoredRecord } from './stored-record'
@@ -44,14 +45,19 @@ export function createRecordActions(
   }
 
   /**
-   * `revokedAt`: when the session ended (default now); a tab confirming
-   * another tab's announced logout records that tab's time, and does not
-   * announce it again (`announce` false).
+   * `revokedAt`: when the session ended (default now, on the server's clock
+   * like the session's other times); a tab confirming another tab's announced
+   * logout records that tab's time, and does not announce it again (`announce` false).
    */
   const endSession = async (reason: RevokeReason, endOptions: EndSessionOptions = {}, revokedAt?: string, announce = true): Promise<void> => {
+    // Called from JavaScript or with a reason read at runtime: a record with
+    // a reason outside the schema would read back as corrupt in every tab.
+    if (!REVOKE_REASONS.includes(reason)) {
+      throw new SessionParseError('not-in-union', 'revokeReason', `expected one of ${REVOKE_REASONS.join(', ')}, got ${JSON.stringify(reason)}`)
+    }
     const hydrating = ensureHydration()
     if (hydrating) await hydrating
-    const at = revokedAt ?? new Date(clock.now()).toISOString()
+    const at = revokedAt ?? new Date(clock.now() + (held()?.clockSkewMs ?? 0)).toISOString()
     const status = recordStatusFor(reason)
     const mine = liveSession(held())
     const heldGeneration = held()?.generation ?? 0
@@ -69,7 +75,9 @@ export function createRecordActions(
       // sign out the wrong login; without one of its own, only a caller naming
       // the stored generation has seen what it ends.
       if (mine ? live.sessionId !== mine.sessionId : endOptions.expectedGeneration === undefined) return null
-      return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end' }
+      // The clock skew stays: the ended record's times are still on the server's clock.
+      const skew = current!.clockSkewMs
+      return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end', ...(skew === undefined ? {} : { clockSkewMs: skew }) }
     }, 'end')
     // A newer app version holds the record (a deploy with this tab still
     // open): this tab cannot write the tombstone, but the newer tabs can, once
@@ -91,14 +99,18 @@ export function createRecordActions(
       const hydrating = ensureHydration()
       if (hydrating) await hydrating
       let decided: Omit<StoredRecord, 'version' | 'generation'> | null = null
-      const result = await commit((current) => {
+      const decide = (current: StoredRecord | null) => {
         const live = liveSession(current)
         const mine = liveSession(held())
         // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in.
         if (!live || !mine || live.sessionId !== mine.sessionId) return null
         const session = parseSession({ ...live, ...(typeof patch === 'function' ? patch(live) : patch) })
-        return (decided = { ...current!, session, reason: 'update' })
-      }, 'update')
+        return (decided = { ...current!, session, reason: 'update' as const })
+      }
+      const result = await commit(decide, 'update')
+      // The write failed before the transaction could decide (it never opened):
+      // decide against what this tab holds, so the patch is kept like any other change.
+      if (!result.ok && result.error && !result.newer && !decided) decide(held())
       // Kept in memory on a storage failure only while this tab still holds the session it patched.
       const kept = decided as Omit<StoredRecord, 'version' | 'generation'> | null
       if (kept && liveSession(held())?.sessionId === kept.session?.sessionId) keepInMemory(result, kept)
@@ -106,6 +118,9 @@ export function createRecordActions(
     },
 
     recordActivity(at = clock.now()) {
+      if (!Number.isFinite(at) || Number.isNaN(new Date(at).getTime())) {
+        throw new AuthSessionError('invalid-argument', `recordActivity(at): expected a time in ms since 1970, got ${at}`)
+      }
       const { session, status } = state.getState()
       if (status !== 'authenticated' || !session) return
       // Within a second of what is shown, nothing changes: no state update, no re-render.

@@ -1,8 +1,9 @@
 import type { Clock } from './clock'
-import { AuthSessionError, RefreshError } from './errors'
+import { AuthSessionError, RefreshError, SessionParseError } from './errors'
 import type { Locks } from './locks'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
 import { mergeSession } from './merge-session'
+import { parseSession } from './parse-session'
 import type { SessionEvent } from './session-events'
 import type { SessionSource, SourceResult } from './source'
 import type { StoredRecord } from './stored-record'
@@ -56,6 +57,10 @@ const sameLineage = (current: StoredRecord | null, base: StoredRecord): current 
   live(current) && current.session.sessionId === base.session!.sessionId && current.session.refreshToken === base.session!.refreshToken
 
 const PENDING_END_RECHECK_MS = 1000
+// A refresh answer that could not be stored is written again before the lock
+// is let go: the next tab to take it reads the refresh token from storage, and
+// the stored one may already be spent.
+const STORE_RETRY_MS = [100, 500, 2000]
 
 export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshScheduler {
   const { store, internals, source, clock, options } = deps
@@ -69,17 +74,22 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   let inFlight: Promise<void> | null = null
   // When this tab last came back online: a backoff written before then is ignored once.
   let onlineAt = Number.NEGATIVE_INFINITY
-  // This tab's own backoff floor, in case the shared one could not be written.
-  let localRetryAt = 0
+  // This tab's own backoff, in case the shared one could not be written; it
+  // holds for the credentials that failed only (not for a newer sign-in).
+  let localRetry: { at: number; base: StoredRecord } | null = null
 
   const dueAt = () => {
     const record = internals.currentRecord()
     const due = refreshDueAt(record, timing)
-    return due === null ? null : Math.max(due, localRetryAt, sharedRetryAt(record))
+    return due === null ? null : Math.max(due, retryAt(record))
   }
 
-  const sharedRetryAt = (record: StoredRecord | null) =>
-    record && (record.refreshFailedAt ?? 0) > onlineAt ? (record.refreshRetryAt ?? 0) : 0
+  /** The backoff that applies to `record`: the browser-wide one stored in it, or this tab's own. */
+  const retryAt = (record: StoredRecord | null) => {
+    const shared = record && (record.refreshFailedAt ?? 0) > onlineAt ? (record.refreshRetryAt ?? 0) : 0
+    const local = localRetry && sameLineage(record, localRetry.base) ? localRetry.at : 0
+    return Math.max(shared, local)
+  }
 
   const arm = () => {
     if (timer !== null) clock.clearTimeout(timer)
@@ -92,6 +102,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   }
 
   function check() {
+    // Also called directly on a wake-up, with a timer still pending.
+    if (timer !== null) clock.clearTimeout(timer)
     timer = null
     if (!running) return
     const record = internals.currentRecord()
@@ -122,11 +134,13 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     const due = refreshDueAt(record, timing)
     // Another tab refreshed while we waited for the lock: nothing to do.
     if (!force && (due === null || now < due)) return
-    // Another tab failed a moment ago and set the browser-wide backoff.
-    if (!force && sharedRetryAt(record) > now) return
+    // A failure a moment ago (in any tab, or in this one if it could not store it) set a backoff.
+    if (!force && retryAt(record) > now) return
     let result: SourceResult
     try {
       result = await callSource(source, record, options.timeoutMs ?? 15_000, clock)
+      // A source's answer is untrusted input: storing an invalid one would make every tab read it back as corrupt.
+      result = { ...result, session: parseSession(result.session) }
     } catch (cause) {
       const error = classify(cause)
       const attempt = (record.refreshFailures ?? 0) + 1
@@ -136,7 +150,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       throw error
     }
     const obtainedAt = clock.now()
-    localRetryAt = 0
+    localRetry = null
     const build = (current: StoredRecord | null) => {
       // Only on top of the credentials we refreshed: never after a logout, a new sign-in or another tab's refresh.
       if (!sameLineage(current, record)) return null
@@ -144,7 +158,13 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
       return { ...rest, session, clockSkewMs: result.clockSkewMs ?? current.clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' as const }
     }
-    const written = await internals.commit(build, 'refresh')
+    let written = await internals.commit(build, 'refresh')
+    for (const wait of STORE_RETRY_MS) {
+      if (written.ok || !written.error || !running) break
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, wait))
+      if (!running) break
+      written = await internals.commit(build, 'refresh')
+    }
     if (written.ok) deps.emit({ type: 'refreshed', generation: written.record.generation })
     else if (written.error) {
       // Storage failed, the provider did not: the new (possibly rotated) tokens
@@ -159,7 +179,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   const backOff = async (record: StoredRecord, attempt: number) => {
     const delay = backoffDelay(attempt, options.retryBaseMs ?? 1000, options.retryMaxMs ?? 60_000, deps.random)
     const now = clock.now()
-    localRetryAt = now + delay
+    localRetry = { at: now + delay, base: record }
     await internals.commit(
       (current) =>
         sameLineage(current, record)
@@ -204,7 +224,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
         // Back online: retry at once instead of waiting out the backoff.
         if (reason === 'online') {
           onlineAt = clock.now()
-          localRetryAt = 0
+          localRetry = null
         }
         check()
       })
@@ -269,5 +289,10 @@ async function callSource(source: SessionSource, record: StoredRecord, timeoutMs
 /** Anything a source throws becomes a RefreshError; unknown failures count as transient (never a logout). */
 function classify(cause: unknown): RefreshError {
   if (cause instanceof RefreshError) return cause
+  // Not stored, and not a logout either: retried with backoff like a server
+  // error, while the session and its tokens stay as they were.
+  if (cause instanceof SessionParseError) {
+    return new RefreshError('refresh-server', `The source answered the refresh with an invalid session: ${cause.message}`, { cause, providerError: 'invalid_session' })
+  }
   return new RefreshError('refresh-network', `The refresh failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
 }

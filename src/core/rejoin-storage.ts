@@ -14,6 +14,7 @@ export async function rejoinStorage(deps: {
   /** The record held from memory; the caller clears it before the first write. */
   fromMemory: StoredRecord | null
   commit: SessionStoreInternals['commit']
+  holdLocally: SessionStoreInternals['holdLocally']
   reconcile(): Promise<void>
 }): Promise<void> {
   const mine = deps.fromMemory
@@ -27,6 +28,9 @@ export async function rejoinStorage(deps: {
     }, live ? 'sign-in' : 'end')
     // Written, or refused and the stored record adopted by commit: either way the tab is in step.
     if (result.ok || result.current) return
+    // The write failed: the change is kept in memory and offered again, under
+    // the same rules (it lands only where it cannot overrule another tab).
+    if (result.error && !result.newer) deps.holdLocally({ ...carried, reason: live ? 'sign-in' : 'end' })
   }
   await deps.reconcile()
 }

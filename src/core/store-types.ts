@@ -30,7 +30,7 @@ export interface SessionStoreOptions {
   channel?: TabChannel | null
   wake?: WakeSource
   clock?: Clock
-  /** Identifies this tab in messages. Default: random. */
+  /** Identifies this tab in messages: 1 to 128 characters (otherwise `createSessionStore` throws `invalid-argument`). Default: random. */
   tabId?: string
   /** Schema version of the stored session. Default 1. */
   version?: number

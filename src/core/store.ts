@@ -1,6 +1,7 @@
 import { createStore } from 'zustand/vanilla'
 import { systemClock } from './clock'
 import { deriveSessionFields } from './derived'
+import { AuthSessionError } from './errors'
 import { Listeners } from './events'
 import { createDefaultLocks } from './locks'
 import { createMountCounter } from './mount-counter'
@@ -14,6 +15,7 @@ import { rejoinStorage } from './rejoin-storage'
 import { createRecordActions } from './record-actions'
 import type { SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
 import { createBroadcastTabChannel, type TabChannel } from './tab-channel'
+import { MAX_TAB_ID_LENGTH } from './tab-message'
 import { attachTabSync } from './tab-sync'
 import { createWindowWakeSource } from './wake'
 
@@ -41,6 +43,10 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const version = options.version ?? 1
   const clock = options.clock ?? systemClock
   const tabId = options.tabId ?? randomId()
+  // The other tabs refuse messages with any other tab id, so this tab would go unheard.
+  if (typeof tabId !== 'string' || tabId.length === 0 || tabId.length > MAX_TAB_ID_LENGTH) {
+    throw new AuthSessionError('invalid-argument', `tabId must be a string of 1 to ${MAX_TAB_ID_LENGTH} characters`)
+  }
   const activityWriteIntervalMs = options.activityWriteIntervalMs ?? 60_000
   const events = new Listeners<SessionEvent>()
   const emit = (event: SessionEvent) => events.emit(event)
@@ -59,7 +65,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
         const fromMemory = record.forget()
         if (state.getState().error?.code === 'storage-unavailable') state.setState({ error: null })
         emit({ type: 'storage-recovered' })
-        void rejoinStorage({ fromMemory, commit, reconcile: () => reconcile() })
+        void rejoinStorage({ fromMemory, commit, holdLocally, reconcile: () => reconcile() })
       },
     })
 
@@ -152,7 +158,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       heldGeneration: () => held()?.generation ?? 0,
       heldEpoch: () => held()?.epoch,
       reconcile: () => reconcile(),
-      endProvisionally: provisional.apply,
+      // Never over a sign-in this tab made but could not store: the announcement is about the session it replaced.
+      endProvisionally: (message) => record.holdsUnstoredSignIn() || provisional.apply(message),
       emit,
     })
     const stopRefresh = scheduler?.start()

@@ -50,7 +50,7 @@ const KEYS = {
   changed: new Set(['v', 'type', 'generation', 'epoch', 'tabId', 'reason']),
   ending: new Set(['v', 'type', 'generation', 'epoch', 'tabId', 'revokeReason', 'revokedAt']),
 }
-const MAX_TAB_ID_LENGTH = 64
+export const MAX_TAB_ID_LENGTH = 128
 const MAX_EPOCH_LENGTH = 64
 
 /**

@@ -59,6 +59,8 @@ export function createUnsavedChange() {
     },
     foldInto,
     has: () => pending !== null,
+    /** A sign-in not yet stored, over another session still stored: what the stored generation names is not what this tab shows. */
+    replacesStored: () => !!pending && pending.base === null && !!pending.next.session && pending.next.session.sessionId !== pending.replaces,
     reason: () => pending?.next.reason ?? 'update',
     clear: drop,
   }

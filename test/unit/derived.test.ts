@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest'
-import { deriveSessionFields, durationMinutes, idleMinutes, isExpired } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, createSessionStore, deriveSessionFields, durationMinutes, idleMinutes, isExpired } from '../../src/index'
+import { FakeClock } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { ManualWake, MINUTE } from '../support/refresh-browser'
 import { makeSession } from '../support/sessions'
 
 const at = (iso: string) => Date.parse(iso)
@@ -34,5 +37,29 @@ describe('calculated fields', () => {
       durationMinutes: 420,
       idleMinutes: 30,
     })
+  })
+})
+
+describe('calculated fields on a device whose clock is wrong', () => {
+  it('durationMinutes of a session that lasted 5 minutes is 5, live and after logout, with the device 15 minutes fast', async () => {
+    const clock = new FakeClock(undefined, 15 * MINUTE)
+    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 60 * MINUTE })
+    const store = createSessionStore({ persistence: createMemoryPersistence(), clock, locks: createMemoryLocks(), wake: new ManualWake(), channel: null, source: server.source() })
+    store.start()
+    try {
+      await store.whenHydrated()
+      await store.completeLogin('https://app.example/cb?code=1') // initiatedAt on the server's clock; skew -15 min known
+      await clock.advance(2 * MINUTE)
+      expect(store.derived()!.durationMinutes).toBeCloseTo(2, 5)
+      await clock.advance(3 * MINUTE)
+      await store.logout()
+      await clock.advance(10 * MINUTE)
+      expect(store.getState().status).toBe('unauthenticated')
+      // revokedAt is on the server's clock like initiatedAt, and the ended record keeps the skew.
+      expect(store.getState().session!.revokedAt).toBe(new Date(clock.serverNow() - 10 * MINUTE).toISOString())
+      expect(store.derived()).toMatchObject({ durationMinutes: 5, isExpired: false })
+    } finally {
+      store.destroy()
+    }
   })
 })

@@ -1,11 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import { get, createStore as createIdbStore } from 'idb-keyval'
 import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionPersistence } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { destroyTabs, failable, noWake, startedTab, trackTab } from '../support/fake-tabs'
-import { makeSession } from '../support/sessions'
+import { makeSession, uniqueDbName } from '../support/sessions'
 
 afterEach(destroyTabs)
+const restore: Array<() => void> = []
+afterEach(() => restore.splice(0).forEach((undo) => undo()))
 
 /**
  * Like IndexedDB on a full disk: the decision runs, then the transaction
@@ -92,5 +95,45 @@ describe('start-up', () => {
     await store.whenHydrated()
     await settle()
     expect(reads).toBe(1)
+  })
+})
+
+describe('an update whose write fails before the transaction reads the record', () => {
+  it('is kept in memory and stored once the disk has room again, like sign-in, logout and refresh results', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const { persistence, disk } = failable(createMemoryPersistence(shared))
+    const { store } = await startedTab({ persistence, clock })
+    await store.signIn(makeSession({}, clock.now()))
+    disk.full = true
+    await store.update({ metadata: { theme: 'dark' } })
+    // The patch is shown (held in memory), like any other change that could not be stored...
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { metadata: { theme: 'dark' } }, error: { code: 'storage-quota' } })
+    disk.full = false
+    await clock.advance(5000) // ...and retried until it lands
+    await settle()
+    expect(shared.get('session')).toMatchObject({ ended: false, session: { metadata: { theme: 'dark' } } })
+  })
+
+  it('with real IndexedDB whose connection is closing (InvalidStateError from transaction())', async () => {
+    const clock = new FakeClock()
+    const dbName = uniqueDbName()
+    const { store } = await startedTab({ dbName, clock })
+    await store.signIn(makeSession({}, clock.now()))
+    const proto = IDBDatabase.prototype
+    const original = proto.transaction
+    let broken = true
+    proto.transaction = function (this: IDBDatabase, names: string | string[], mode?: IDBTransactionMode) {
+      if (broken && mode === 'readwrite') throw new DOMException('The database connection is closing.', 'InvalidStateError')
+      return original.call(this, names, mode)
+    } as typeof proto.transaction
+    restore.push(() => (proto.transaction = original))
+    await store.update({ metadata: { theme: 'dark' } })
+    expect(store.getState().error?.code).toBe('storage-write-failed')
+    broken = false
+    await clock.advance(5000)
+    await settle()
+    expect(store.getState().session?.metadata).toEqual({ theme: 'dark' })
+    expect(await get('session', createIdbStore(dbName, 'sessions'))).toMatchObject({ session: { metadata: { theme: 'dark' } } })
   })
 })

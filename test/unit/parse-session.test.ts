@@ -44,6 +44,9 @@ describe('parseSession', () => {
     ['missing deviceInfo', without('deviceInfo'), 'missing-field', 'deviceInfo'],
     ['missing isMfaVerified', without('isMfaVerified'), 'missing-field', 'isMfaVerified'],
     ['missing lastActivityAt', without('lastActivityAt'), 'missing-field', 'lastActivityAt'],
+    ['missing status', without('status'), 'missing-field', 'status'],
+    ['missing initiatedAt', without('initiatedAt'), 'missing-field', 'initiatedAt'],
+    ['missing expiresAt', without('expiresAt'), 'missing-field', 'expiresAt'],
     ['numeric sessionId', { ...valid, sessionId: 42 }, 'wrong-type', 'sessionId'],
     ['string isMfaVerified', { ...valid, isMfaVerified: 'true' }, 'wrong-type', 'isMfaVerified'],
     ['scopes not an array', { ...valid, scopes: 'openid profile' }, 'wrong-type', 'scopes'],
@@ -60,6 +63,11 @@ describe('parseSession', () => {
     ['date without time', { ...valid, initiatedAt: '2024-11-22' }, 'invalid-datetime', 'initiatedAt'],
     ['time without offset', { ...valid, initiatedAt: '2024-11-22T08:15:00' }, 'invalid-datetime', 'initiatedAt'],
     ['impossible month', { ...valid, mfaVerifiedAt: '2024-13-22T08:15:00Z' }, 'invalid-datetime', 'mfaVerifiedAt'],
+    // Date.parse would roll these over to a real date instead of refusing them.
+    ['February 30', { ...valid, expiresAt: '2024-02-30T00:00:00Z' }, 'invalid-datetime', 'expiresAt'],
+    ['February 29 of a common year', { ...valid, expiresAt: '2023-02-29T00:00:00Z' }, 'invalid-datetime', 'expiresAt'],
+    ['April 31', { ...valid, initiatedAt: '2024-04-31T10:00:00+02:00' }, 'invalid-datetime', 'initiatedAt'],
+    ['hour 24', { ...valid, initiatedAt: '2024-04-30T24:00:00Z' }, 'invalid-datetime', 'initiatedAt'],
     ['epoch number as datetime', { ...valid, revokedAt: 1732263300000 }, 'wrong-type', 'revokedAt'],
   ]
 
@@ -75,7 +83,16 @@ describe('parseSession', () => {
     expect((error as Error).message).toContain(path || '(root)')
   })
 
-  it('accepts offsets and fractional seconds in datetimes', () => {
+  it('accepts offsets and fractional seconds in datetimes, and February 29 of a leap year', () => {
     expect(() => parseSession({ ...valid, expiresAt: '2024-11-22T16:15:00.123+02:00' })).not.toThrow()
+    expect(() => parseSession({ ...valid, expiresAt: '2024-02-29T23:59:59Z' })).not.toThrow()
+  })
+
+  it('drops the calculated fields: they are derived from a clock when read, never stored', () => {
+    const session = parseSession({ ...valid, isExpired: false, durationMinutes: 12, idleMinutes: 3 })
+    expect(session).not.toHaveProperty('isExpired')
+    expect(session).not.toHaveProperty('durationMinutes')
+    expect(session).not.toHaveProperty('idleMinutes')
+    expect(session).toEqual(valid)
   })
 })

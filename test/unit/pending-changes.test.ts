@@ -127,3 +127,39 @@ describe('pending changes through stops, wipes and failures', () => {
     expect(errors.length).toBeLessThanOrEqual(1)
   })
 })
+
+describe('an announced logout of the old session, confirmed by a tab holding an unstored sign-in', () => {
+  it('never ends the newer sign-in that replaced it', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const { persistence, disk } = failable(createMemoryPersistence(shared))
+    const { store: a } = await startedTab({ persistence, channel: channel(), clock })
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
+    const alice = makeSession({}, clock.now())
+    await b.signIn(alice) // generation 1
+    await settle()
+    expect(a.getState().session?.sessionId).toBe(alice.sessionId)
+
+    // In tab a the user signs in as bob; the disk is full, so bob is held in memory (over generation 1).
+    disk.full = true
+    const bob = makeSession({ user: { '@type': 'User', id: 'u2', username: 'bob' } }, clock.now())
+    await a.signIn(bob)
+    disk.full = false
+    expect(a.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: bob.sessionId } })
+
+    // Tab b announces the logout of alice (generation 1) and closes before writing its tombstone.
+    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
+    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'b-closing', revokeReason: 'user-logout', revokedAt: new Date(clock.now()).toISOString() })
+    b.destroy()
+    await settle()
+    await clock.advance(2500) // a's confirm timer (2 s) fires before its own retry (5 s)
+    await settle()
+    await clock.advance(5000)
+    await settle()
+
+    // Same outcome as when b's tombstone does land (pending-changes.test.ts): bob survives and is stored.
+    expect(a.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: bob.sessionId } })
+    expect(shared.get('session')).toMatchObject({ ended: false, session: { sessionId: bob.sessionId } })
+  })
+})

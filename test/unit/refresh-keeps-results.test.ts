@@ -62,6 +62,7 @@ async function refreshAnsweredWriteFailed(extra: SessionStoreOptions = {}) {
   disk.full = true
   await clock.advance(9 * MINUTE + 1000) // due (60 s lead); the provider answers, the write fails
   await settle(10)
+  await clock.advance(3000) // written again three times inside the lock (0.1, 0.5, 2 s apart), then held in memory
   return { clock, server, persistence, disk, store }
 }
 

@@ -1,12 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { get, set, createStore as createIdbStore } from 'idb-keyval'
 import { createSessionStore, type SessionEvent, type SessionStore, type SessionStoreOptions } from '../../src/index'
+import { FakeClock } from '../support/fake-clock'
 import { makeSession, uniqueDbName } from '../support/sessions'
 import { slowIndexedDb } from '../support/slow-indexeddb'
 
 const stores: SessionStore[] = []
+const restore: Array<() => void> = []
 afterEach(() => {
   stores.splice(0).forEach((store) => store.destroy())
+  restore.splice(0).forEach((undo) => undo())
   vi.unstubAllGlobals()
 })
 
@@ -99,5 +102,59 @@ describe('IndexedDB that answers after the open timeout', () => {
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(events.map((event) => event.type)).not.toContain('storage-recovered')
     expect(await stored(dbName)).toBeUndefined()
+  })
+})
+
+/** Read-write transactions throw (a full disk) until the returned function is called. */
+function failWrites() {
+  const proto = IDBDatabase.prototype
+  const original = proto.transaction
+  let full = true
+  proto.transaction = function (this: IDBDatabase, names: string | string[], mode?: IDBTransactionMode) {
+    if (full && mode === 'readwrite') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+    return original.call(this, names, mode)
+  } as typeof proto.transaction
+  restore.push(() => (proto.transaction = original))
+  return () => (full = false)
+}
+
+describe('IndexedDB answers late, and the write carrying the memory change over fails', () => {
+  const rejoinFailed = async (dbName: string) => {
+    const clock = new FakeClock()
+    const tab = await slowStore(dbName, { channel: null, clock })
+    return { ...tab, clock, quotaError: () => expect(tab.events).toContainEqual(expect.objectContaining({ type: 'error', error: expect.objectContaining({ code: 'storage-quota' }) })) }
+  }
+
+  it('a sign-in made on memory is kept (its token handed out) and stored once the disk has room', async () => {
+    const dbName = uniqueDbName()
+    const { store, clock, release, quotaError } = await rejoinFailed(dbName)
+    const session = makeSession()
+    await store.signIn(session)
+    const roomAgain = failWrites()
+    release()
+    await vi.waitFor(quotaError)
+    roomAgain()
+    await clock.advance(60_000) // the retries of a change held in memory have run by now
+    await store.reconcile()
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: session.sessionId } })
+    await expect(store.getAccessToken()).resolves.toBe(session.accessToken)
+    expect(await stored(dbName)).toMatchObject({ ended: false, session: { sessionId: session.sessionId } })
+  })
+
+  it('a logout made on memory is not lost: the tab stays signed out and the stored session is ended', async () => {
+    const dbName = uniqueDbName()
+    const session = makeSession()
+    await set('session', { version: 1, generation: 5, ended: false, reason: 'sign-in', session }, idb(dbName))
+    const { store, clock, release, quotaError } = await rejoinFailed(dbName)
+    await store.signIn(session)
+    await store.end('user-logout')
+    const roomAgain = failWrites()
+    release()
+    await vi.waitFor(quotaError)
+    roomAgain()
+    await clock.advance(60_000)
+    await store.reconcile()
+    expect(store.getState().status).toBe('unauthenticated')
+    expect(await stored(dbName)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } })
   })
 })

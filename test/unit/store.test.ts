@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createMemoryPersistence, createSessionStore, type SessionPersistence, type SessionStore } from '../../src/index'
+import { createMemoryPersistence, createSessionStore, type SessionStore } from '../../src/index'
 import { idbRaw, startedStore as started, stopStartedStores, trackStore } from '../support/started-store'
 import { makeSession, uniqueDbName } from '../support/sessions'
 
@@ -212,54 +212,6 @@ describe('generation rules (two stores on one database)', () => {
     expect(raw.session.scopes).toHaveLength(20)
     expect(raw.generation).toBe(21)
   })
-})
-
-describe('hydration', () => {
-  it('a sign-in made while hydration is still reading is not lost', async () => {
-    const shared = new Map<string, unknown>()
-    const old = makeSession({ user: { username: 'old' } })
-    shared.set('session', { version: 1, generation: 5, session: old, ended: false, reason: 'sign-in' })
-    const memory = createMemoryPersistence(shared)
-    let releaseRead!: () => void
-    const gate = new Promise<void>((resolve) => (releaseRead = resolve))
-    // The first read (hydration) answers late, with what was stored before the sign-in.
-    let reads = 0
-    const slow: SessionPersistence = {
-      ...memory,
-      read: async () => {
-        const value = shared.get('session')
-        if (reads++ === 0) await gate
-        return value
-      },
-    }
-    const store = createSessionStore({ persistence: slow, channel: null })
-    trackStore(store)
-    store.start()
-    const fresh = makeSession({ user: { username: 'new' } })
-    await store.signIn(fresh)
-    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { user: { username: 'new' } } })
-    releaseRead()
-    await store.whenHydrated()
-    expect(store.getState().session?.user.username).toBe('new')
-    expect(shared.get('session')).toMatchObject({ generation: 6 })
-  })
-
-  it('stays loading until the record is read (no flash of signed out)', async () => {
-    let release!: () => void
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    const memory = createMemoryPersistence()
-    const store = createSessionStore({ persistence: { ...memory, read: () => gate.then(() => undefined) }, channel: null })
-    trackStore(store)
-    const statuses: string[] = []
-    store.subscribe((state) => statuses.push(state.status))
-    store.start()
-    await new Promise((resolve) => setTimeout(resolve, 10))
-    expect(store.getState().status).toBe('loading')
-    release()
-    await store.whenHydrated()
-    expect(statuses).toEqual(['unauthenticated'])
-  })
-
 })
 
 describe('start/stop', () => {

@@ -1,0 +1,79 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { AuthSessionError, createMemoryPersistence, createSessionStore, type RevokeReason, type SessionEvent, type SessionStore } from '../../src/index'
+import { FakeClock, settle } from '../support/fake-clock'
+import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { makeSession, uniqueDbName } from '../support/sessions'
+
+const stores: SessionStore[] = []
+afterEach(() => {
+  stores.splice(0).forEach((store) => store.destroy())
+  destroyTabs()
+})
+
+async function signedIn(options: Parameters<typeof createSessionStore>[0] = { persistence: createMemoryPersistence() }) {
+  const store = createSessionStore({ channel: null, ...options })
+  stores.push(store)
+  store.start()
+  await store.whenHydrated()
+  await store.signIn(makeSession())
+  return store
+}
+
+/** What a call threw or rejected with: its code, 'untyped' without one, or 'none'. */
+async function failure(call: () => unknown): Promise<string> {
+  try {
+    await call()
+    return 'none'
+  } catch (error) {
+    return (error as { code?: string }).code ?? 'untyped'
+  }
+}
+
+describe('arguments an app may get wrong (from JavaScript, or read at runtime)', () => {
+  it('end() with a reason outside the schema is refused with a typed error, and nothing is written', async () => {
+    const dbName = uniqueDbName()
+    const a = await signedIn({ dbName })
+    const b = createSessionStore({ dbName, channel: null })
+    stores.push(b)
+    b.start()
+    await b.whenHydrated()
+    expect(await failure(() => a.end('logout' as RevokeReason))).toBe('not-in-union')
+    await b.reconcile()
+    // Stored, that reason would read back as a corrupt record in every tab.
+    expect(b.getState()).toMatchObject({ status: 'authenticated', error: null })
+    expect(a.getState().status).toBe('authenticated')
+  })
+
+  it.each([Number.NaN, Number.POSITIVE_INFINITY, 1e20])('recordActivity(%s) throws invalid-argument, and the session is unchanged', async (at) => {
+    const store = await signedIn()
+    const before = store.getState().session
+    expect(await failure(() => store.recordActivity(at))).toBe('invalid-argument')
+    expect(store.getState().session).toBe(before)
+  })
+
+  it.each([
+    ['empty', ''],
+    ['129 characters long', 'x'.repeat(129)],
+  ])('a tabId that is %s is refused at creation (other tabs would drop its messages)', (_, tabId) => {
+    expect(() => createSessionStore({ tabId, channel: null })).toThrow(AuthSessionError)
+    expect(() => createSessionStore({ tabId, channel: null })).toThrow(expect.objectContaining({ code: 'invalid-argument' }))
+  })
+
+  it("an app's own longer tabId (prefix + two UUIDs) still lets the other tabs follow its sign-in and logout", async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const tabId = `my-accounting-app:${crypto.randomUUID()}:${crypto.randomUUID()}`
+    const { store: a } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock, tabId })
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
+    const rejected: SessionEvent[] = []
+    b.on((event) => void (event.type === 'message-rejected' && rejected.push(event)))
+    await a.signIn(makeSession({}, clock.now()))
+    await settle()
+    expect(b.getState().status).toBe('authenticated')
+    await a.end('user-logout')
+    await settle()
+    expect(b.getState().status).toBe('unauthenticated')
+    expect(rejected).toEqual([])
+  })
+})

@@ -1,0 +1,137 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  createMemoryLocks,
+  createMemoryPersistence,
+  createSessionStore,
+  type Locks,
+  type RefreshError,
+  type SessionEvent,
+  type SessionPersistence,
+  type SessionSource,
+  type SessionStore,
+  type SessionStoreOptions,
+} from '../../src/index'
+import { FakeClock, settle } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { ManualWake, MINUTE } from '../support/refresh-browser'
+
+const stores: SessionStore[] = []
+afterEach(() => stores.splice(0).forEach((store) => store.destroy()))
+
+/** A started tab on a fake clock, tab messages off (each test re-reads by hand). */
+function tab(clock: FakeClock, options: SessionStoreOptions & { locks: Locks; source: SessionSource }): SessionStore {
+  const store = createSessionStore({ clock, wake: new ManualWake(), channel: null, ...options })
+  stores.push(store)
+  store.start()
+  return store
+}
+
+/** Two tabs on one storage and one lock manager, signed in through the first. */
+async function twoSignedInTabs(clock: FakeClock, options: SessionStoreOptions & { source: SessionSource }) {
+  const locks = createMemoryLocks()
+  const [a, b] = [tab(clock, { locks, ...options }), tab(clock, { locks, ...options })]
+  await Promise.all([a.whenHydrated(), b.whenHydrated()])
+  await a.completeLogin('https://app.example/cb?code=1')
+  await b.reconcile()
+  expect(b.getState().status).toBe('authenticated')
+  return [a, b] as const
+}
+
+describe('refresh when things fail', () => {
+  it('one failed write of a refresh answer is written again before another tab may spend the old refresh token', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock) // rotating refresh tokens; reusing a spent one revokes the family
+    const shared = new Map<string, unknown>()
+    const memory = createMemoryPersistence(shared)
+    let failRefreshWrites = 1
+    // The first write of a refresh answer aborts (a transient IndexedDB error).
+    const persistence: SessionPersistence = {
+      ...memory,
+      update: async (decide) => {
+        const probe = decide(shared.get('session')) as { next?: { reason?: string } }
+        if (probe.next?.reason === 'refresh' && failRefreshWrites-- > 0) throw new DOMException('The transaction was aborted', 'AbortError')
+        return memory.update(decide)
+      },
+    }
+    const [a, b] = await twoSignedInTabs(clock, { persistence, source: server.source() })
+    await clock.advance(9 * MINUTE) // both tabs' timers come due together
+    await settle(8)
+    await clock.advance(10_000)
+    await settle(8)
+    expect(server.refreshes).toBe(1)
+    expect(server.invalidGrants).toBe(0)
+    expect([a.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated'])
+  })
+
+  it('an answer that is not a valid session is not stored: a typed, retried failure, the session kept as it was', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const inner = server.source()
+    // A custom source whose server sends a local time without offset (completeLogin would refuse it too).
+    const source: SessionSource = {
+      ...inner,
+      refresh: async (session, context) => {
+        const result = await inner.refresh(session, context)
+        return { ...result, session: { ...result.session, expiresAt: result.session.expiresAt.replace(/\.\d+Z$/, '') } }
+      },
+    }
+    const shared = new Map<string, unknown>()
+    const [a, b] = await twoSignedInTabs(clock, { persistence: createMemoryPersistence(shared), source })
+    const before = (shared.get('session') as { session: object }).session
+    const failures: RefreshError[] = []
+    a.on((event: SessionEvent) => void (event.type === 'refresh-failed' && failures.push(event.error)))
+    await a.refresh({ force: true }).catch(() => {})
+    await settle()
+    // Another tab (or this one after a reload) reads storage: nothing corrupt there.
+    await Promise.all([a.reconcile(), b.reconcile()])
+    expect(failures.map(({ code, definitive, providerError }) => ({ code, definitive, providerError }))).toEqual([
+      { code: 'refresh-server', definitive: false, providerError: 'invalid_session' },
+    ])
+    expect((shared.get('session') as { session: object }).session).toEqual(before)
+    for (const store of [a, b]) expect(store.getState()).toMatchObject({ status: 'authenticated', error: null })
+  })
+
+  it('with a full disk, a provider outage is retried with backoff, not once per getAccessToken call', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const memory = createMemoryPersistence()
+    let diskFull = false
+    const persistence: SessionPersistence = {
+      ...memory,
+      update: async (decide) => {
+        if (diskFull) throw new DOMException('quota', 'QuotaExceededError')
+        return memory.update(decide)
+      },
+    }
+    const store = tab(clock, { persistence, locks: createMemoryLocks(), source: server.source() })
+    await store.whenHydrated()
+    await store.completeLogin('https://app.example/cb?code=1')
+    diskFull = true
+    server.setDown(true)
+    let attempts = 0
+    store.on((event) => void (event.type === 'refresh-failed' && (attempts += 1)))
+    clock.sleep(11 * MINUTE) // the access token has expired
+    for (let call = 0; call < 5; call += 1) {
+      await expect(store.getAccessToken()).rejects.toMatchObject({ code: expect.stringMatching(/^refresh-/) })
+      await settle(1)
+    }
+    // One attempt; the backoff, kept in memory when it cannot be stored, applies to every caller.
+    expect(attempts).toBe(1)
+  })
+
+  it('wake-ups do not leave refresh timers behind: none is pending after destroy', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const wake = new ManualWake()
+    const store = tab(clock, { persistence: createMemoryPersistence(), locks: createMemoryLocks(), wake, source: server.source() })
+    await store.whenHydrated()
+    await store.completeLogin('https://app.example/cb?code=1')
+    await settle()
+    expect(clock.pending()).toBe(1) // the refresh timer
+    for (let i = 0; i < 5; i += 1) wake.fire('focus') // the user switches back to the tab five times
+    await settle()
+    const pendingWhileRunning = clock.pending()
+    store.destroy()
+    expect({ pendingWhileRunning, afterDestroy: clock.pending() }).toEqual({ pendingWhileRunning: 1, afterDestroy: 0 })
+  })
+})
