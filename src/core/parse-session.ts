@@ -68,8 +68,11 @@ export function isIsoDateTime(value: unknown): value is string {
   // Date.parse rolls impossible dates over (February 30 becomes March 1), so each part is checked too.
   const [year, month, day, hour, minute] = parts.slice(1, 6).map(Number) as [number, number, number, number, number]
   const second = Number(parts[6] ?? 0)
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate()
-  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23 && minute <= 59 && second <= 59
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+  const daysInMonth = month === 2 ? (leap ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31
+  // 24:00 is the end of a day (ISO 8601 and ECMAScript both read it); a record may already hold one.
+  const time = (hour <= 23 && minute <= 59 && second <= 59) || (hour === 24 && minute === 0 && second === 0)
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && time
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

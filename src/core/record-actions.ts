@@ -57,7 +57,8 @@ export function createRecordActions(
     }
     const hydrating = ensureHydration()
     if (hydrating) await hydrating
-    const at = revokedAt ?? new Date(clock.now() + (held()?.clockSkewMs ?? 0)).toISOString()
+    const skew = held()?.clockSkewMs
+    const at = revokedAt ?? new Date(clock.now() + (Number.isFinite(skew) ? skew! : 0)).toISOString()
     const status = recordStatusFor(reason)
     const mine = liveSession(held())
     const heldGeneration = held()?.generation ?? 0
@@ -76,8 +77,8 @@ export function createRecordActions(
       // the stored generation has seen what it ends.
       if (mine ? live.sessionId !== mine.sessionId : endOptions.expectedGeneration === undefined) return null
       // The clock skew stays: the ended record's times are still on the server's clock.
-      const skew = current!.clockSkewMs
-      return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end', ...(skew === undefined ? {} : { clockSkewMs: skew }) }
+      const keptSkew = current!.clockSkewMs
+      return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end', ...(keptSkew === undefined ? {} : { clockSkewMs: keptSkew }) }
     }, 'end')
     // A newer app version holds the record (a deploy with this tab still
     // open): this tab cannot write the tombstone, but the newer tabs can, once

@@ -6,7 +6,7 @@ import { mergeSession } from './merge-session'
 import { parseSession } from './parse-session'
 import type { SessionEvent } from './session-events'
 import type { SessionSource, SourceResult } from './source'
-import type { StoredRecord } from './stored-record'
+import { finiteOrUndefined, type StoredRecord } from './stored-record'
 import type { SessionStore, SessionStoreInternals } from './store-types'
 import type { WakeSource } from './wake'
 
@@ -76,7 +76,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   let onlineAt = Number.NEGATIVE_INFINITY
   // This tab's own backoff, in case the shared one could not be written; it
   // holds for the credentials that failed only (not for a newer sign-in).
-  let localRetry: { at: number; base: StoredRecord } | null = null
+  let localRetry: { at: number; base: StoredRecord; failures: number } | null = null
 
   const dueAt = () => {
     const record = internals.currentRecord()
@@ -87,9 +87,9 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   /** The backoff that applies to `record`: the browser-wide one stored in it, or this tab's own. */
   const retryAt = (record: StoredRecord | null) => {
     const shared = record && (record.refreshFailedAt ?? 0) > onlineAt ? (record.refreshRetryAt ?? 0) : 0
-    const local = localRetry && sameLineage(record, localRetry.base) ? localRetry.at : 0
-    return Math.max(shared, local)
+    return Math.max(shared, localFor(record)?.at ?? 0)
   }
+  const localFor = (record: StoredRecord | null) => (localRetry && sameLineage(record, localRetry.base) ? localRetry : null)
 
   const arm = () => {
     if (timer !== null) clock.clearTimeout(timer)
@@ -143,7 +143,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       result = { ...result, session: parseSession(result.session) }
     } catch (cause) {
       const error = classify(cause)
-      const attempt = (record.refreshFailures ?? 0) + 1
+      // Counted in this tab too, in case the count could not be stored: the backoff must still grow.
+      const attempt = Math.max(record.refreshFailures ?? 0, localFor(record)?.failures ?? 0) + 1
       deps.emit({ type: 'refresh-failed', error, attempt })
       if (error.definitive) await endFor(record, error)
       else await backOff(record, attempt)
@@ -154,9 +155,13 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     const build = (current: StoredRecord | null) => {
       // Only on top of the credentials we refreshed: never after a logout, a new sign-in or another tab's refresh.
       if (!sameLineage(current, record)) return null
+      // Nor over a logout another tab announced meanwhile (shown here, its tombstone on the way):
+      // a newer generation would keep it from being confirmed. The user asked to be signed out.
+      if (store.getState().status !== 'authenticated') return null
       const session = mergeSession(record.session, current.session, result.session)
       const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
-      return { ...rest, session, clockSkewMs: result.clockSkewMs ?? current.clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' as const }
+      const clockSkewMs = finiteOrUndefined(result.clockSkewMs) ?? current.clockSkewMs
+      return { ...rest, session, clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' as const }
     }
     let written = await internals.commit(build, 'refresh')
     for (const wait of STORE_RETRY_MS) {
@@ -179,7 +184,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   const backOff = async (record: StoredRecord, attempt: number) => {
     const delay = backoffDelay(attempt, options.retryBaseMs ?? 1000, options.retryMaxMs ?? 60_000, deps.random)
     const now = clock.now()
-    localRetry = { at: now + delay, base: record }
+    localRetry = { at: now + delay, base: record, failures: attempt }
     await internals.commit(
       (current) =>
         sameLineage(current, record)

@@ -5,6 +5,7 @@ import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
 import type { SessionSource } from './source'
 import type { SessionStore, SessionStoreInternals } from './store-types'
+import { finiteOrUndefined } from './stored-record'
 
 type SourceActions = Pick<SessionStore, 'login' | 'completeLogin' | 'logout' | 'getAccessToken' | 'refresh' | 'nextRefreshAt'>
 
@@ -31,7 +32,7 @@ export function createSourceActions(deps: {
     const result = await need('completeSignIn')(url)
     // A provider's answer is untrusted input like any other.
     const session = parseSession(result.session)
-    const next = { session, ended: false, reason: 'sign-in' as const, clockSkewMs: result.clockSkewMs, tokensObtainedAt: clock.now() }
+    const next = { session, ended: false, reason: 'sign-in' as const, clockSkewMs: finiteOrUndefined(result.clockSkewMs), tokensObtainedAt: clock.now() }
     const written = await internals.commit(() => next, 'sign-in')
     if (!written.ok && written.error) internals.holdLocally(next)
     return { session, returnTo: result.returnTo }

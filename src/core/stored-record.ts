@@ -117,7 +117,7 @@ export function rawEpoch(raw: unknown): string | undefined {
   return typeof epoch === 'string' ? epoch : undefined
 }
 
-function finiteOrUndefined(value: unknown): number | undefined {
+export function finiteOrUndefined(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined
 }
 

@@ -4,7 +4,7 @@ import { startBrowserHarness, type BrowserHarness } from '../support/browser-har
 
 /** Helpers over tabs running test/browser/fixtures/tab-page.tsx. */
 export async function startTabHarness(): Promise<BrowserHarness> {
-  return startBrowserHarness({ entries: { tab: 'test/browser/fixtures/tab-page.tsx' } })
+  return startBrowserHarness({ entries: { tab: 'test/browser/fixtures/tab-page.tsx' }, backForwardCache: true })
 }
 
 export async function openTabs(harness: BrowserHarness, count: number, dbName: string, react = true): Promise<Page[]> {
@@ -13,8 +13,8 @@ export async function openTabs(harness: BrowserHarness, count: number, dbName: s
   return pages
 }
 
-export const startTab = (page: Page, dbName: string, react = true) =>
-  page.evaluate(([db, r]) => window.__tab.start({ dbName: db as string, react: r as boolean }), [dbName, react] as const)
+export const startTab = (page: Page, dbName: string, react = true, messages = true) =>
+  page.evaluate(([db, r, m]) => window.__tab.start({ dbName: db as string, react: r as boolean, messages: m as boolean }), [dbName, react, messages] as const)
 
 export const stateOf = (page: Page) => page.evaluate(() => window.__tab.state())
 export const renderedStatus = (page: Page) => page.evaluate(() => window.__tab.rendered())

@@ -48,6 +48,8 @@ export interface HarnessOptions {
   port?: number
   /** Extra routes, answered before the static pages. Return true when handled. */
   route?: (req: IncomingMessage, res: ServerResponse) => boolean
+  /** Keep Chromium's back/forward cache on (playwright turns it off by default), as users have it. */
+  backForwardCache?: boolean
 }
 
 export interface BrowserHarness {
@@ -100,7 +102,7 @@ export async function startBrowserHarness(options: HarnessOptions): Promise<Brow
     }
     // Every other path (`/`, `/tab.html`, `/callback?code=...`) serves a page, so OpenID redirects land on the app.
     const page = scripts.has(name) ? name : first
-    res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-store' })
+    res.writeHead(200, { 'content-type': 'text/html', 'cache-control': 'no-cache' })
     res.end(html(page))
   })
   await new Promise<void>((resolve, reject) => {
@@ -110,7 +112,12 @@ export async function startBrowserHarness(options: HarnessOptions): Promise<Brow
   const { port } = server.address() as AddressInfo
   const origin = `http://127.0.0.1:${port}`
 
-  const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_FLAGS })
+  const browser = await chromium.launch({
+    executablePath,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    ...(options.backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
+  })
   const context = await browser.newContext()
 
   return {

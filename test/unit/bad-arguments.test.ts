@@ -1,6 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { AuthSessionError, createMemoryPersistence, createSessionStore, type RevokeReason, type SessionEvent, type SessionStore } from '../../src/index'
+import {
+  AuthSessionError,
+  createMemoryLocks,
+  createMemoryPersistence,
+  createSessionStore,
+  type RevokeReason,
+  type SessionEvent,
+  type SessionSource,
+  type SessionStore,
+} from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
 import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
 import { makeSession, uniqueDbName } from '../support/sessions'
 
@@ -75,5 +85,24 @@ describe('arguments an app may get wrong (from JavaScript, or read at runtime)',
     await settle()
     expect(b.getState().status).toBe('unauthenticated')
     expect(rejected).toEqual([])
+  })
+})
+
+describe('values a source may get wrong', () => {
+  it('a clock skew that is not a number (a Date header CORS hid) is ignored: logout still works', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const inner = server.source()
+    const source: SessionSource = {
+      ...inner,
+      completeSignIn: async (url) => ({ ...(await inner.completeSignIn!(url)), clockSkewMs: Date.parse(null as unknown as string) - clock.now() }),
+    }
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), locks: createMemoryLocks(), clock, source })
+    await store.completeLogin('https://app.example/cb?code=1')
+    expect(store.getState().status).toBe('authenticated')
+    await expect(store.logout({ redirect: false })).resolves.toBeUndefined()
+    expect(store.getState().status).toBe('unauthenticated')
+    expect(shared.get('session')).toMatchObject({ ended: true, session: { revokedAt: new Date(clock.now()).toISOString() } })
   })
 })

@@ -64,4 +64,13 @@ describe('hydration', () => {
     expect(events.filter((event) => event.type === 'change')).toEqual([])
     expect(store.getState()).toBe(before)
   })
+
+  it('a record an earlier version stored with an end-of-day time (24:00) still reads back', async () => {
+    const shared = new Map<string, unknown>()
+    const session = makeSession({ expiresAt: '2126-11-23T24:00:00Z' })
+    shared.set('session', { version: 1, generation: 3, session, ended: false, reason: 'sign-in', epoch: 'e1' })
+    const { store } = await started({ persistence: createMemoryPersistence(shared) })
+    expect(store.getState()).toMatchObject({ status: 'authenticated', error: null })
+    expect(shared.get('session:quarantine')).toBeUndefined()
+  })
 })

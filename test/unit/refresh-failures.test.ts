@@ -13,10 +13,40 @@ import {
 } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
+import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
 import { ManualWake, MINUTE } from '../support/refresh-browser'
 
 const stores: SessionStore[] = []
 afterEach(() => stores.splice(0).forEach((store) => store.destroy()))
+afterEach(destroyTabs)
+
+/** Memory storage whose first `n` writes of a refresh answer abort (a transient IndexedDB error). */
+function refreshWritesAbort(shared: Map<string, unknown>, n: number): SessionPersistence {
+  const memory = createMemoryPersistence(shared)
+  let left = n
+  return {
+    ...memory,
+    update: async (decide) => {
+      const probe = decide(shared.get('session')) as { next?: { reason?: string } }
+      if (probe.next?.reason === 'refresh' && left-- > 0) throw new DOMException('The transaction was aborted', 'AbortError')
+      return memory.update(decide)
+    },
+  }
+}
+
+/** Memory storage whose writes fail with a quota error while `disk.full`. */
+function fillableDisk() {
+  const memory = createMemoryPersistence()
+  const disk = { full: false }
+  const persistence: SessionPersistence = {
+    ...memory,
+    update: async (decide) => {
+      if (disk.full) throw new DOMException('quota', 'QuotaExceededError')
+      return memory.update(decide)
+    },
+  }
+  return { persistence, disk }
+}
 
 /** A started tab on a fake clock, tab messages off (each test re-reads by hand). */
 function tab(clock: FakeClock, options: SessionStoreOptions & { locks: Locks; source: SessionSource }): SessionStore {
@@ -41,18 +71,7 @@ describe('refresh when things fail', () => {
   it('one failed write of a refresh answer is written again before another tab may spend the old refresh token', async () => {
     const clock = new FakeClock()
     const server = new FakeTokenServer(clock) // rotating refresh tokens; reusing a spent one revokes the family
-    const shared = new Map<string, unknown>()
-    const memory = createMemoryPersistence(shared)
-    let failRefreshWrites = 1
-    // The first write of a refresh answer aborts (a transient IndexedDB error).
-    const persistence: SessionPersistence = {
-      ...memory,
-      update: async (decide) => {
-        const probe = decide(shared.get('session')) as { next?: { reason?: string } }
-        if (probe.next?.reason === 'refresh' && failRefreshWrites-- > 0) throw new DOMException('The transaction was aborted', 'AbortError')
-        return memory.update(decide)
-      },
-    }
+    const persistence = refreshWritesAbort(new Map(), 1)
     const [a, b] = await twoSignedInTabs(clock, { persistence, source: server.source() })
     await clock.advance(9 * MINUTE) // both tabs' timers come due together
     await settle(8)
@@ -94,19 +113,11 @@ describe('refresh when things fail', () => {
   it('with a full disk, a provider outage is retried with backoff, not once per getAccessToken call', async () => {
     const clock = new FakeClock()
     const server = new FakeTokenServer(clock)
-    const memory = createMemoryPersistence()
-    let diskFull = false
-    const persistence: SessionPersistence = {
-      ...memory,
-      update: async (decide) => {
-        if (diskFull) throw new DOMException('quota', 'QuotaExceededError')
-        return memory.update(decide)
-      },
-    }
+    const { persistence, disk } = fillableDisk()
     const store = tab(clock, { persistence, locks: createMemoryLocks(), source: server.source() })
     await store.whenHydrated()
     await store.completeLogin('https://app.example/cb?code=1')
-    diskFull = true
+    disk.full = true
     server.setDown(true)
     let attempts = 0
     store.on((event) => void (event.type === 'refresh-failed' && (attempts += 1)))
@@ -133,5 +144,50 @@ describe('refresh when things fail', () => {
     const pendingWhileRunning = clock.pending()
     store.destroy()
     expect({ pendingWhileRunning, afterDestroy: clock.pending() }).toEqual({ pendingWhileRunning: 1, afterDestroy: 0 })
+  })
+
+  it('the backoff kept in memory grows with each failure, like the stored one', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const { persistence, disk } = fillableDisk()
+    const store = tab(clock, { persistence, locks: createMemoryLocks(), source: server.source() })
+    await store.whenHydrated()
+    await store.completeLogin('https://app.example/cb?code=1')
+    disk.full = true
+    server.setDown(true)
+    const attempts: number[] = []
+    store.on((event) => void (event.type === 'refresh-failed' && attempts.push(event.attempt)))
+    clock.sleep(11 * MINUTE) // the access token has expired
+    store.refresh().catch(() => {})
+    await settle()
+    for (let second = 0; second < 60; second += 1) await clock.advance(1000)
+    // 1 s base, doubling (with jitter): about 1, 2, 4, 8, 16, 32 s apart, so at most 8 calls in a minute.
+    expect(attempts.slice(0, 4)).toEqual([1, 2, 3, 4])
+    expect(attempts.length).toBeLessThanOrEqual(8)
+  })
+
+  it('a refresh answer is not written over a logout another tab announced while it was being written', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const persistence = refreshWritesAbort(shared, 1) // the retry 100 ms later would succeed
+    const { store: a } = await startedTab({ persistence, channel: channel(), clock, locks: createMemoryLocks(), source: server.source() })
+    await a.completeLogin('https://app.example/cb?code=1')
+    await settle()
+    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
+    const refreshing = a.refresh({ force: true }).catch(() => {})
+    await settle() // answered; the first write failed, the retry waits
+    // Tab b logs out: it announces, then closes before its tombstone is written.
+    const revokedAt = new Date(clock.serverNow()).toISOString()
+    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'b-closing', revokeReason: 'user-logout', revokedAt })
+    await settle()
+    expect(a.getState().status).toBe('unauthenticated')
+    await clock.advance(100)
+    await refreshing
+    await clock.advance(2500) // tab a confirms the logout itself
+    await settle()
+    expect(a.getState().status).toBe('unauthenticated')
+    expect(shared.get('session')).toMatchObject({ ended: true, generation: generation + 1, session: { revokeReason: 'user-logout' } })
   })
 })
