@@ -1,6 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
 import { AuthSessionError, SessionParseError } from './errors'
+import { mergeSession } from './merge-session'
 import { parseSession } from './parse-session'
 import { recordStatusFor, REVOKE_REASONS, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
@@ -105,7 +106,11 @@ export function createRecordActions(
         const mine = liveSession(held())
         // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in.
         if (!live || !mine || live.sessionId !== mine.sessionId) return null
-        const session = parseSession({ ...live, ...(typeof patch === 'function' ? patch(live) : patch) })
+        // A function patch sees the stored session. An object patch was made
+        // against what this tab shows, which may be older (another tab
+        // refreshed meanwhile): only the fields it changes land, so a patch
+        // spread from a stale copy never puts back spent tokens.
+        const session = parseSession(typeof patch === 'function' ? { ...live, ...patch(live) } : mergeSession(mine, live, { ...mine, ...patch }))
         return (decided = { ...current!, session, reason: 'update' as const })
       }
       const result = await commit(decide, 'update')

@@ -72,7 +72,12 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
   hasHydrated(): boolean
   /** Stores a new session (validated) and makes every tab authenticated. */
   signIn(session: AuthenticationSession): Promise<void>
-  /** Patches the current session. Resolves false if there is no live session to patch. */
+  /**
+   * Patches the current session. A function gets the stored session; an
+   * object changes only the fields whose values differ from what this tab
+   * showed, so other tabs' newer values (fresh tokens) are kept. Resolves
+   * false if there is no live session to patch.
+   */
   update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>
   /** Notes user activity at `at` (default now); written to storage at a bounded rate. */
   recordActivity(at?: number): void
