@@ -67,14 +67,18 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     return true
   }
 
-  /** Storage failed: hold this change in memory (same generation, so any newer stored record still wins). */
-  const holdLocally = (next: Omit<StoredRecord, 'version' | 'generation'>) => {
+  /**
+   * Storage failed (or must wait): hold this change in memory (same
+   * generation, so any newer stored record still wins). `show: false` keeps
+   * what the tab shows, e.g. an announced logout not yet confirmed.
+   */
+  const holdLocally = (next: Omit<StoredRecord, 'version' | 'generation'>, options: { show?: boolean } = {}) => {
     if (stopped || yielded) return
     unsaved.keep(next, held)
     const record: StoredRecord = { ...next, version, generation: held?.generation ?? 0, epoch: held?.epoch }
     hold(record)
     const status = statusOf(record)
-    state.setState({ status, session: record.session })
+    if (options.show !== false) state.setState({ status, session: record.session })
     deps.onHeldLocally?.()
     retryLater()
   }
@@ -83,16 +87,23 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   const retryLater = () => {
     if (stopped || retryTimer !== null || !unsaved.has()) return
     retryDelay = Math.min(retryDelay ? retryDelay * 2 : RETRY_FIRST_MS, RETRY_MAX_MS)
-    retryTimer = deps.clock.setTimeout(() => {
-      retryTimer = null
-      if (!unsaved.has()) return void (retryDelay = 0)
-      void commit((current) => {
-        // `current` already has the change folded in, unless storage moved on (then there is nothing to write).
-        if (!current || !unsaved.has()) return null
-        const { version: _version, generation: _generation, ...rest } = current
-        return rest
-      }, unsaved.reason()).then((result) => (result.ok || !unsaved.has() ? (retryDelay = 0) : retryLater()))
-    }, retryDelay)
+    retryTimer = deps.clock.setTimeout(offerAgain, retryDelay)
+  }
+  function offerAgain() {
+    retryTimer = null
+    if (!unsaved.has()) return void (retryDelay = 0)
+    void commit((current) => {
+      // `current` already has the change folded in, unless storage moved on (then there is nothing to write).
+      if (!current || !unsaved.has()) return null
+      const { version: _version, generation: _generation, ...rest } = current
+      return rest
+    }, unsaved.reason()).then((result) => (result.ok || !unsaved.has() ? (retryDelay = 0) : retryLater()))
+  }
+  /** Offers the unsaved change now (what it waited for has passed), then on the usual schedule. */
+  const retryUnsavedNow = () => {
+    if (stopped || !unsaved.has()) return
+    deps.clock.clearTimeout(retryTimer)
+    offerAgain()
   }
 
   const forgetUnsaved = () => {
@@ -252,6 +263,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
       deps.clock.clearTimeout(retryTimer)
     },
     holdLocally,
+    retryUnsavedNow,
     /** This tab shows a sign-in it could not store yet; messages about the stored generation are about the session it replaced. */
     holdsUnstoredSignIn: () => unsaved.replacesStored(),
     commit,

@@ -24,6 +24,8 @@ export function createProvisionalEnd(deps: {
   reconcile(): Promise<void>
   /** Ends the stored session only if it is still `generation` (compare-and-set), recording `revokedAt`. */
   endAt(reason: RevokeReason, generation: number, revokedAt: string): Promise<void>
+  /** The logout did not land (storage moved on): what waited for it in memory may be written now. */
+  notEnded(): void
 }): { apply(message: EndingMessage): void; cancel(): void } {
   let timer: unknown = null
   const cancel = () => {
@@ -52,6 +54,7 @@ export function createProvisionalEnd(deps: {
           if (sameRecord) await deps.endAt(message.revokeReason, message.generation, message.revokedAt)
           const held = deps.held()
           if (deps.state.getState().status !== statusOf(held)) deps.state.setState({ status: statusOf(held), session: held?.session ?? null })
+          if (statusOf(held) === 'authenticated') deps.notEnded()
         })()
       }, CONFIRM_AFTER_MS)
     },

@@ -104,8 +104,9 @@ export function createRecordActions(
       const decide = (current: StoredRecord | null) => {
         const live = liveSession(current)
         const mine = liveSession(held())
-        // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in.
-        if (!live || !mine || live.sessionId !== mine.sessionId) return null
+        // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in,
+        // nor while another tab's announced logout waits for its tombstone (a newer generation would cancel it).
+        if (!live || !mine || live.sessionId !== mine.sessionId || state.getState().status !== 'authenticated') return null
         // A function patch sees the stored session. An object patch was made
         // against what this tab shows, which may be older (another tab
         // refreshed meanwhile): only the fields it changes land, so a patch

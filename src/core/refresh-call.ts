@@ -1,5 +1,7 @@
 import type { Clock } from './clock'
 import { RefreshError, SessionParseError } from './errors'
+import { parseSession } from './parse-session'
+import type { AuthenticationSession } from './session'
 import type { SessionSource, SourceResult } from './source'
 import type { StoredRecord } from './stored-record'
 
@@ -34,10 +36,34 @@ export async function callSource(source: SessionSource, record: StoredRecord, ti
 /** Anything a source throws becomes a RefreshError; unknown failures count as transient (never a logout). */
 export function classify(cause: unknown): RefreshError {
   if (cause instanceof RefreshError) return cause
-  // Not stored, and not a logout either: retried with backoff like a server
-  // error, while the session and its tokens stay as they were.
+  // Not a logout: the answer's valid fields are stored with a backoff, and
+  // the refresh is retried like after a server error.
   if (cause instanceof SessionParseError) {
     return new RefreshError('refresh-server', `The source answered the refresh with an invalid session: ${cause.message}`, { cause, providerError: 'invalid_session' })
   }
   return new RefreshError('refresh-network', `The refresh failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
+}
+
+/**
+ * The session a refresh answer gives, validated. Once the provider has
+ * answered, its tokens are the only valid ones (the old refresh token may be
+ * spent), so an answer with an invalid field is not thrown away: each valid
+ * field of it replaces the old one, each invalid field keeps the old value,
+ * and `invalid` says what was wrong.
+ */
+export function usableSession(previous: AuthenticationSession, answer: unknown): { session: AuthenticationSession; invalid?: SessionParseError } {
+  try {
+    return { session: parseSession(answer) }
+  } catch (error) {
+    if (!(error instanceof SessionParseError)) throw error
+    let session = previous
+    for (const [key, value] of Object.entries(typeof answer === 'object' && answer !== null ? answer : {})) {
+      try {
+        session = parseSession({ ...session, [key]: value })
+      } catch {
+        // this field keeps its old value
+      }
+    }
+    return { session, invalid: error }
+  }
 }

@@ -3,12 +3,11 @@ import { AuthSessionError, RefreshError } from './errors'
 import type { Locks } from './locks'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
 import { mergeSession } from './merge-session'
-import { parseSession } from './parse-session'
-import { callSource, classify } from './refresh-call'
+import { callSource, classify, usableSession } from './refresh-call'
 import type { SessionEvent } from './session-events'
 import type { SessionSource, SourceResult } from './source'
 import { finiteOrUndefined, type StoredRecord } from './stored-record'
-import type { SessionStore, SessionStoreInternals } from './store-types'
+import type { CommitResult, SessionStore, SessionStoreInternals } from './store-types'
 import type { WakeSource } from './wake'
 
 export interface RefreshOptions extends Partial<RefreshTiming> {
@@ -45,7 +44,9 @@ export interface RefreshScheduler {
   reschedule(): void
 }
 
-const live = (record: StoredRecord | null): record is StoredRecord & { session: NonNullable<StoredRecord['session']> } =>
+type LiveRecord = StoredRecord & { session: NonNullable<StoredRecord['session']> }
+
+const live = (record: StoredRecord | null): record is LiveRecord =>
   !!record?.session && !record.ended && record.session.status === 'active'
 
 /**
@@ -54,7 +55,7 @@ const live = (record: StoredRecord | null): record is StoredRecord & { session: 
  * make a refresh's rotated tokens be thrown away; a newer sign-in, a logout or
  * another tab's refresh must.
  */
-const sameLineage = (current: StoredRecord | null, base: StoredRecord): current is StoredRecord & { session: NonNullable<StoredRecord['session']> } =>
+const sameLineage = (current: StoredRecord | null, base: StoredRecord): current is LiveRecord =>
   live(current) && current.session.sessionId === base.session!.sessionId && current.session.refreshToken === base.session!.refreshToken
 
 const PENDING_END_RECHECK_MS = 1000
@@ -137,60 +138,80 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (!force && (due === null || now < due)) return
     // A failure a moment ago (in any tab, or in this one if it could not store it) set a backoff.
     if (!force && retryAt(record) > now) return
+    // Counted in this tab too, in case the count could not be stored: the backoff must still grow.
+    const attempt = Math.max(record.refreshFailures ?? 0, localFor(record)?.failures ?? 0) + 1
     let result: SourceResult
     try {
       result = await callSource(source, record, options.timeoutMs ?? 15_000, clock)
-      // A source's answer is untrusted input: storing an invalid one would make every tab read it back as corrupt.
-      result = { ...result, session: parseSession(result.session) }
     } catch (cause) {
       const error = classify(cause)
-      // Counted in this tab too, in case the count could not be stored: the backoff must still grow.
-      const attempt = Math.max(record.refreshFailures ?? 0, localFor(record)?.failures ?? 0) + 1
       deps.emit({ type: 'refresh-failed', error, attempt })
       if (error.definitive) await endFor(record, error)
       else await backOff(record, attempt)
       throw error
     }
+    // Untrusted input: an invalid field is never stored (every tab would read
+    // the record back as corrupt), but the answer's valid tokens are, with a backoff.
+    const { session, invalid } = usableSession(record.session, result.session)
+    const failure = invalid ? classify(invalid) : null
+    await storeAnswer(record, { ...result, session }, failure ? attempt : 0)
+    if (failure) {
+      deps.emit({ type: 'refresh-failed', error: failure, attempt })
+      throw failure
+    }
+  }
+
+  /**
+   * Stores a refresh answer on top of the credentials it was asked with,
+   * never after a logout, a new sign-in or another tab's refresh. `failures`
+   * > 0 stores a backoff with it (the answer was only partly usable).
+   */
+  const storeAnswer = async (record: LiveRecord, result: SourceResult, failures: number) => {
     const obtainedAt = clock.now()
-    localRetry = null
+    const retryAtMs = failures > 0 ? backoffFrom(obtainedAt, failures) : 0
+    localRetry = failures > 0 ? { at: retryAtMs, base: { ...record, session: result.session }, failures } : null
+    const backoff = failures > 0 ? { refreshRetryAt: retryAtMs, refreshFailedAt: obtainedAt, refreshFailures: failures } : {}
     const build = (current: StoredRecord | null) => {
-      // Only on top of the credentials we refreshed: never after a logout, a new sign-in or another tab's refresh.
       if (!sameLineage(current, record)) return null
-      // Nor over a logout another tab announced meanwhile (shown here, its tombstone on the way):
-      // a newer generation would keep it from being confirmed. The user asked to be signed out.
-      if (store.getState().status !== 'authenticated') return null
       const session = mergeSession(record.session, current.session, result.session)
       const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
       const clockSkewMs = finiteOrUndefined(result.clockSkewMs) ?? current.clockSkewMs
-      return { ...rest, session, clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' as const }
+      return { ...rest, ...backoff, session, clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' as const }
     }
-    let written = await internals.commit(build, 'refresh')
-    for (const wait of STORE_RETRY_MS) {
-      if (written.ok || !written.error || !running) break
-      await new Promise<void>((resolve) => clock.setTimeout(resolve, wait))
-      if (!running) break
+    // Another tab announced a logout (shown here, its tombstone on the way):
+    // a write now would move the generation and keep the logout from being
+    // confirmed. The answer waits in memory instead, dropped if the logout
+    // lands, written if it does not.
+    const logoutPending = () => store.getState().status !== 'authenticated'
+    let written: CommitResult | null = null
+    // A failed write is tried again before the lock is let go: the next tab
+    // to take it reads the refresh token from storage, and the stored one may be spent.
+    for (const wait of [0, ...STORE_RETRY_MS]) {
+      if (wait > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, wait))
+      if (!running || logoutPending()) break
       written = await internals.commit(build, 'refresh')
+      if (written.ok || !written.error) break
     }
-    if (written.ok) deps.emit({ type: 'refreshed', generation: written.record.generation })
-    else if (written.error) {
-      // Storage failed, the provider did not: the new (possibly rotated) tokens
-      // are the only valid ones now. Dropping them would send the spent refresh
-      // token next time, and invalid_grant would sign the user out.
+    if (written?.ok) {
+      if (failures === 0) deps.emit({ type: 'refreshed', generation: written.record.generation })
+    } else if (!written || written.error) {
+      // Not stored: the new (possibly rotated) tokens are the only valid ones
+      // now. Dropping them would send the spent refresh token next time.
       const next = build(internals.currentRecord())
-      if (next) internals.holdLocally(next)
+      if (next) internals.holdLocally(next, { show: !logoutPending() })
     }
   }
 
   /** Stores the next retry time in the record, so every tab waits it out (only on top of the record that failed). */
+  const backoffFrom = (now: number, attempt: number) =>
+    now + backoffDelay(attempt, options.retryBaseMs ?? 1000, options.retryMaxMs ?? 60_000, deps.random)
   const backOff = async (record: StoredRecord, attempt: number) => {
-    const delay = backoffDelay(attempt, options.retryBaseMs ?? 1000, options.retryMaxMs ?? 60_000, deps.random)
     const now = clock.now()
-    localRetry = { at: now + delay, base: record, failures: attempt }
+    const at = backoffFrom(now, attempt)
+    localRetry = { at, base: record, failures: attempt }
     await internals.commit(
       (current) =>
-        sameLineage(current, record)
-          ? { ...current, refreshRetryAt: now + delay, refreshFailedAt: now, refreshFailures: attempt, reason: 'refresh-retry' }
-          : null,
+        sameLineage(current, record) ? { ...current, refreshRetryAt: at, refreshFailedAt: now, refreshFailures: attempt, reason: 'refresh-retry' } : null,
       'refresh-retry',
     )
   }

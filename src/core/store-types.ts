@@ -116,7 +116,7 @@ export interface SessionStoreInternals {
    * later reads and writes and retried until storage takes it, unless storage
    * moves on from its session (see unsaved-change.ts).
    */
-  holdLocally(next: Omit<StoredRecord, 'version' | 'generation'>): void
+  holdLocally(next: Omit<StoredRecord, 'version' | 'generation'>, options?: { show?: boolean }): void
 }
 
 export type Build = (current: StoredRecord | null) => Omit<StoredRecord, 'version' | 'generation'> | null

@@ -142,6 +142,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     reconcile: () => reconcile(),
     // Confirming another tab's announcement: no announcement of our own (the others already show it).
     endAt: (reason, generation, revokedAt) => endSession(reason, { expectedGeneration: generation }, revokedAt, false),
+    notEnded: () => record.retryUnsavedNow(),
   })
 
   const wake = options.wake ?? createWindowWakeSource()

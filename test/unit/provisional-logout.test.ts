@@ -1,11 +1,15 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { get, createStore as createIdbStore } from 'idb-keyval'
-import { createSessionStore } from '../../src/index'
+import { createMemoryPersistence, createSessionStore } from '../../src/index'
+import { FakeClock, settle } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
 import { makeSession, uniqueDbName } from '../support/sessions'
 import { tabCleanups, tabs } from '../support/tab-stores'
 
 const cleanups = tabCleanups
 afterEach(() => cleanups.splice(0).forEach((cleanup) => cleanup()))
+afterEach(destroyTabs)
 
 /** A signed-in tab whose confirm timer fires after 300 ms instead of 2 s. */
 async function signedInWithQuickConfirm() {
@@ -91,5 +95,29 @@ describe('provisional logout', () => {
     await other.signIn(newer)
     await vi.waitFor(() => expect(store.getState()).toMatchObject({ status: 'authenticated', session: newer }))
     expect(await get('session', createIdbStore(dbName, 'sessions'))).toMatchObject({ generation: 2, ended: false, session: newer })
+  })
+})
+
+describe('while an announced logout waits for its tombstone', () => {
+  it('an update() in a tab showing an announced logout does not cancel that logout', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const server = new FakeTokenServer(clock)
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
+    await b.signIn(server.signInSession())
+    await settle()
+    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
+    // Tab a logs out: it announces, then closes before its tombstone is written.
+    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'a-closing', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    await settle()
+    expect(b.getState().status).toBe('unauthenticated')
+    await b.update({ ipAddress: '192.0.2.9' }) // app code saving something in b meanwhile
+    await clock.advance(2500) // b's confirm
+    await settle()
+    expect({ status: b.getState().status, stored: shared.get('session') }).toMatchObject({
+      status: 'unauthenticated',
+      stored: { ended: true, session: { revokeReason: 'user-logout' } },
+    })
   })
 })

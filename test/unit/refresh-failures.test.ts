@@ -82,32 +82,43 @@ describe('refresh when things fail', () => {
     expect([a.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated'])
   })
 
-  it('an answer that is not a valid session is not stored: a typed, retried failure, the session kept as it was', async () => {
+  it('an answer with an invalid field: its valid tokens are stored with a backoff, the invalid field keeps its old value', async () => {
     const clock = new FakeClock()
-    const server = new FakeTokenServer(clock)
+    const server = new FakeTokenServer(clock) // rotating: the old refresh token is spent once it answers
     const inner = server.source()
-    // A custom source whose server sends a local time without offset (completeLogin would refuse it too).
+    let malformed = 1
+    // One answer whose expiresAt is a local time without offset (completeLogin would refuse it too); later ones are fine.
     const source: SessionSource = {
       ...inner,
       refresh: async (session, context) => {
         const result = await inner.refresh(session, context)
+        if (malformed-- <= 0) return result
         return { ...result, session: { ...result.session, expiresAt: result.session.expiresAt.replace(/\.\d+Z$/, '') } }
       },
     }
     const shared = new Map<string, unknown>()
     const [a, b] = await twoSignedInTabs(clock, { persistence: createMemoryPersistence(shared), source })
-    const before = (shared.get('session') as { session: object }).session
+    const before = (shared.get('session') as { session: { expiresAt: string } }).session
     const failures: RefreshError[] = []
     a.on((event: SessionEvent) => void (event.type === 'refresh-failed' && failures.push(event.error)))
     await a.refresh({ force: true }).catch(() => {})
     await settle()
-    // Another tab (or this one after a reload) reads storage: nothing corrupt there.
-    await Promise.all([a.reconcile(), b.reconcile()])
     expect(failures.map(({ code, definitive, providerError }) => ({ code, definitive, providerError }))).toEqual([
       { code: 'refresh-server', definitive: false, providerError: 'invalid_session' },
     ])
-    expect((shared.get('session') as { session: object }).session).toEqual(before)
+    // Nothing corrupt is stored (every tab reads it back fine), and the rotated refresh token is kept.
+    await Promise.all([a.reconcile(), b.reconcile()])
+    const stored = shared.get('session') as { refreshFailures: number; session: { expiresAt: string; refreshToken: string } }
+    expect(stored).toMatchObject({ refreshFailures: 1, session: { expiresAt: before.expiresAt, refreshToken: 'rt-2' } })
     for (const store of [a, b]) expect(store.getState()).toMatchObject({ status: 'authenticated', error: null })
+    // The retry, once due, sends the rotated token: no invalid_grant, still signed in.
+    await clock.advance(10 * MINUTE)
+    await settle()
+    expect({ failures: failures.length, invalidGrants: server.invalidGrants, status: a.getState().status }).toEqual({
+      failures: 1,
+      invalidGrants: 0,
+      status: 'authenticated',
+    })
   })
 
   it('with a full disk, a provider outage is retried with backoff, not once per getAccessToken call', async () => {
@@ -189,5 +200,62 @@ describe('refresh when things fail', () => {
     await settle()
     expect(a.getState().status).toBe('unauthenticated')
     expect(shared.get('session')).toMatchObject({ ended: true, generation: generation + 1, session: { revokeReason: 'user-logout' } })
+  })
+
+  it('a refresh answer that arrives while an announced logout is pending is not lost when that logout is refused', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock) // rotating refresh tokens; reusing a spent one revokes the family
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const inner = server.source()
+    // The provider rotates the refresh token at once; its answer is still on the wire when the announcement arrives.
+    let release!: () => void
+    const inTransit = new Promise<void>((resolve) => (release = resolve))
+    let first = true
+    const source: SessionSource = {
+      ...inner,
+      refresh: async (session, context) => {
+        const answer = await inner.refresh(session, context)
+        if (first) {
+          first = false
+          await inTransit
+        }
+        return answer
+      },
+    }
+    // a and b hear each other; c's write reaches storage before its message reaches them (as in confirm-logout.test.ts).
+    const { store: a } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock, locks: createMemoryLocks(), source })
+    const { store: c } = await startedTab({ persistence: createMemoryPersistence(shared), clock })
+    const events: SessionEvent[] = []
+    b.on((event) => void events.push(event))
+    await a.signIn(server.signInSession())
+    await settle()
+    await Promise.all([b.reconcile(), c.reconcile()])
+    expect(b.getState().status).toBe('authenticated')
+
+    const refreshing = b.refresh({ force: true }).catch(() => {})
+    await settle() // b holds the lock; the provider has rotated rt-1 to rt-2
+    await c.update({ ipAddress: '192.0.2.9' }) // generation 2, same session and refresh token
+    await a.end('admin-revoke', { expectedGeneration: 1 }) // announced for generation 1, refused in storage
+    await settle()
+    expect(b.getState().status).toBe('unauthenticated') // shown signed out for a moment
+    release()
+    await refreshing
+    await settle()
+    await clock.advance(2500) // b's confirm: storage moved on, so the logout is not written
+    await settle()
+    expect(shared.get('session')).toMatchObject({ ended: false })
+    expect(b.getState().status).toBe('authenticated')
+    const afterAnswer = (shared.get('session') as { session: { refreshToken: string } }).session.refreshToken
+    // The next refresh, from any tab, sends what storage holds.
+    await b.refresh({ force: true }).catch(() => {})
+    await settle()
+    expect({
+      storedRefreshToken: afterAnswer,
+      invalidGrants: server.invalidGrants,
+      status: b.getState().status,
+      refreshed: events.some((event) => event.type === 'refreshed'),
+    }).toEqual({ storedRefreshToken: 'rt-2', invalidGrants: 0, status: 'authenticated', refreshed: true })
   })
 })
