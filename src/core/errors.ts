@@ -71,7 +71,7 @@ export type RefreshErrorCode =
   | 'refresh-timeout'
   /** The provider answered 5xx or something unreadable. Transient. */
   | 'refresh-server'
-  /** The provider definitively refused (invalid_grant, login_required, 401 from whoami). Ends the session. */
+  /** The provider definitively refused (invalid_grant, login_required, a missing or unusable refresh token). Ends the session. */
   | 'refresh-rejected'
   /** The refresh token's own expiry has passed. Ends the session. */
   | 'refresh-token-expired'

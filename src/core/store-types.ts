@@ -40,7 +40,7 @@ export interface SessionStoreOptions {
   activityWriteIntervalMs?: number
   /** How long IndexedDB may take to open before memory is used. Default 3000 ms. */
   openTimeoutMs?: number
-  /** Where sessions come from and how they are refreshed (authsession/oidc, /kratos, /http). */
+  /** Where sessions come from and how they are refreshed: `createOidcSource` from authsession/oidc, or your own `SessionSource`. */
   source?: SessionSource
   /** Refresh timing and retry policy. */
   refresh?: RefreshOptions

@@ -11,7 +11,9 @@ export type SessionProviderProps = { children?: ReactNode } & (
  * Provides one session store to the tree. The store is created once (not on
  * every render) and started in an effect, so server rendering never touches
  * browser globals and StrictMode's double mount starts it once (the store's
- * start/stop is ref-counted and stops a microtask late).
+ * start/stop is ref-counted and stops a microtask late). `options` is read
+ * once, on the first render: to change them, remount with a new `key`, or
+ * pass a `store` of your own.
  */
 export function SessionProvider({ store, options, children }: SessionProviderProps) {
   const [ownStore] = useState(() => store ?? createSessionStore(options))

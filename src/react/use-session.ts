@@ -21,7 +21,7 @@ export type SessionView = SessionState & SessionActions
 export function useSessionStore(): SessionStore {
   const store = useContext(SessionStoreContext)
   if (!store) {
-    throw new AuthSessionError('missing-provider', 'useSession() must be used inside <SessionProvider>')
+    throw new AuthSessionError('missing-provider', 'authsession hooks (useSession, useSessionStore, useAccessToken) must be used inside <SessionProvider>')
   }
   return store
 }
