@@ -270,17 +270,18 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     async getAccessToken() {
       await store.whenHydrated()
       if (inFlight) await inFlight.catch(() => {})
+      // What the tab shows decides: while another tab's announced logout waits
+      // for its tombstone, the record still holds a token, but none goes out.
+      const signedIn = () => store.getState().status === 'authenticated' && live(internals.currentRecord())
+      if (!signedIn()) throw new AuthSessionError('not-authenticated', 'There is no signed-in session')
       const token = validToken()
       if (token !== null) return token
-      if (!live(internals.currentRecord())) throw new AuthSessionError('not-authenticated', 'There is no signed-in session')
       // Not forced: if another tab refreshed while we waited for the lock, its tokens are used.
       await refresh()
+      if (!signedIn()) throw new AuthSessionError('not-authenticated', 'The session ended while it was being refreshed')
       const fresh = validToken()
       if (fresh !== null) return fresh
-      if (live(internals.currentRecord())) {
-        throw new RefreshError('refresh-deferred', 'The access token has expired and the refresh is backing off after failures')
-      }
-      throw new AuthSessionError('not-authenticated', 'The session ended while it was being refreshed')
+      throw new RefreshError('refresh-deferred', 'The access token has expired and the refresh is backing off after failures')
     },
   }
 }

@@ -60,7 +60,7 @@ export function createSourceActions(deps: {
     async getAccessToken() {
       if (scheduler) return scheduler.getAccessToken()
       await store.whenHydrated()
-      const token = validAccessToken(internals.currentRecord(), clock.now())
+      const token = store.getState().status === 'authenticated' ? validAccessToken(internals.currentRecord(), clock.now()) : null
       if (token === null) throw new AuthSessionError('not-authenticated', 'There is no signed-in session with a valid access token')
       return token
     },

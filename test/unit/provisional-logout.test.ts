@@ -120,4 +120,23 @@ describe('while an announced logout waits for its tombstone', () => {
       stored: { ended: true, session: { revokeReason: 'user-logout' } },
     })
   })
+
+  it('no access token is handed out, with a source or without', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const { store: withSource } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock, source: server.source() })
+    const { store: plain } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
+    await withSource.completeLogin('https://app.example/cb?code=1')
+    await settle()
+    for (const store of [withSource, plain]) await expect(store.getAccessToken()).resolves.toMatch(/./)
+    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
+    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'a-closing', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    await settle()
+    for (const store of [withSource, plain]) {
+      expect(store.getState().status).toBe('unauthenticated')
+      await expect(store.getAccessToken()).rejects.toMatchObject({ code: 'not-authenticated' })
+    }
+  })
 })
