@@ -89,12 +89,16 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     retryDelay = Math.min(retryDelay ? retryDelay * 2 : RETRY_FIRST_MS, RETRY_MAX_MS)
     retryTimer = deps.clock.setTimeout(offerAgain, retryDelay)
   }
+  /** Another tab's announced logout is shown while this tab still holds the live record: no write may move the generation. */
+  const logoutPending = () => state.getState().status === 'unauthenticated' && statusOf(held) === 'authenticated'
   function offerAgain() {
     retryTimer = null
     if (!unsaved.has()) return void (retryDelay = 0)
+    // The confirm decides first; if the logout does not land, it offers the change at once (retryUnsavedNow).
+    if (logoutPending()) return retryLater()
     void commit((current) => {
       // `current` already has the change folded in, unless storage moved on (then there is nothing to write).
-      if (!current || !unsaved.has()) return null
+      if (!current || !unsaved.has() || logoutPending()) return null
       const { version: _version, generation: _generation, ...rest } = current
       return rest
     }, unsaved.reason()).then((result) => (result.ok || !unsaved.has() ? (retryDelay = 0) : retryLater()))
@@ -264,6 +268,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     },
     holdLocally,
     retryUnsavedNow,
+    logoutPending,
     /** This tab shows a sign-in it could not store yet; messages about the stored generation are about the session it replaced. */
     holdsUnstoredSignIn: () => unsaved.replacesStored(),
     commit,

@@ -1,9 +1,8 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
 import { AuthSessionError, SessionParseError } from './errors'
-import { mergeSession } from './merge-session'
 import { parseSession } from './parse-session'
-import { recordStatusFor, REVOKE_REASONS, type RevokeReason } from './session'
+import { recordStatusFor, REVOKE_REASONS, type AuthenticationSession, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
 import type { CommitResult, EndSessionOptions, SessionState, SessionStore, SessionStoreInternals } from './store-types'
 import { tombstoneOf, type StoredRecord } from './stored-record'
@@ -109,9 +108,11 @@ export function createRecordActions(
         if (!live || !mine || live.sessionId !== mine.sessionId || state.getState().status !== 'authenticated') return null
         // A function patch sees the stored session. An object patch was made
         // against what this tab shows, which may be older (another tab
-        // refreshed meanwhile): only the fields it changes land, so a patch
-        // spread from a stale copy never puts back spent tokens.
-        const session = parseSession(typeof patch === 'function' ? { ...live, ...patch(live) } : mergeSession(mine, live, { ...mine, ...patch }))
+        // refreshed meanwhile): its fields land as given, except credentials
+        // it merely repeats from that older copy, so a patch spread from a
+        // stale session never puts back spent tokens.
+        const changes = typeof patch === 'function' ? patch(live) : withoutRepeatedCredentials(patch, mine)
+        const session = parseSession({ ...live, ...changes })
         return (decided = { ...current!, session, reason: 'update' as const })
       }
       const result = await commit(decide, 'update')
@@ -154,4 +155,15 @@ export function createRecordActions(
       keepInMemory(await commit(() => next, 'clear'), next)
     }
   }
+}
+
+// Changed only by a sign-in or a refresh, never by an app's patch on purpose.
+const CREDENTIALS = ['accessToken', 'refreshToken', 'idToken', 'tokenType', 'scopes', 'expiresAt', 'refreshTokenExpiresAt'] as const
+
+function withoutRepeatedCredentials(patch: Partial<AuthenticationSession>, shown: AuthenticationSession): Partial<AuthenticationSession> {
+  const changes: Record<string, unknown> = { ...patch }
+  for (const key of CREDENTIALS) {
+    if (key in changes && JSON.stringify(changes[key]) === JSON.stringify(shown[key])) delete changes[key]
+  }
+  return changes as Partial<AuthenticationSession>
 }

@@ -44,24 +44,35 @@ export function classify(cause: unknown): RefreshError {
   return new RefreshError('refresh-network', `The refresh failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
 }
 
+// Fields that describe one token: taken from an answer together or not at all
+// (an old access token must never be paired with a new expiry).
+const TOKEN_GROUPS: ReadonlyArray<ReadonlyArray<keyof AuthenticationSession>> = [
+  ['accessToken', 'expiresAt', 'tokenType', 'scopes'],
+  ['refreshToken', 'refreshTokenExpiresAt'],
+]
+
 /**
  * The session a refresh answer gives, validated. Once the provider has
  * answered, its tokens are the only valid ones (the old refresh token may be
  * spent), so an answer with an invalid field is not thrown away: each valid
- * field of it replaces the old one, each invalid field keeps the old value,
- * and `invalid` says what was wrong.
+ * token group or other field of it replaces the old one, anything invalid
+ * keeps the old value, and `invalid` says what was wrong.
  */
 export function usableSession(previous: AuthenticationSession, answer: unknown): { session: AuthenticationSession; invalid?: SessionParseError } {
   try {
     return { session: parseSession(answer) }
   } catch (error) {
     if (!(error instanceof SessionParseError)) throw error
+    const fields = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>) : {}
+    const grouped = new Set(TOKEN_GROUPS.flat() as string[])
+    const parts = [...TOKEN_GROUPS, ...Object.keys(fields).filter((key) => !grouped.has(key)).map((key) => [key])]
     let session = previous
-    for (const [key, value] of Object.entries(typeof answer === 'object' && answer !== null ? answer : {})) {
+    for (const keys of parts) {
+      const taken = Object.fromEntries(keys.map((key) => [key, fields[key as string]]))
       try {
-        session = parseSession({ ...session, [key]: value })
+        session = parseSession({ ...session, ...taken })
       } catch {
-        // this field keeps its old value
+        // this part keeps its old value
       }
     }
     return { session, invalid: error }

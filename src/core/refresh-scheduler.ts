@@ -171,7 +171,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     const retryAtMs = failures > 0 ? backoffFrom(obtainedAt, failures) : 0
     localRetry = failures > 0 ? { at: retryAtMs, base: { ...record, session: result.session }, failures } : null
     const backoff = failures > 0 ? { refreshRetryAt: retryAtMs, refreshFailedAt: obtainedAt, refreshFailures: failures } : {}
-    const build = (current: StoredRecord | null) => {
+    const compose = (current: StoredRecord | null) => {
       if (!sameLineage(current, record)) return null
       const session = mergeSession(record.session, current.session, result.session)
       const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
@@ -179,26 +179,27 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       return { ...rest, ...backoff, session, clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' as const }
     }
     // Another tab announced a logout (shown here, its tombstone on the way):
-    // a write now would move the generation and keep the logout from being
-    // confirmed. The answer waits in memory instead, dropped if the logout
-    // lands, written if it does not.
-    const logoutPending = () => store.getState().status !== 'authenticated'
+    // a write would move the generation and keep the logout from being
+    // confirmed. Checked inside the transaction, where it cannot go stale.
+    let heldForLogout = false
+    const build = (current: StoredRecord | null) => ((heldForLogout = internals.logoutPending()) ? null : compose(current))
     let written: CommitResult | null = null
-    // A failed write is tried again before the lock is let go: the next tab
-    // to take it reads the refresh token from storage, and the stored one may be spent.
+    // Written even if this tab stopped meanwhile (the next tab to take the
+    // lock reads the refresh token from storage, and the stored one may be
+    // spent); a failed write is tried again before the lock is let go, while running.
     for (const wait of [0, ...STORE_RETRY_MS]) {
       if (wait > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, wait))
-      if (!running || logoutPending()) break
       written = await internals.commit(build, 'refresh')
-      if (written.ok || !written.error) break
+      if (written.ok || !written.error || !running) break
     }
     if (written?.ok) {
       if (failures === 0) deps.emit({ type: 'refreshed', generation: written.record.generation })
-    } else if (!written || written.error) {
+    } else if (written?.error || heldForLogout) {
       // Not stored: the new (possibly rotated) tokens are the only valid ones
-      // now. Dropping them would send the spent refresh token next time.
-      const next = build(internals.currentRecord())
-      if (next) internals.holdLocally(next, { show: !logoutPending() })
+      // now, so they wait in memory (not shown while a logout is pending):
+      // dropped if the logout lands, written if it does not.
+      const next = compose(internals.currentRecord())
+      if (next) internals.holdLocally(next, { show: !internals.logoutPending() })
     }
   }
 

@@ -74,9 +74,9 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
   signIn(session: AuthenticationSession): Promise<void>
   /**
    * Patches the current session. A function gets the stored session; an
-   * object changes only the fields whose values differ from what this tab
-   * showed, so other tabs' newer values (fresh tokens) are kept. Resolves
-   * false if there is no live session to patch.
+   * object's fields land as given, except tokens and their expiry repeated
+   * unchanged from what this tab showed (another tab may have refreshed
+   * them since). Resolves false if there is no live session to patch.
    */
   update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>
   /** Notes user activity at `at` (default now); written to storage at a bounded rate. */
@@ -117,6 +117,8 @@ export interface SessionStoreInternals {
    * moves on from its session (see unsaved-change.ts).
    */
   holdLocally(next: Omit<StoredRecord, 'version' | 'generation'>, options?: { show?: boolean }): void
+  /** Another tab announced the end of the session this tab holds; its tombstone is not stored yet. No write may move the generation meanwhile. */
+  logoutPending(): boolean
 }
 
 export type Build = (current: StoredRecord | null) => Omit<StoredRecord, 'version' | 'generation'> | null

@@ -219,6 +219,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     commit,
     emit,
     holdLocally,
+    logoutPending: record.logoutPending,
   }
   internals.set(store, storeInternals)
   if (options.source) {

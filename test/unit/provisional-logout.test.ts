@@ -3,7 +3,7 @@ import { get, createStore as createIdbStore } from 'idb-keyval'
 import { createMemoryPersistence, createSessionStore } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
-import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { bus, destroyTabs, failable, startedTab } from '../support/fake-tabs'
 import { makeSession, uniqueDbName } from '../support/sessions'
 import { tabCleanups, tabs } from '../support/tab-stores'
 
@@ -138,5 +138,32 @@ describe('while an announced logout waits for its tombstone', () => {
       expect(store.getState().status).toBe('unauthenticated')
       await expect(store.getAccessToken()).rejects.toMatchObject({ code: 'not-authenticated' })
     }
+  })
+
+  it('is not retried into storage before the logout is confirmed (a newer generation would cancel it)', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const server = new FakeTokenServer(clock)
+    const { persistence, disk } = failable(createMemoryPersistence(shared))
+    const { store: b } = await startedTab({ persistence, channel: channel(), clock })
+    await b.signIn(server.signInSession())
+    await settle()
+    // The disk fills for a moment: b's update is held in memory, retried in 5 s.
+    disk.full = true
+    await b.update({ ipAddress: '192.0.2.9' })
+    disk.full = false
+    await clock.advance(4000)
+    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
+    // Tab a logs out: it announces, then closes before its tombstone is written.
+    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'a-closing', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    await settle()
+    expect(b.getState().status).toBe('unauthenticated')
+    await clock.advance(3000) // b's held update is retried (at 5 s), then b's confirm (at 2 s after the announcement)
+    await settle()
+    expect({ status: b.getState().status, stored: shared.get('session') }).toMatchObject({
+      status: 'unauthenticated',
+      stored: { ended: true, session: { revokeReason: 'user-logout' } },
+    })
   })
 })

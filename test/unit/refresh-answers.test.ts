@@ -1,0 +1,186 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMemoryLocks, createMemoryPersistence, type SessionPersistence, type SessionSource } from '../../src/index'
+import { FakeClock, settle } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { MINUTE } from '../support/refresh-browser'
+
+afterEach(destroyTabs)
+
+/** A source whose first refresh answer is held on the wire until `release()` (the provider has already rotated). */
+function gatedSource(server: FakeTokenServer) {
+  const inner = server.source()
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  let first = true
+  const source: SessionSource = {
+    ...inner,
+    refresh: async (session, context) => {
+      const answer = await inner.refresh(session, context)
+      if (first) {
+        first = false
+        await gate
+      }
+      return answer
+    },
+  }
+  return { source, release: () => release() }
+}
+
+describe('where a refresh answer goes', () => {
+  it('arriving after the provider unmounted, it is still written before the lock is let go (no tab sends the spent refresh token)', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock) // rotating; reuse of a spent refresh token revokes the family
+    const shared = new Map<string, unknown>()
+    const locks = createMemoryLocks()
+    const { source, release } = gatedSource(server)
+    const { store: a, stop: stopA } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source })
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source: server.source() })
+    await a.signIn(server.signInSession())
+    await b.reconcile()
+    expect(b.getState().status).toBe('authenticated')
+
+    const refreshing = a.refresh({ force: true }).catch(() => {})
+    await settle() // a holds the lock; the provider has rotated rt-1 to rt-2
+    stopA() // the app unmounts a's provider (route change, StrictMode, ...)
+    await settle()
+    release()
+    await refreshing
+    await settle()
+
+    // a let go of the lock: the next tab to take it reads the refresh token from storage.
+    const stored = shared.get('session') as { session: { refreshToken: string } }
+    await b.refresh({ force: true }).catch(() => {})
+    await settle()
+    expect({ storedAfterA: stored.session.refreshToken, invalidGrants: server.invalidGrants, b: b.getState().status }).toEqual({
+      storedAfterA: 'rt-2',
+      invalidGrants: 0,
+      b: 'authenticated',
+    })
+  })
+
+  it('arriving after the store was destroyed, it is still written', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const locks = createMemoryLocks()
+    const { source, release } = gatedSource(server)
+    const { store: a } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source })
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source: server.source() })
+    await a.signIn(server.signInSession())
+    await b.reconcile()
+    const refreshing = a.refresh({ force: true }).catch(() => {})
+    await settle() // the provider has rotated rt-1 to rt-2
+    a.destroy() // the page tears the store down (tab closing, app reset)
+    release()
+    await refreshing
+    await settle()
+    await b.refresh({ force: true }).catch(() => {})
+    await settle()
+    expect({ invalidGrants: server.invalidGrants, b: b.getState().status }).toEqual({ invalidGrants: 0, b: 'authenticated' })
+  })
+
+  it('a logout announced while its write waits for the transaction is not cancelled by that write', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const memory = createMemoryPersistence(shared)
+    // IndexedDB-like: a write's transaction opens a little later than it is asked for.
+    let opening: (() => void) | null = null
+    const persistence: SessionPersistence = {
+      ...memory,
+      update: async (decide) => {
+        const probe = decide(shared.get('session')) as { next?: { reason?: string } }
+        if (probe.next?.reason === 'refresh') await new Promise<void>((resolve) => (opening = resolve))
+        return memory.update(decide)
+      },
+    }
+    const { store: b } = await startedTab({ persistence, channel: channel(), clock, locks: createMemoryLocks(), source: server.source() })
+    await b.signIn(server.signInSession())
+    await settle()
+    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
+    const refreshing = b.refresh({ force: true }).catch(() => {})
+    await settle()
+    expect(opening).not.toBeNull() // b checked "no logout pending" and asked for the write
+    // Tab a logs out: it announces, then closes before its tombstone is written.
+    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'a-closing', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    await settle()
+    expect(b.getState().status).toBe('unauthenticated')
+    opening!() // the transaction opens now
+    await refreshing
+    await clock.advance(2500) // b's confirm
+    await settle()
+    expect({ status: b.getState().status, stored: shared.get('session') }).toMatchObject({
+      status: 'unauthenticated',
+      stored: { ended: true, session: { revokeReason: 'user-logout' } },
+    })
+  })
+
+  it('held back for an announced logout, its fresh token is not handed out', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const inner = server.source()
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const source: SessionSource = {
+      ...inner,
+      refresh: async (session, context) => {
+        const answer = await inner.refresh(session, context)
+        await gate // the answer is on the wire when the announcement arrives
+        return answer
+      },
+    }
+    // b: the tab whose app asks for a token; no refresh timer surprises (it is asked explicitly).
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock, locks: createMemoryLocks(), source })
+    await b.signIn(server.signInSession())
+    await settle()
+    // b's page was asleep: its access token has expired, and the refresh timer has not fired yet.
+    clock.sleep(11 * MINUTE)
+    const asked = b.getAccessToken().then(
+      (token) => ({ token }),
+      (error: { code: string }) => ({ error: error.code }),
+    )
+    await settle() // refresh under way; the provider has answered
+    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
+    // The user logs out in tab a: announced; a's tombstone is still on its way.
+    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'tab-a', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    await settle()
+    expect(b.getState().status).toBe('unauthenticated') // b shows signed out
+    release()
+    const outcome = await asked
+    // The tab shows the user signed out (they asked to be): the app must not get a token to call APIs with.
+    expect({ status: b.getState().status, outcome }).toEqual({ status: 'unauthenticated', outcome: { error: expect.any(String) } })
+  })
+
+  it('partly invalid, it never pairs the old access token with the new expiresAt', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock) // access tokens live 10 minutes
+    const inner = server.source()
+    // When each access token really expires (server clock).
+    const expiry = new Map<string, number>()
+    let broken = 1
+    const source: SessionSource = {
+      ...inner,
+      refresh: async (session, context) => {
+        const result = await inner.refresh(session, context)
+        expiry.set(result.session.accessToken, Date.parse(result.session.expiresAt))
+        if (broken-- <= 0) return result
+        // A source bug: the new access token is not a string (the refresh token did rotate).
+        return { ...result, session: { ...result.session, accessToken: null as unknown as string } }
+      },
+    }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), clock, locks: createMemoryLocks(), source })
+    const signedIn = server.signInSession() // at-1, expires at +10 min
+    expiry.set(signedIn.accessToken, Date.parse(signedIn.expiresAt))
+    await store.signIn(signedIn)
+    await clock.advance(8 * MINUTE)
+    await store.refresh({ force: true }).catch(() => {}) // answer: rt-2, expiresAt +18 min, accessToken invalid
+    await settle()
+    await clock.advance(4 * MINUTE) // +12 min: at-1 expired at the server two minutes ago
+    const token = await store.getAccessToken()
+    expect({ token, expiredAtServer: expiry.get(token)! <= clock.serverNow() }).toEqual({ token: expect.not.stringMatching(/^at-1$/), expiredAtServer: false })
+  })
+})
