@@ -86,3 +86,22 @@ export class FakeTokenServer {
     }
   }
 }
+
+/** `inner` with its first refresh answer held on the wire until `release()`: the provider has already rotated. */
+export function firstAnswerHeld(inner: SessionSource): { source: SessionSource; release(): void } {
+  let release!: () => void
+  const gate = new Promise<void>((resolve) => (release = resolve))
+  let first = true
+  const source: SessionSource = {
+    ...inner,
+    refresh: async (session, context) => {
+      const answer = await inner.refresh(session, context)
+      if (first) {
+        first = false
+        await gate
+      }
+      return answer
+    },
+  }
+  return { source, release: () => release() }
+}

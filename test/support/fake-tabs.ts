@@ -52,3 +52,13 @@ export function trackTab(store: SessionStore): SessionStore {
   made.push(store)
   return store
 }
+
+/**
+ * Another tab's logout announcement for the record stored in `shared` (its
+ * generation and epoch), as a tab posts it before writing its tombstone.
+ * Posted on `channel`; tests use it for a tab that then closes unwritten.
+ */
+export function announceLogout(channel: TabChannel, shared: Map<string, unknown>, revokedAtMs: number, tabId = 'closing-tab'): void {
+  const { generation, epoch } = shared.get('session') as { generation: number; epoch?: string }
+  channel.post({ v: 1, type: 'ending', generation, epoch, tabId, revokeReason: 'user-logout', revokedAt: new Date(revokedAtMs).toISOString() })
+}

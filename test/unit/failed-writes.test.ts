@@ -5,6 +5,7 @@ import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { destroyTabs, failable, noWake, startedTab, trackTab } from '../support/fake-tabs'
 import { makeSession, uniqueDbName } from '../support/sessions'
+import { failingWrites } from '../support/indexeddb-faults'
 
 afterEach(destroyTabs)
 const restore: Array<() => void> = []
@@ -120,17 +121,11 @@ describe('an update whose write fails before the transaction reads the record', 
     const dbName = uniqueDbName()
     const { store } = await startedTab({ dbName, clock })
     await store.signIn(makeSession({}, clock.now()))
-    const proto = IDBDatabase.prototype
-    const original = proto.transaction
-    let broken = true
-    proto.transaction = function (this: IDBDatabase, names: string | string[], mode?: IDBTransactionMode) {
-      if (broken && mode === 'readwrite') throw new DOMException('The database connection is closing.', 'InvalidStateError')
-      return original.call(this, names, mode)
-    } as typeof proto.transaction
-    restore.push(() => (proto.transaction = original))
+    const writes = failingWrites(() => new DOMException('The database connection is closing.', 'InvalidStateError'))
+    restore.push(writes.undo)
     await store.update({ metadata: { theme: 'dark' } })
     expect(store.getState().error?.code).toBe('storage-write-failed')
-    broken = false
+    writes.heal()
     await clock.advance(5000)
     await settle()
     expect(store.getState().session?.metadata).toEqual({ theme: 'dark' })

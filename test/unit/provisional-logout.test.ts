@@ -3,7 +3,7 @@ import { get, createStore as createIdbStore } from 'idb-keyval'
 import { createMemoryPersistence, createSessionStore } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
-import { bus, destroyTabs, failable, startedTab } from '../support/fake-tabs'
+import { announceLogout, bus, destroyTabs, failable, startedTab } from '../support/fake-tabs'
 import { makeSession, uniqueDbName } from '../support/sessions'
 import { tabCleanups, tabs } from '../support/tab-stores'
 
@@ -107,9 +107,8 @@ describe('while an announced logout waits for its tombstone', () => {
     const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
     await b.signIn(server.signInSession())
     await settle()
-    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
     // Tab a logs out: it announces, then closes before its tombstone is written.
-    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'a-closing', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    announceLogout(channel(), shared, clock.serverNow())
     await settle()
     expect(b.getState().status).toBe('unauthenticated')
     await b.update({ ipAddress: '192.0.2.9' }) // app code saving something in b meanwhile
@@ -131,8 +130,7 @@ describe('while an announced logout waits for its tombstone', () => {
     await withSource.completeLogin('https://app.example/cb?code=1')
     await settle()
     for (const store of [withSource, plain]) await expect(store.getAccessToken()).resolves.toMatch(/./)
-    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
-    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'a-closing', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    announceLogout(channel(), shared, clock.serverNow())
     await settle()
     for (const store of [withSource, plain]) {
       expect(store.getState().status).toBe('unauthenticated')
@@ -154,9 +152,8 @@ describe('while an announced logout waits for its tombstone', () => {
     await b.update({ ipAddress: '192.0.2.9' })
     disk.full = false
     await clock.advance(4000)
-    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
     // Tab a logs out: it announces, then closes before its tombstone is written.
-    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'a-closing', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    announceLogout(channel(), shared, clock.serverNow())
     await settle()
     expect(b.getState().status).toBe('unauthenticated')
     await clock.advance(3000) // b's held update is retried (at 5 s), then b's confirm (at 2 s after the announcement)

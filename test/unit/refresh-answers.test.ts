@@ -1,31 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryLocks, createMemoryPersistence, type SessionPersistence, type SessionSource } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
-import { FakeTokenServer } from '../support/fake-source'
-import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { FakeTokenServer, firstAnswerHeld } from '../support/fake-source'
+import { announceLogout, bus, destroyTabs, startedTab } from '../support/fake-tabs'
 import { MINUTE } from '../support/refresh-browser'
 
 afterEach(destroyTabs)
-
-/** A source whose first refresh answer is held on the wire until `release()` (the provider has already rotated). */
-function gatedSource(server: FakeTokenServer) {
-  const inner = server.source()
-  let release!: () => void
-  const gate = new Promise<void>((resolve) => (release = resolve))
-  let first = true
-  const source: SessionSource = {
-    ...inner,
-    refresh: async (session, context) => {
-      const answer = await inner.refresh(session, context)
-      if (first) {
-        first = false
-        await gate
-      }
-      return answer
-    },
-  }
-  return { source, release: () => release() }
-}
 
 describe('where a refresh answer goes', () => {
   it('arriving after the provider unmounted, it is still written before the lock is let go (no tab sends the spent refresh token)', async () => {
@@ -33,7 +13,7 @@ describe('where a refresh answer goes', () => {
     const server = new FakeTokenServer(clock) // rotating; reuse of a spent refresh token revokes the family
     const shared = new Map<string, unknown>()
     const locks = createMemoryLocks()
-    const { source, release } = gatedSource(server)
+    const { source, release } = firstAnswerHeld(server.source())
     const { store: a, stop: stopA } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source })
     const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source: server.source() })
     await a.signIn(server.signInSession())
@@ -64,7 +44,7 @@ describe('where a refresh answer goes', () => {
     const server = new FakeTokenServer(clock)
     const shared = new Map<string, unknown>()
     const locks = createMemoryLocks()
-    const { source, release } = gatedSource(server)
+    const { source, release } = firstAnswerHeld(server.source())
     const { store: a } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source })
     const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source: server.source() })
     await a.signIn(server.signInSession())
@@ -99,12 +79,10 @@ describe('where a refresh answer goes', () => {
     const { store: b } = await startedTab({ persistence, channel: channel(), clock, locks: createMemoryLocks(), source: server.source() })
     await b.signIn(server.signInSession())
     await settle()
-    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
     const refreshing = b.refresh({ force: true }).catch(() => {})
     await settle()
     expect(opening).not.toBeNull() // b checked "no logout pending" and asked for the write
-    // Tab a logs out: it announces, then closes before its tombstone is written.
-    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'a-closing', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    announceLogout(channel(), shared, clock.serverNow()) // tab a logs out, then closes before its tombstone is written
     await settle()
     expect(b.getState().status).toBe('unauthenticated')
     opening!() // the transaction opens now
@@ -122,17 +100,7 @@ describe('where a refresh answer goes', () => {
     const server = new FakeTokenServer(clock)
     const shared = new Map<string, unknown>()
     const channel = bus()
-    const inner = server.source()
-    let release!: () => void
-    const gate = new Promise<void>((resolve) => (release = resolve))
-    const source: SessionSource = {
-      ...inner,
-      refresh: async (session, context) => {
-        const answer = await inner.refresh(session, context)
-        await gate // the answer is on the wire when the announcement arrives
-        return answer
-      },
-    }
+    const { source, release } = firstAnswerHeld(server.source()) // on the wire when the announcement arrives
     // b: the tab whose app asks for a token; no refresh timer surprises (it is asked explicitly).
     const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock, locks: createMemoryLocks(), source })
     await b.signIn(server.signInSession())
@@ -144,9 +112,7 @@ describe('where a refresh answer goes', () => {
       (error: { code: string }) => ({ error: error.code }),
     )
     await settle() // refresh under way; the provider has answered
-    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
-    // The user logs out in tab a: announced; a's tombstone is still on its way.
-    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'tab-a', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    announceLogout(channel(), shared, clock.serverNow()) // the user logs out in tab a; its tombstone is on its way
     await settle()
     expect(b.getState().status).toBe('unauthenticated') // b shows signed out
     release()

@@ -12,8 +12,8 @@ import {
   type SessionStoreOptions,
 } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
-import { FakeTokenServer } from '../support/fake-source'
-import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { FakeTokenServer, firstAnswerHeld } from '../support/fake-source'
+import { announceLogout, bus, destroyTabs, startedTab } from '../support/fake-tabs'
 import { ManualWake, MINUTE } from '../support/refresh-browser'
 
 const stores: SessionStore[] = []
@@ -54,6 +54,19 @@ function tab(clock: FakeClock, options: SessionStoreOptions & { locks: Locks; so
   stores.push(store)
   store.start()
   return store
+}
+
+/** A signed-in tab whose disk then fills up while its provider is down: no failure can be stored. */
+async function outageOnFullDisk() {
+  const clock = new FakeClock()
+  const server = new FakeTokenServer(clock)
+  const { persistence, disk } = fillableDisk()
+  const store = tab(clock, { persistence, locks: createMemoryLocks(), source: server.source() })
+  await store.whenHydrated()
+  await store.completeLogin('https://app.example/cb?code=1')
+  disk.full = true
+  server.setDown(true)
+  return { clock, store }
 }
 
 /** Two tabs on one storage and one lock manager, signed in through the first. */
@@ -122,14 +135,7 @@ describe('refresh when things fail', () => {
   })
 
   it('with a full disk, a provider outage is retried with backoff, not once per getAccessToken call', async () => {
-    const clock = new FakeClock()
-    const server = new FakeTokenServer(clock)
-    const { persistence, disk } = fillableDisk()
-    const store = tab(clock, { persistence, locks: createMemoryLocks(), source: server.source() })
-    await store.whenHydrated()
-    await store.completeLogin('https://app.example/cb?code=1')
-    disk.full = true
-    server.setDown(true)
+    const { clock, store } = await outageOnFullDisk()
     let attempts = 0
     store.on((event) => void (event.type === 'refresh-failed' && (attempts += 1)))
     clock.sleep(11 * MINUTE) // the access token has expired
@@ -158,14 +164,7 @@ describe('refresh when things fail', () => {
   })
 
   it('the backoff kept in memory grows with each failure, like the stored one', async () => {
-    const clock = new FakeClock()
-    const server = new FakeTokenServer(clock)
-    const { persistence, disk } = fillableDisk()
-    const store = tab(clock, { persistence, locks: createMemoryLocks(), source: server.source() })
-    await store.whenHydrated()
-    await store.completeLogin('https://app.example/cb?code=1')
-    disk.full = true
-    server.setDown(true)
+    const { clock, store } = await outageOnFullDisk()
     const attempts: number[] = []
     store.on((event) => void (event.type === 'refresh-failed' && attempts.push(event.attempt)))
     clock.sleep(11 * MINUTE) // the access token has expired
@@ -186,12 +185,10 @@ describe('refresh when things fail', () => {
     const { store: a } = await startedTab({ persistence, channel: channel(), clock, locks: createMemoryLocks(), source: server.source() })
     await a.completeLogin('https://app.example/cb?code=1')
     await settle()
-    const { generation, epoch } = shared.get('session') as { generation: number; epoch: string }
+    const { generation } = shared.get('session') as { generation: number }
     const refreshing = a.refresh({ force: true }).catch(() => {})
     await settle() // answered; the first write failed, the retry waits
-    // Tab b logs out: it announces, then closes before its tombstone is written.
-    const revokedAt = new Date(clock.serverNow()).toISOString()
-    channel().post({ v: 1, type: 'ending', generation, epoch, tabId: 'b-closing', revokeReason: 'user-logout', revokedAt })
+    announceLogout(channel(), shared, clock.serverNow()) // tab b logs out, then closes before its tombstone is written
     await settle()
     expect(a.getState().status).toBe('unauthenticated')
     await clock.advance(100)
@@ -207,22 +204,8 @@ describe('refresh when things fail', () => {
     const server = new FakeTokenServer(clock) // rotating refresh tokens; reusing a spent one revokes the family
     const shared = new Map<string, unknown>()
     const channel = bus()
-    const inner = server.source()
     // The provider rotates the refresh token at once; its answer is still on the wire when the announcement arrives.
-    let release!: () => void
-    const inTransit = new Promise<void>((resolve) => (release = resolve))
-    let first = true
-    const source: SessionSource = {
-      ...inner,
-      refresh: async (session, context) => {
-        const answer = await inner.refresh(session, context)
-        if (first) {
-          first = false
-          await inTransit
-        }
-        return answer
-      },
-    }
+    const { source, release } = firstAnswerHeld(server.source())
     // a and b hear each other; c's write reaches storage before its message reaches them (as in confirm-logout.test.ts).
     const { store: a } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
     const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock, locks: createMemoryLocks(), source })

@@ -3,7 +3,7 @@ import { get, set, createStore as createIdbStore } from 'idb-keyval'
 import { createSessionStore, type SessionEvent, type SessionStore, type SessionStoreOptions } from '../../src/index'
 import { FakeClock } from '../support/fake-clock'
 import { makeSession, uniqueDbName } from '../support/sessions'
-import { slowIndexedDb } from '../support/slow-indexeddb'
+import { failingWrites, slowIndexedDb } from '../support/indexeddb-faults'
 
 const stores: SessionStore[] = []
 const restore: Array<() => void> = []
@@ -105,17 +105,11 @@ describe('IndexedDB that answers after the open timeout', () => {
   })
 })
 
-/** Read-write transactions throw (a full disk) until the returned function is called. */
+/** Read-write transactions throw a quota error (a full disk) until the returned function is called. */
 function failWrites() {
-  const proto = IDBDatabase.prototype
-  const original = proto.transaction
-  let full = true
-  proto.transaction = function (this: IDBDatabase, names: string | string[], mode?: IDBTransactionMode) {
-    if (full && mode === 'readwrite') throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
-    return original.call(this, names, mode)
-  } as typeof proto.transaction
-  restore.push(() => (proto.transaction = original))
-  return () => (full = false)
+  const writes = failingWrites(() => new DOMException('The quota has been exceeded.', 'QuotaExceededError'))
+  restore.push(writes.undo)
+  return writes.heal
 }
 
 describe('IndexedDB answers late, and the write carrying the memory change over fails', () => {

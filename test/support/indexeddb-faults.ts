@@ -29,3 +29,18 @@ export function slowIndexedDb(real: IDBFactory): { factory: IDBFactory; release(
   }
   return { factory: factory as unknown as IDBFactory, release }
 }
+
+/**
+ * Makes read-write transactions throw `error` (a full disk, a closing
+ * connection) until the returned `heal()`; `undo()` puts IndexedDB back.
+ */
+export function failingWrites(error: () => DOMException): { heal(): void; undo(): void } {
+  const proto = IDBDatabase.prototype
+  const original = proto.transaction
+  let failing = true
+  proto.transaction = function (this: IDBDatabase, names: string | string[], mode?: IDBTransactionMode) {
+    if (failing && mode === 'readwrite') throw error()
+    return original.call(this, names, mode)
+  } as typeof proto.transaction
+  return { heal: () => void (failing = false), undo: () => void (proto.transaction = original) }
+}
