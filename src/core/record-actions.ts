@@ -1,8 +1,9 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
+import type { createCredentialHistory } from './credential-history'
 import { AuthSessionError, SessionParseError } from './errors'
 import { parseSession } from './parse-session'
-import { recordStatusFor, REVOKE_REASONS, type AuthenticationSession, type RevokeReason } from './session'
+import { recordStatusFor, REVOKE_REASONS, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
 import type { CommitResult, EndSessionOptions, SessionState, SessionStore, SessionStoreInternals } from './store-types'
 import { tombstoneOf, type StoredRecord } from './stored-record'
@@ -24,6 +25,7 @@ export interface RecordActionDeps {
   tabId: string
   activityWriteIntervalMs: number
   holdLocally: SessionStoreInternals['holdLocally']
+  credentials: Pick<ReturnType<typeof createCredentialHistory>, 'withoutOldCredentials'>
 }
 
 /**
@@ -106,12 +108,12 @@ export function createRecordActions(
         // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in,
         // nor while another tab's announced logout waits for its tombstone (a newer generation would cancel it).
         if (!live || !mine || live.sessionId !== mine.sessionId || state.getState().status !== 'authenticated') return null
-        // A function patch sees the stored session. An object patch was made
-        // against what this tab shows, which may be older (another tab
-        // refreshed meanwhile): its fields land as given, except credentials
-        // it merely repeats from that older copy, so a patch spread from a
-        // stale session never puts back spent tokens.
-        const changes = typeof patch === 'function' ? patch(live) : withoutRepeatedCredentials(patch, mine)
+        // A function patch sees the stored session. An object patch is often
+        // spread from a copy of the session read earlier (`{ ...session, x }`)
+        // while tokens rotated underneath it: credentials it repeats from a
+        // copy this tab held are left as stored, so it never puts back a spent
+        // refresh token; new ones it sets land.
+        const changes = typeof patch === 'function' ? patch(live) : deps.credentials.withoutOldCredentials(patch, live)
         const session = parseSession({ ...live, ...changes })
         return (decided = { ...current!, session, reason: 'update' as const })
       }
@@ -157,13 +159,3 @@ export function createRecordActions(
   }
 }
 
-// Changed only by a sign-in or a refresh, never by an app's patch on purpose.
-const CREDENTIALS = ['accessToken', 'refreshToken', 'idToken', 'tokenType', 'scopes', 'expiresAt', 'refreshTokenExpiresAt'] as const
-
-function withoutRepeatedCredentials(patch: Partial<AuthenticationSession>, shown: AuthenticationSession): Partial<AuthenticationSession> {
-  const changes: Record<string, unknown> = { ...patch }
-  for (const key of CREDENTIALS) {
-    if (key in changes && JSON.stringify(changes[key]) === JSON.stringify(shown[key])) delete changes[key]
-  }
-  return changes as Partial<AuthenticationSession>
-}

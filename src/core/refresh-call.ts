@@ -44,19 +44,14 @@ export function classify(cause: unknown): RefreshError {
   return new RefreshError('refresh-network', `The refresh failed: ${(cause as Error)?.message ?? String(cause)}`, { cause })
 }
 
-// Fields that describe one token: taken from an answer together or not at all
-// (an old access token must never be paired with a new expiry).
-const TOKEN_GROUPS: ReadonlyArray<ReadonlyArray<keyof AuthenticationSession>> = [
-  ['accessToken', 'expiresAt', 'tokenType', 'scopes'],
-  ['refreshToken', 'refreshTokenExpiresAt'],
-]
-
 /**
  * The session a refresh answer gives, validated. Once the provider has
  * answered, its tokens are the only valid ones (the old refresh token may be
- * spent), so an answer with an invalid field is not thrown away: each valid
- * token group or other field of it replaces the old one, anything invalid
- * keeps the old value, and `invalid` says what was wrong.
+ * spent), so an answer with an invalid field is not thrown away: what is
+ * valid in it is taken, what is not keeps the old value, and `invalid` says
+ * what was wrong. Never the old access token with the answer's expiry (the
+ * old token would be handed out after it expired); a new access token with
+ * the old, earlier expiry only makes the next refresh come sooner.
  */
 export function usableSession(previous: AuthenticationSession, answer: unknown): { session: AuthenticationSession; invalid?: SessionParseError } {
   try {
@@ -64,17 +59,25 @@ export function usableSession(previous: AuthenticationSession, answer: unknown):
   } catch (error) {
     if (!(error instanceof SessionParseError)) throw error
     const fields = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>) : {}
-    const grouped = new Set(TOKEN_GROUPS.flat() as string[])
-    const parts = [...TOKEN_GROUPS, ...Object.keys(fields).filter((key) => !grouped.has(key)).map((key) => [key])]
     let session = previous
-    for (const keys of parts) {
-      const taken = Object.fromEntries(keys.map((key) => [key, fields[key as string]]))
-      try {
-        session = parseSession({ ...session, ...taken })
-      } catch {
-        // this part keeps its old value
+    /** Takes `keys` from the answer if the session stays valid with them; `orElse` when it does not. */
+    const take = (keys: string[], orElse?: Record<string, unknown>) => {
+      for (const candidate of [Object.fromEntries(keys.map((key) => [key, fields[key]])), orElse]) {
+        if (!candidate) continue
+        try {
+          session = parseSession({ ...session, ...candidate })
+          return true
+        } catch {
+          // try the fallback, or keep the old values
+        }
       }
+      return false
     }
+    if (take(['accessToken'])) for (const key of ['expiresAt', 'tokenType', 'scopes']) take([key])
+    // A new refresh token whose expiry cannot be read has an unknown one, not the old token's.
+    if (take(['refreshToken'])) take(['refreshTokenExpiresAt'], { refreshTokenExpiresAt: undefined })
+    const tokenFields = new Set(['accessToken', 'expiresAt', 'tokenType', 'scopes', 'refreshToken', 'refreshTokenExpiresAt'])
+    for (const key of Object.keys(fields)) if (!tokenFields.has(key)) take([key])
     return { session, invalid: error }
   }
 }

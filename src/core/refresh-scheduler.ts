@@ -2,12 +2,12 @@ import type { Clock } from './clock'
 import { AuthSessionError, RefreshError } from './errors'
 import type { Locks } from './locks'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
-import { mergeSession } from './merge-session'
+import { createAnswerWriter, live, sameLineage, type LiveRecord } from './refresh-answer'
 import { callSource, classify, usableSession } from './refresh-call'
 import type { SessionEvent } from './session-events'
 import type { SessionSource, SourceResult } from './source'
-import { finiteOrUndefined, type StoredRecord } from './stored-record'
-import type { CommitResult, SessionStore, SessionStoreInternals } from './store-types'
+import type { StoredRecord } from './stored-record'
+import type { SessionStore, SessionStoreInternals } from './store-types'
 import type { WakeSource } from './wake'
 
 export interface RefreshOptions extends Partial<RefreshTiming> {
@@ -42,27 +42,11 @@ export interface RefreshScheduler {
   nextRefreshAt(): number | null
   /** Recomputes the timer from the record held now (a change held in memory fires no change event). */
   reschedule(): void
+  /** The store is gone: no more writes, not even of an answer still being stored. */
+  destroy(): void
 }
 
-type LiveRecord = StoredRecord & { session: NonNullable<StoredRecord['session']> }
-
-const live = (record: StoredRecord | null): record is LiveRecord =>
-  !!record?.session && !record.ended && record.session.status === 'active'
-
-/**
- * Whether `current` still holds the credentials `base` was refreshed with.
- * Other writes (activity, app patches) may have landed meanwhile and must not
- * make a refresh's rotated tokens be thrown away; a newer sign-in, a logout or
- * another tab's refresh must.
- */
-const sameLineage = (current: StoredRecord | null, base: StoredRecord): current is LiveRecord =>
-  live(current) && current.session.sessionId === base.session!.sessionId && current.session.refreshToken === base.session!.refreshToken
-
 const PENDING_END_RECHECK_MS = 1000
-// A refresh answer that could not be stored is written again before the lock
-// is let go: the next tab to take it reads the refresh token from storage, and
-// the stored one may already be spent.
-const STORE_RETRY_MS = [100, 500, 2000]
 
 export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshScheduler {
   const { store, internals, source, clock, options } = deps
@@ -79,6 +63,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   // This tab's own backoff, in case the shared one could not be written; it
   // holds for the credentials that failed only (not for a newer sign-in).
   let localRetry: { at: number; base: StoredRecord; failures: number } | null = null
+  const answers = createAnswerWriter({ internals, clock, emit: deps.emit })
 
   const dueAt = () => {
     const record = internals.currentRecord()
@@ -161,49 +146,14 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     }
   }
 
-  /**
-   * Stores a refresh answer on top of the credentials it was asked with,
-   * never after a logout, a new sign-in or another tab's refresh. `failures`
-   * > 0 stores a backoff with it (the answer was only partly usable).
-   */
+  /** Stores a refresh answer; `failures` > 0 stores a backoff with it (the answer was only partly usable). */
   const storeAnswer = async (record: LiveRecord, result: SourceResult, failures: number) => {
-    const obtainedAt = clock.now()
-    const retryAtMs = failures > 0 ? backoffFrom(obtainedAt, failures) : 0
-    localRetry = failures > 0 ? { at: retryAtMs, base: { ...record, session: result.session }, failures } : null
-    const backoff = failures > 0 ? { refreshRetryAt: retryAtMs, refreshFailedAt: obtainedAt, refreshFailures: failures } : {}
-    const compose = (current: StoredRecord | null) => {
-      if (!sameLineage(current, record)) return null
-      const session = mergeSession(record.session, current.session, result.session)
-      const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
-      const clockSkewMs = finiteOrUndefined(result.clockSkewMs) ?? current.clockSkewMs
-      return { ...rest, ...backoff, session, clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' as const }
-    }
-    // Another tab announced a logout (shown here, its tombstone on the way):
-    // a write would move the generation and keep the logout from being
-    // confirmed. Checked inside the transaction, where it cannot go stale.
-    let heldForLogout = false
-    const build = (current: StoredRecord | null) => ((heldForLogout = internals.logoutPending()) ? null : compose(current))
-    let written: CommitResult | null = null
-    // Written even if this tab stopped meanwhile (the next tab to take the
-    // lock reads the refresh token from storage, and the stored one may be
-    // spent); a failed write is tried again before the lock is let go, while running.
-    for (const wait of [0, ...STORE_RETRY_MS]) {
-      if (wait > 0) await new Promise<void>((resolve) => clock.setTimeout(resolve, wait))
-      written = await internals.commit(build, 'refresh')
-      if (written.ok || !written.error || !running) break
-    }
-    if (written?.ok) {
-      if (failures === 0) deps.emit({ type: 'refreshed', generation: written.record.generation })
-    } else if (written?.error || heldForLogout) {
-      // Not stored: the new (possibly rotated) tokens are the only valid ones
-      // now, so they wait in memory (not shown while a logout is pending):
-      // dropped if the logout lands, written if it does not.
-      const next = compose(internals.currentRecord())
-      if (next) internals.holdLocally(next, { show: !internals.logoutPending() })
-    }
+    const now = clock.now()
+    const at = failures > 0 ? backoffFrom(now, failures) : 0
+    localRetry = failures > 0 ? { at, base: { ...record, session: result.session }, failures } : null
+    await answers.write(record, result, now, failures > 0 ? { refreshRetryAt: at, refreshFailedAt: now, refreshFailures: failures } : undefined)
   }
 
-  /** Stores the next retry time in the record, so every tab waits it out (only on top of the record that failed). */
   const backoffFrom = (now: number, attempt: number) =>
     now + backoffDelay(attempt, options.retryBaseMs ?? 1000, options.retryMaxMs ?? 60_000, deps.random)
   const backOff = async (record: StoredRecord, attempt: number) => {
@@ -268,6 +218,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     refresh,
     nextRefreshAt: dueAt,
     reschedule: () => arm(),
+    destroy: () => answers.destroy(),
     async getAccessToken() {
       await store.whenHydrated()
       if (inFlight) await inFlight.catch(() => {})

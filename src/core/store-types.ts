@@ -73,10 +73,12 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
   /** Stores a new session (validated) and makes every tab authenticated. */
   signIn(session: AuthenticationSession): Promise<void>
   /**
-   * Patches the current session. A function gets the stored session; an
-   * object's fields land as given, except tokens and their expiry repeated
-   * unchanged from what this tab showed (another tab may have refreshed
-   * them since). Resolves false if there is no live session to patch.
+   * Patches the current session. A function gets the stored session. An
+   * object's fields land as given, except credentials (tokens, token type,
+   * scopes, expiries) it repeats from an older copy this tab held: objects
+   * are often spread from a copy read earlier (`{ ...session, x }`), whose
+   * refresh token may be spent since. Resolves false if there is no live
+   * session to patch.
    */
   update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>
   /** Notes user activity at `at` (default now); written to storage at a bounded rate. */

@@ -133,6 +133,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     tabId,
     activityWriteIntervalMs,
     holdLocally,
+    credentials: record.credentials,
   })
 
   const provisional = createProvisionalEnd({
@@ -207,6 +208,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     destroy() {
       destroyed = true
       record.stop()
+      scheduler?.destroy()
       provisional.cancel()
       mounts.stopNow()
       if (channel) channel.close()

@@ -1,4 +1,4 @@
-import { createSessionStore, type SessionPersistence, type SessionStore, type SessionStoreOptions, type TabChannel } from '../../src/index'
+import { createMemoryPersistence, createSessionStore, type SessionPersistence, type SessionStore, type SessionStoreOptions, type TabChannel } from '../../src/index'
 
 /** Stores made by startedTab(); destroy them in afterEach with destroyTabs(). */
 const made: SessionStore[] = []
@@ -61,4 +61,22 @@ export function trackTab(store: SessionStore): SessionStore {
 export function announceLogout(channel: TabChannel, shared: Map<string, unknown>, revokedAtMs: number, tabId = 'closing-tab'): void {
   const { generation, epoch } = shared.get('session') as { generation: number; epoch?: string }
   channel.post({ v: 1, type: 'ending', generation, epoch, tabId, revokeReason: 'user-logout', revokedAt: new Date(revokedAtMs).toISOString() })
+}
+
+/** Memory storage whose first `n` writes of a refresh answer abort (a transient IndexedDB error). */
+export function refreshWritesAbort(shared: Map<string, unknown>, n: number) {
+  const memory = createMemoryPersistence(shared)
+  const counts = { left: n, attempts: 0 }
+  const persistence: SessionPersistence = {
+    ...memory,
+    update: async (decide) => {
+      const probe = decide(shared.get('session')) as { next?: { reason?: string } }
+      if (probe.next?.reason === 'refresh') {
+        counts.attempts += 1
+        if (counts.left-- > 0) throw new DOMException('The transaction was aborted', 'AbortError')
+      }
+      return memory.update(decide)
+    },
+  }
+  return { persistence, counts }
 }

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence, type SessionPersistence, type SessionSource } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionPersistence, type SessionSource } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer, firstAnswerHeld } from '../support/fake-source'
-import { announceLogout, bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { announceLogout, bus, destroyTabs, refreshWritesAbort, noWake, startedTab, trackTab } from '../support/fake-tabs'
 import { MINUTE } from '../support/refresh-browser'
 
 afterEach(destroyTabs)
@@ -148,5 +148,120 @@ describe('where a refresh answer goes', () => {
     await clock.advance(4 * MINUTE) // +12 min: at-1 expired at the server two minutes ago
     const token = await store.getAccessToken()
     expect({ token, expiredAtServer: expiry.get(token)! <= clock.serverNow() }).toEqual({ token: expect.not.stringMatching(/^at-1$/), expiredAtServer: false })
+  })
+
+  it('asked for by getAccessToken() before start(), a write that fails once is tried again before the lock is let go', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock) // rotating; reuse of a spent refresh token revokes the family
+    const shared = new Map<string, unknown>()
+    const locks = createMemoryLocks()
+    const { persistence } = refreshWritesAbort(shared, 1)
+    // Tab a: a store used before its provider mounted (getAccessToken is documented to work before start()).
+    const a = trackTab(createSessionStore({ persistence, clock, locks, source: server.source(), channel: null, wake: noWake }))
+    await a.whenHydrated()
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source: server.source() })
+    await a.signIn(server.signInSession())
+    await b.reconcile()
+    clock.sleep(11 * MINUTE) // the access token expired
+    const asked = a.getAccessToken().catch((error: { code: string }) => error.code)
+    await settle()
+    await clock.advance(200) // time for a's store-before-unlock retry (100 ms)
+    const token = await asked
+    expect(token).toBe('at-2') // the provider rotated rt-1 to rt-2
+    // a has let go of the lock: the next tab to take it reads the refresh token from storage.
+    // (b's own refresh timer, due at the same moment, was waiting for the lock.)
+    await b.refresh().catch(() => {})
+    await settle()
+    expect({ invalidGrants: server.invalidGrants, b: b.getState().status }).toEqual({
+      invalidGrants: 0,
+      b: 'authenticated',
+    })
+  })
+
+  it('after the provider unmounted mid-refresh, a write that fails once is tried again before the lock is let go', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const locks = createMemoryLocks()
+    const { source, release } = firstAnswerHeld(server.source())
+    const { persistence } = refreshWritesAbort(shared, 1)
+    const { store: a, stop: stopA } = await startedTab({ persistence, clock, locks, source })
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source: server.source() })
+    await a.signIn(server.signInSession())
+    await b.reconcile()
+    const refreshing = a.refresh({ force: true }).catch(() => {})
+    await settle() // rt-1 rotated to rt-2 at the provider
+    stopA() // route change unmounts a's provider
+    await settle()
+    release()
+    await settle()
+    await clock.advance(200) // time for a's store-before-unlock retry (100 ms)
+    await refreshing
+    await b.refresh({ force: true }).catch(() => {})
+    await settle()
+    expect({ invalidGrants: server.invalidGrants, b: b.getState().status }).toEqual({ invalidGrants: 0, b: 'authenticated' })
+  })
+
+  it('destroy() during the wait between writes: no timer and no write after it', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const { persistence, counts } = refreshWritesAbort(shared, 10) // storage keeps failing
+    const { store: a } = await startedTab({ persistence, clock, locks: createMemoryLocks(), source: server.source() })
+    await a.signIn(server.signInSession())
+    const refreshing = a.refresh({ force: true }).catch(() => {})
+    await settle() // first write failed; the 100 ms retry waits on the clock
+    expect(counts.attempts).toBe(1)
+    a.destroy()
+    const pendingAfterDestroy = clock.pending()
+    await clock.advance(60 * MINUTE)
+    await refreshing
+    expect({ pendingAfterDestroy, writesAfterDestroy: counts.attempts - 1 }).toEqual({ pendingAfterDestroy: 0, writesAfterDestroy: 0 })
+  })
+
+  it('partly invalid, a rotated refresh token is kept when only its refreshTokenExpiresAt is unreadable', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const inner = server.source()
+    let broken = 1
+    const source: SessionSource = {
+      ...inner,
+      refresh: async (session, context) => {
+        const result = await inner.refresh(session, context)
+        if (broken-- <= 0) return result
+        // A custom source writes the refresh token's expiry without an offset (or as epoch ms).
+        return { ...result, session: { ...result.session, refreshTokenExpiresAt: '2026-12-23 12:00:00' } }
+      },
+    }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), clock, locks: createMemoryLocks(), source })
+    await store.signIn(server.signInSession({ refreshTokenExpiresAt: new Date(clock.serverNow() + 30 * 24 * 60 * MINUTE).toISOString() }))
+    await store.refresh({ force: true }).catch(() => {}) // provider rotates rt-1 -> rt-2; the answer's expiry is unreadable
+    await settle()
+    await clock.advance(MINUTE) // the backoff passes; the next refresh
+    await store.refresh({ force: true }).catch(() => {})
+    await settle()
+    expect({ invalidGrants: server.invalidGrants, status: store.getState().status }).toEqual({ invalidGrants: 0, status: 'authenticated' })
+  })
+
+  it('partly invalid, a new access token is used when only the answer\'s scopes are malformed', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock) // access tokens live 10 minutes
+    const inner = server.source()
+    const source: SessionSource = {
+      ...inner,
+      // A custom source passes the OAuth `scope` string through as `scopes`.
+      refresh: async (session, context) => {
+        const result = await inner.refresh(session, context)
+        return { ...result, session: { ...result.session, scopes: 'openid profile' as unknown as string[] } }
+      },
+    }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), clock, locks: createMemoryLocks(), source })
+    await store.signIn(server.signInSession())
+    await clock.advance(12 * MINUTE) // at-1 expired; the scheduler refreshed (several times, with backoff)
+    const outcome = await store.getAccessToken().then(
+      (token) => ({ token }),
+      (error: { code: string }) => ({ error: error.code }),
+    )
+    expect({ outcome, refreshes: server.refreshes > 0 }).toEqual({ outcome: { token: expect.stringMatching(/^at-/) }, refreshes: true })
   })
 })

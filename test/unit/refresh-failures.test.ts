@@ -13,26 +13,12 @@ import {
 } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer, firstAnswerHeld } from '../support/fake-source'
-import { announceLogout, bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { announceLogout, bus, destroyTabs, refreshWritesAbort, startedTab } from '../support/fake-tabs'
 import { ManualWake, MINUTE } from '../support/refresh-browser'
 
 const stores: SessionStore[] = []
 afterEach(() => stores.splice(0).forEach((store) => store.destroy()))
 afterEach(destroyTabs)
-
-/** Memory storage whose first `n` writes of a refresh answer abort (a transient IndexedDB error). */
-function refreshWritesAbort(shared: Map<string, unknown>, n: number): SessionPersistence {
-  const memory = createMemoryPersistence(shared)
-  let left = n
-  return {
-    ...memory,
-    update: async (decide) => {
-      const probe = decide(shared.get('session')) as { next?: { reason?: string } }
-      if (probe.next?.reason === 'refresh' && left-- > 0) throw new DOMException('The transaction was aborted', 'AbortError')
-      return memory.update(decide)
-    },
-  }
-}
 
 /** Memory storage whose writes fail with a quota error while `disk.full`. */
 function fillableDisk() {
@@ -84,7 +70,7 @@ describe('refresh when things fail', () => {
   it('one failed write of a refresh answer is written again before another tab may spend the old refresh token', async () => {
     const clock = new FakeClock()
     const server = new FakeTokenServer(clock) // rotating refresh tokens; reusing a spent one revokes the family
-    const persistence = refreshWritesAbort(new Map(), 1)
+    const { persistence } = refreshWritesAbort(new Map(), 1)
     const [a, b] = await twoSignedInTabs(clock, { persistence, source: server.source() })
     await clock.advance(9 * MINUTE) // both tabs' timers come due together
     await settle(8)
@@ -181,7 +167,7 @@ describe('refresh when things fail', () => {
     const server = new FakeTokenServer(clock)
     const shared = new Map<string, unknown>()
     const channel = bus()
-    const persistence = refreshWritesAbort(shared, 1) // the retry 100 ms later would succeed
+    const { persistence } = refreshWritesAbort(shared, 1) // the retry 100 ms later would succeed
     const { store: a } = await startedTab({ persistence, channel: channel(), clock, locks: createMemoryLocks(), source: server.source() })
     await a.completeLogin('https://app.example/cb?code=1')
     await settle()

@@ -186,28 +186,6 @@ describe('generation rules (two stores on one database)', () => {
     expect(b.getState().session?.isMfaVerified).toBe(false)
   })
 
-  it('a patch spread from a stale copy lands only what it changes: the newer tokens stay', async () => {
-    const dbName = uniqueDbName()
-    const { store: a } = await started({ dbName })
-    await a.signIn(makeSession({ accessToken: 'at-1', refreshToken: 'rt-1' }))
-    const { store: b } = await started({ dbName })
-    await a.update({ accessToken: 'at-2', refreshToken: 'rt-2' }) // a refresh in a; b still shows rt-1
-    expect(await b.update({ ...b.getState().session!, metadata: { theme: 'dark' } })).toBe(true)
-    expect(await idbRaw(dbName)).toMatchObject({ generation: 3, session: { accessToken: 'at-2', refreshToken: 'rt-2', metadata: { theme: 'dark' } } })
-    expect(b.getState().session).toMatchObject({ refreshToken: 'rt-2', metadata: { theme: 'dark' } })
-  })
-
-  it('a field a patch names lands as given, even set back to what this tab showed', async () => {
-    const dbName = uniqueDbName()
-    const { store: a } = await started({ dbName })
-    await a.signIn(makeSession({ isMfaVerified: false }))
-    const { store: b } = await started({ dbName })
-    expect(await b.update({ isMfaVerified: true, mfaVerifiedAt: '2026-11-23T12:00:00Z' })).toBe(true) // a has not heard
-    expect(await a.update({ isMfaVerified: false })).toBe(true) // a's MFA policy steps the session down
-    expect(await idbRaw(dbName)).toMatchObject({ session: { isMfaVerified: false } })
-    expect(a.getState().session?.isMfaVerified).toBe(false)
-  })
-
   it('generations only grow, even across clear and sign-in', async () => {
     const dbName = uniqueDbName()
     const { store } = await started({ dbName })

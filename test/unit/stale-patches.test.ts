@@ -1,0 +1,65 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMemoryLocks, createMemoryPersistence } from '../../src/index'
+import { FakeClock, settle } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { destroyTabs, startedTab } from '../support/fake-tabs'
+import { MINUTE } from '../support/refresh-browser'
+import { idbRaw, startedStore as started, stopStartedStores } from '../support/started-store'
+import { makeSession, uniqueDbName } from '../support/sessions'
+
+afterEach(destroyTabs)
+afterEach(stopStartedStores)
+
+/** update() with an object patch made on a copy of the session that is no longer the stored one. */
+describe('patches from an older copy', () => {
+  it('a patch spread from a stale copy lands only what it changes: the newer tokens stay', async () => {
+    const dbName = uniqueDbName()
+    const { store: a } = await started({ dbName })
+    await a.signIn(makeSession({ accessToken: 'at-1', refreshToken: 'rt-1' }))
+    const { store: b } = await started({ dbName })
+    await a.update({ accessToken: 'at-2', refreshToken: 'rt-2' }) // a refresh in a; b still shows rt-1
+    expect(await b.update({ ...b.getState().session!, metadata: { theme: 'dark' } })).toBe(true)
+    expect(await idbRaw(dbName)).toMatchObject({ generation: 3, session: { accessToken: 'at-2', refreshToken: 'rt-2', metadata: { theme: 'dark' } } })
+    expect(b.getState().session).toMatchObject({ refreshToken: 'rt-2', metadata: { theme: 'dark' } })
+  })
+
+  it('a field a patch names lands as given, even set back to what this tab showed', async () => {
+    const dbName = uniqueDbName()
+    const { store: a } = await started({ dbName })
+    await a.signIn(makeSession({ isMfaVerified: false }))
+    const { store: b } = await started({ dbName })
+    expect(await b.update({ isMfaVerified: true, mfaVerifiedAt: '2026-11-23T12:00:00Z' })).toBe(true) // a has not heard
+    expect(await a.update({ isMfaVerified: false })).toBe(true) // a's MFA policy steps the session down
+    expect(await idbRaw(dbName)).toMatchObject({ session: { isMfaVerified: false } })
+    expect(a.getState().session?.isMfaVerified).toBe(false)
+  })
+
+  it('a copy taken before this tab refreshed does not put the spent refresh token back', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks: createMemoryLocks(), source: server.source() })
+    await store.signIn(server.signInSession())
+    // App code: read the session, call an API (getting a token may refresh), save something on the session.
+    const shown = store.getState().session!
+    clock.sleep(11 * MINUTE)
+    await store.getAccessToken() // refreshes: rt-1 -> rt-2
+    await store.update({ ...shown, ipAddress: '192.0.2.9' })
+    const stored = shared.get('session') as { session: { refreshToken: string; accessToken: string } }
+    await store.refresh({ force: true }).catch(() => {})
+    await settle()
+    expect({ storedAfterUpdate: stored.session.refreshToken, invalidGrants: server.invalidGrants, status: store.getState().status }).toEqual({
+      storedAfterUpdate: 'rt-2',
+      invalidGrants: 0,
+      status: 'authenticated',
+    })
+  })
+
+  it('a new token an app sets itself lands', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await started({ dbName })
+    await store.signIn(makeSession({ accessToken: 'at-1' }))
+    expect(await store.update({ accessToken: 'at-from-my-exchange' })).toBe(true)
+    expect(await idbRaw(dbName)).toMatchObject({ session: { accessToken: 'at-from-my-exchange' } })
+  })
+})
