@@ -113,6 +113,8 @@ export function createRecordActions(
         // while tokens rotated underneath it: credentials it repeats from a
         // copy this tab held are left as stored, so it never puts back a spent
         // refresh token; new ones it sets land.
+        // A copy of another session (one from before a new sign-in) is not a patch of this one.
+        if (typeof patch !== 'function' && patch.sessionId !== undefined && patch.sessionId !== live.sessionId) return null
         const changes = typeof patch === 'function' ? patch(live) : deps.credentials.withoutOldCredentials(patch, live)
         const session = parseSession({ ...live, ...changes })
         return (decided = { ...current!, session, reason: 'update' as const })

@@ -49,9 +49,8 @@ export function classify(cause: unknown): RefreshError {
  * answered, its tokens are the only valid ones (the old refresh token may be
  * spent), so an answer with an invalid field is not thrown away: what is
  * valid in it is taken, what is not keeps the old value, and `invalid` says
- * what was wrong. Never the old access token with the answer's expiry (the
- * old token would be handed out after it expired); a new access token with
- * the old, earlier expiry only makes the next refresh come sooner.
+ * what was wrong. An access token is taken only with its own expiry, so a
+ * token is never handed out past its real expiry.
  */
 export function usableSession(previous: AuthenticationSession, answer: unknown): { session: AuthenticationSession; invalid?: SessionParseError } {
   try {
@@ -73,7 +72,8 @@ export function usableSession(previous: AuthenticationSession, answer: unknown):
       }
       return false
     }
-    if (take(['accessToken'])) for (const key of ['expiresAt', 'tokenType', 'scopes']) take([key])
+    // An access token only with its own expiry: the old one may be earlier or later than its real one.
+    if (take(['accessToken', 'expiresAt'])) for (const key of ['tokenType', 'scopes']) take([key])
     // A new refresh token whose expiry cannot be read has an unknown one, not the old token's.
     if (take(['refreshToken'])) take(['refreshTokenExpiresAt'], { refreshTokenExpiresAt: undefined })
     const tokenFields = new Set(['accessToken', 'expiresAt', 'tokenType', 'scopes', 'refreshToken', 'refreshTokenExpiresAt'])

@@ -74,11 +74,12 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
   signIn(session: AuthenticationSession): Promise<void>
   /**
    * Patches the current session. A function gets the stored session. An
-   * object's fields land as given, except credentials (tokens, token type,
-   * scopes, expiries) it repeats from an older copy this tab held: objects
+   * object's fields land as given, except a token it repeats from an older
+   * copy this tab held (with that token's expiry, type and scopes): objects
    * are often spread from a copy read earlier (`{ ...session, x }`), whose
    * refresh token may be spent since. Resolves false if there is no live
-   * session to patch.
+   * session to patch, or if the object names another `sessionId` (a copy
+   * from before a new sign-in).
    */
   update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>
   /** Notes user activity at `at` (default now); written to storage at a bounded rate. */

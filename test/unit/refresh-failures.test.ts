@@ -227,4 +227,31 @@ describe('refresh when things fail', () => {
       refreshed: events.some((event) => event.type === 'refreshed'),
     }).toEqual({ storedRefreshToken: 'rt-2', invalidGrants: 0, status: 'authenticated', refreshed: true })
   })
+
+  it('partly invalid, a new access token is never handed out past its real expiry (the old expiry may be later)', async () => {
+    const clock = new FakeClock()
+    // The provider caps a refreshed token at the SSO session's end: 5 minutes left.
+    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 5 * MINUTE })
+    const inner = server.source()
+    const expiry = new Map<string, number>()
+    const source: SessionSource = {
+      ...inner,
+      refresh: async (session, context) => {
+        const result = await inner.refresh(session, context)
+        expiry.set(result.session.accessToken, Date.parse(result.session.expiresAt))
+        // A custom source writes the expiry without an offset.
+        return { ...result, session: { ...result.session, expiresAt: result.session.expiresAt.replace('T', ' ').replace('Z', '') } }
+      },
+    }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), clock, locks: createMemoryLocks(), source })
+    // Signed in with a one-hour access token.
+    const signedIn = server.signInSession({ expiresAt: new Date(clock.serverNow() + 60 * MINUTE).toISOString() })
+    await store.signIn(signedIn)
+    await clock.advance(MINUTE)
+    await store.refresh({ force: true }).catch(() => {}) // e.g. after an API 401; answer: at-2 (real expiry +6 min), expiresAt unreadable
+    await settle()
+    await clock.advance(10 * MINUTE) // timers run (the backoff passes); at-2 expired at the server 5 minutes ago
+    const token = await store.getAccessToken()
+    expect({ token, expiredAtServer: (expiry.get(token) ?? Infinity) <= clock.serverNow() }).toEqual({ token: expect.any(String), expiredAtServer: false })
+  })
 })

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryLocks, createMemoryPersistence } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
-import { destroyTabs, startedTab } from '../support/fake-tabs'
+import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
 import { MINUTE } from '../support/refresh-browser'
 import { idbRaw, startedStore as started, stopStartedStores } from '../support/started-store'
 import { makeSession, uniqueDbName } from '../support/sessions'
@@ -61,5 +61,73 @@ describe('patches from an older copy', () => {
     await store.signIn(makeSession({ accessToken: 'at-1' }))
     expect(await store.update({ accessToken: 'at-from-my-exchange' })).toBe(true)
     expect(await idbRaw(dbName)).toMatchObject({ session: { accessToken: 'at-from-my-exchange' } })
+  })
+
+  it('a copy read at mount, saved after a workday of refreshes, does not put back the spent refresh token', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock) // rotating, access tokens live 10 minutes; reuse revokes the family
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks: createMemoryLocks(), source: server.source() })
+    await store.signIn(server.signInSession())
+    // App code: a settings form initialised from the session when it mounted.
+    const shown = store.getState().session!
+    // The tab stays open for a working day; the scheduler refreshes every ~8 minutes.
+    for (let i = 0; i < 60; i += 1) await clock.advance(8 * MINUTE)
+    expect(server.refreshes).toBeGreaterThan(50)
+    // The user saves the form: `{ ...session, x }` from the copy it was initialised with.
+    await store.update({ ...shown, ipAddress: '192.0.2.9' })
+    const stored = (shared.get('session') as { session: { refreshToken: string } }).session.refreshToken
+    await store.refresh({ force: true }).catch(() => {})
+    await settle()
+    expect({ storedIsSpentRt1: stored === 'rt-1', invalidGrants: server.invalidGrants, status: store.getState().status }).toEqual({
+      storedIsSpentRt1: false,
+      invalidGrants: 0,
+      status: 'authenticated',
+    })
+  })
+
+  it('a copy from before a new sign-in (another tab, another account) does not overwrite the new session', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const locks = createMemoryLocks()
+    const { store: a } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock, locks, source: server.source() })
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock, locks, source: server.source() })
+    await a.signIn(server.signInSession({ user: { id: 'alice', username: 'alice' } }))
+    await settle()
+    // Tab a: a form initialised from the session (alice's).
+    const shown = a.getState().session!
+    // Tab b: the user switches account (a new sign-in, a new sessionId).
+    await b.signIn(server.signInSession({ user: { id: 'bob', username: 'bob' } }))
+    await settle()
+    expect(a.getState().session?.user.id).toBe('bob') // a shows bob now
+    // Tab a's form is saved.
+    await a.update({ ...shown, metadata: { theme: 'dark' } })
+    await settle()
+    const stored = (shared.get('session') as { session: { user: { id: string }; refreshToken: string } }).session
+    expect({ user: stored.user.id, refreshToken: stored.refreshToken, bShows: b.getState().session?.user.id }).toEqual({
+      user: 'bob',
+      refreshToken: 'rt-2', // bob's sign-in
+      bShows: 'bob',
+    })
+  })
+
+  it('an app that switches its token back to a narrower scope set / Bearer gets the new token paired with the new scopes and type', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks: createMemoryLocks(), source: server.source() })
+    await store.signIn(server.signInSession({ scopes: ['openid'], tokenType: 'Bearer' }))
+    // Step-up: the app exchanges for an admin, sender-constrained token.
+    expect(await store.update({ accessToken: 'at-admin', scopes: ['openid', 'admin'], tokenType: 'DPoP' })).toBe(true)
+    // Step-down: a fresh ordinary token.
+    expect(await store.update({ accessToken: 'at-plain', scopes: ['openid'], tokenType: 'Bearer' })).toBe(true)
+    const stored = (shared.get('session') as { session: { accessToken: string; scopes: string[]; tokenType: string } }).session
+    expect({ accessToken: stored.accessToken, scopes: stored.scopes, tokenType: stored.tokenType }).toEqual({
+      accessToken: 'at-plain',
+      scopes: ['openid'],
+      tokenType: 'Bearer',
+    })
   })
 })
