@@ -6,7 +6,6 @@ import { statusOf } from './record-actions'
 import type { SessionEvent } from './session-events'
 import type { Build, CommitResult, SessionState } from './store-types'
 import { decodeRecord, forQuarantine, rawEpoch, rawGeneration, rawVersion, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
-import { createCredentialHistory } from './credential-history'
 import { createUnsavedChange } from './unsaved-change'
 
 export interface HeldRecordDeps {
@@ -43,11 +42,9 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   let yielded = false
   // Counts changes to `held`: a read that overlapped one may predate this tab's own write.
   let changes = 0
-  const credentials = createCredentialHistory()
   const hold = (record: StoredRecord | null) => {
     held = record
     changes += 1
-    credentials.note(record && !record.ended ? record.session : null)
   }
 
   const reportError = (error: AuthSessionError) => {
@@ -270,7 +267,6 @@ export function createHeldRecord(deps: HeldRecordDeps) {
       deps.clock.clearTimeout(retryTimer)
     },
     holdLocally,
-    credentials,
     retryUnsavedNow,
     logoutPending,
     /** This tab shows a sign-in it could not store yet; messages about the stored generation are about the session it replaced. */

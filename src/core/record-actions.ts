@@ -1,9 +1,8 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
-import type { createCredentialHistory } from './credential-history'
 import { AuthSessionError, SessionParseError } from './errors'
 import { parseSession } from './parse-session'
-import { recordStatusFor, REVOKE_REASONS, type RevokeReason } from './session'
+import { recordStatusFor, REVOKE_REASONS, type AuthenticationSession, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
 import type { CommitResult, EndSessionOptions, SessionState, SessionStore, SessionStoreInternals } from './store-types'
 import { tombstoneOf, type StoredRecord } from './stored-record'
@@ -25,7 +24,6 @@ export interface RecordActionDeps {
   tabId: string
   activityWriteIntervalMs: number
   holdLocally: SessionStoreInternals['holdLocally']
-  credentials: Pick<ReturnType<typeof createCredentialHistory>, 'withoutOldCredentials'>
 }
 
 /**
@@ -108,14 +106,15 @@ export function createRecordActions(
         // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in,
         // nor while another tab's announced logout waits for its tombstone (a newer generation would cancel it).
         if (!live || !mine || live.sessionId !== mine.sessionId || state.getState().status !== 'authenticated') return null
-        // A function patch sees the stored session. An object patch is often
-        // spread from a copy of the session read earlier (`{ ...session, x }`)
-        // while tokens rotated underneath it: credentials it repeats from a
-        // copy this tab held are left as stored, so it never puts back a spent
-        // refresh token; new ones it sets land.
+        // A function patch sees the stored session and may change anything. An
+        // object patch is often spread from a copy of the session read earlier
+        // (`{ ...session, x }`, perhaps in another tab or before a reload),
+        // while tokens rotated and expiries slid underneath it: it never
+        // changes credentials, so it can never put back a spent refresh token
+        // or an old expiry.
         // A copy of another session (one from before a new sign-in) is not a patch of this one.
         if (typeof patch !== 'function' && patch.sessionId !== undefined && patch.sessionId !== live.sessionId) return null
-        const changes = typeof patch === 'function' ? patch(live) : deps.credentials.withoutOldCredentials(patch, live)
+        const changes = typeof patch === 'function' ? patch(live) : withoutCredentials(patch)
         const session = parseSession({ ...live, ...changes })
         return (decided = { ...current!, session, reason: 'update' as const })
       }
@@ -130,7 +129,8 @@ export function createRecordActions(
     },
 
     recordActivity(at = clock.now()) {
-      if (!Number.isFinite(at) || Number.isNaN(new Date(at).getTime())) {
+      // The range a Date can hold; checked without allocating (this is called on every user event).
+      if (!(Number.isFinite(at) && Math.abs(at) <= 8.64e15)) {
         throw new AuthSessionError('invalid-argument', `recordActivity(at): expected a time in ms since 1970, got ${at}`)
       }
       const { session, status } = state.getState()
@@ -161,3 +161,11 @@ export function createRecordActions(
   }
 }
 
+/** Changed by a sign-in, a refresh or a function patch; an object patch leaves them as stored. */
+export const CREDENTIALS = ['accessToken', 'refreshToken', 'idToken', 'tokenType', 'scopes', 'expiresAt', 'refreshTokenExpiresAt'] as const
+
+function withoutCredentials(patch: Partial<AuthenticationSession>): Partial<AuthenticationSession> {
+  const changes: Record<string, unknown> = { ...patch }
+  for (const key of CREDENTIALS) delete changes[key]
+  return changes as Partial<AuthenticationSession>
+}

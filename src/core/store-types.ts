@@ -73,10 +73,11 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
   /** Stores a new session (validated) and makes every tab authenticated. */
   signIn(session: AuthenticationSession): Promise<void>
   /**
-   * Patches the current session. A function gets the stored session. An
-   * object's fields land as given, except a token it repeats from an older
-   * copy this tab held (with that token's expiry, type and scopes): objects
-   * are often spread from a copy read earlier (`{ ...session, x }`), whose
+   * Patches the current session. A function gets the stored session and may
+   * change any field: `update((stored) => ({ accessToken, expiresAt }))`.
+   * An object's fields land as given except the credentials (tokens, token
+   * type, scopes and their expiries), which it leaves as stored: objects are
+   * often spread from a copy read earlier (`{ ...session, x }`), whose
    * refresh token may be spent since. Resolves false if there is no live
    * session to patch, or if the object names another `sessionId` (a copy
    * from before a new sign-in).

@@ -133,7 +133,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     tabId,
     activityWriteIntervalMs,
     holdLocally,
-    credentials: record.credentials,
   })
 
   const provisional = createProvisionalEnd({

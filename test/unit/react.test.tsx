@@ -76,8 +76,8 @@ describe('SessionProvider and useSession', () => {
     await screen.findByText('unauthenticated')
     await act(() => store.signIn(makeSession()))
     const [statusAfterSignIn, mfaAfterSignIn] = [statusRenders, mfaRenders]
-    await act(() => store.update({ tokenType: 'DPoP' }))
-    await act(() => store.update({ accessToken: 'rotated' }))
+    await act(() => store.update(() => ({ tokenType: 'DPoP' })))
+    await act(() => store.update(() => ({ accessToken: 'rotated' })))
     expect(statusRenders).toBe(statusAfterSignIn)
     expect(mfaRenders).toBe(mfaAfterSignIn)
     await act(() => store.update({ isMfaVerified: true }))

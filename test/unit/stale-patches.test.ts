@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, type SessionSource } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
@@ -10,6 +10,50 @@ import { makeSession, uniqueDbName } from '../support/sessions'
 afterEach(destroyTabs)
 afterEach(stopStartedStores)
 
+/**
+ * A provider that does not rotate refresh tokens but gives them a sliding
+ * idle window (30 min from each use), as the OIDC mapping stores it when a
+ * refresh answer has refresh_expires_in but no refresh_token.
+ */
+function slidingServer(clock: FakeClock) {
+  const counts = { refreshes: 0, serial: 1 }
+  const source: SessionSource = {
+    name: 'sliding',
+    completeSignIn: async () => {
+      throw new Error('unused')
+    },
+    refresh: async (session) => {
+      counts.refreshes += 1
+      counts.serial += 1
+      const now = clock.serverNow()
+      return {
+        session: {
+          ...session,
+          accessToken: `at-${counts.serial}`,
+          expiresAt: new Date(now + 10 * MINUTE).toISOString(),
+          refreshTokenExpiresAt: new Date(now + 30 * MINUTE).toISOString(), // same refresh token, window slides
+        },
+        clockSkewMs: 0,
+      }
+    },
+  }
+  const signIn = () => {
+    const now = clock.serverNow()
+    return makeSession(
+      {
+        accessToken: 'at-1',
+        refreshToken: 'rt-fixed',
+        initiatedAt: new Date(now).toISOString(),
+        lastActivityAt: new Date(now).toISOString(),
+        expiresAt: new Date(now + 10 * MINUTE).toISOString(),
+        refreshTokenExpiresAt: new Date(now + 30 * MINUTE).toISOString(),
+      },
+      now,
+    )
+  }
+  return { source, signIn, counts }
+}
+
 /** update() with an object patch made on a copy of the session that is no longer the stored one. */
 describe('patches from an older copy', () => {
   it('a patch spread from a stale copy lands only what it changes: the newer tokens stay', async () => {
@@ -17,7 +61,7 @@ describe('patches from an older copy', () => {
     const { store: a } = await started({ dbName })
     await a.signIn(makeSession({ accessToken: 'at-1', refreshToken: 'rt-1' }))
     const { store: b } = await started({ dbName })
-    await a.update({ accessToken: 'at-2', refreshToken: 'rt-2' }) // a refresh in a; b still shows rt-1
+    await a.update(() => ({ accessToken: 'at-2', refreshToken: 'rt-2' })) // a refresh in a; b still shows rt-1
     expect(await b.update({ ...b.getState().session!, metadata: { theme: 'dark' } })).toBe(true)
     expect(await idbRaw(dbName)).toMatchObject({ generation: 3, session: { accessToken: 'at-2', refreshToken: 'rt-2', metadata: { theme: 'dark' } } })
     expect(b.getState().session).toMatchObject({ refreshToken: 'rt-2', metadata: { theme: 'dark' } })
@@ -55,11 +99,11 @@ describe('patches from an older copy', () => {
     })
   })
 
-  it('a new token an app sets itself lands', async () => {
+  it('a new token an app sets with a function patch lands', async () => {
     const dbName = uniqueDbName()
     const { store } = await started({ dbName })
     await store.signIn(makeSession({ accessToken: 'at-1' }))
-    expect(await store.update({ accessToken: 'at-from-my-exchange' })).toBe(true)
+    expect(await store.update(() => ({ accessToken: 'at-from-my-exchange' }))).toBe(true)
     expect(await idbRaw(dbName)).toMatchObject({ session: { accessToken: 'at-from-my-exchange' } })
   })
 
@@ -113,21 +157,99 @@ describe('patches from an older copy', () => {
     })
   })
 
-  it('an app that switches its token back to a narrower scope set / Bearer gets the new token paired with the new scopes and type', async () => {
+  it('a function patch switching to a narrower token lands whole: token, scopes and type', async () => {
     const clock = new FakeClock()
     const server = new FakeTokenServer(clock)
     const shared = new Map<string, unknown>()
     const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks: createMemoryLocks(), source: server.source() })
     await store.signIn(server.signInSession({ scopes: ['openid'], tokenType: 'Bearer' }))
     // Step-up: the app exchanges for an admin, sender-constrained token.
-    expect(await store.update({ accessToken: 'at-admin', scopes: ['openid', 'admin'], tokenType: 'DPoP' })).toBe(true)
+    expect(await store.update(() => ({ accessToken: 'at-admin', scopes: ['openid', 'admin'], tokenType: 'DPoP' }))).toBe(true)
     // Step-down: a fresh ordinary token.
-    expect(await store.update({ accessToken: 'at-plain', scopes: ['openid'], tokenType: 'Bearer' })).toBe(true)
+    expect(await store.update(() => ({ accessToken: 'at-plain', scopes: ['openid'], tokenType: 'Bearer' }))).toBe(true)
     const stored = (shared.get('session') as { session: { accessToken: string; scopes: string[]; tokenType: string } }).session
     expect({ accessToken: stored.accessToken, scopes: stored.scopes, tokenType: stored.tokenType }).toEqual({
       accessToken: 'at-plain',
       scopes: ['openid'],
       tokenType: 'Bearer',
     })
+  })
+
+  it('an object patch leaves credentials as stored, whatever values it names', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await started({ dbName })
+    await store.signIn(makeSession({ accessToken: 'at-1', scopes: ['openid'] }))
+    expect(await store.update({ accessToken: 'at-other', scopes: ['openid', 'admin'], ipAddress: '192.0.2.9' })).toBe(true)
+    expect(await idbRaw(dbName)).toMatchObject({ session: { accessToken: 'at-1', scopes: ['openid'], ipAddress: '192.0.2.9' } })
+  })
+
+  it('a copy read before refreshes does not put back the refresh token expiry the refreshes slid forward', async () => {
+    const clock = new FakeClock()
+    const server = slidingServer(clock)
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks: createMemoryLocks(), source: server.source })
+    await store.signIn(server.signIn())
+    // App code: a settings form initialised from the session when it mounted.
+    const shown = store.getState().session!
+    for (let i = 0; i < 3; i += 1) await clock.advance(8 * MINUTE) // scheduler refreshes; the refresh token window slides
+    expect(server.counts.refreshes).toBeGreaterThan(1)
+    const slid = store.getState().session!.refreshTokenExpiresAt
+    // The user saves the form: `{ ...session, x }` from the copy it was initialised with.
+    expect(await store.update({ ...shown, ipAddress: '192.0.2.9' })).toBe(true)
+    const stored = (shared.get('session') as { session: { refreshTokenExpiresAt: string } }).session.refreshTokenExpiresAt
+    // The laptop lid is closed for 14 minutes: well inside the provider's 30-minute idle window (slid to 12:48),
+    // but past 12:30, the expiry the form's copy carried.
+    clock.sleep(14 * MINUTE)
+    await clock.advance(MINUTE) // the overdue refresh timer fires
+    expect({ storedExpiry: stored, status: store.getState().status, revokeReason: store.getState().session?.revokeReason }).toEqual({
+      storedExpiry: slid,
+      status: 'authenticated',
+      revokeReason: undefined,
+    })
+  })
+
+  it('a copy with its tokens stripped (app being careful) does not put back the old expiries', async () => {
+    const clock = new FakeClock()
+    const server = slidingServer(clock)
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks: createMemoryLocks(), source: server.source })
+    await store.signIn(server.signIn())
+    const shown = store.getState().session!
+    for (let i = 0; i < 3; i += 1) await clock.advance(8 * MINUTE)
+    const now = store.getState().session!
+    // The app strips the tokens before saving, so it "cannot" put back a spent one.
+    const { accessToken: _a, refreshToken: _r, ...rest } = shown
+    expect(await store.update({ ...rest, ipAddress: '192.0.2.9' })).toBe(true)
+    const stored = (shared.get('session') as { session: Record<string, unknown> }).session
+    const storedExpiries = { expiresAt: stored.expiresAt, refreshTokenExpiresAt: stored.refreshTokenExpiresAt }
+    clock.sleep(14 * MINUTE)
+    await clock.advance(MINUTE)
+    expect({ ...storedExpiries, status: store.getState().status }).toEqual({
+      expiresAt: now.expiresAt,
+      refreshTokenExpiresAt: now.refreshTokenExpiresAt,
+      status: 'authenticated',
+    })
+  })
+
+  it("a copy from another tab (app's own cross-tab state) does not put back a refresh token spent there", async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock) // rotating; reuse of a spent refresh token revokes the family
+    const shared = new Map<string, unknown>()
+    const locks = createMemoryLocks()
+    const { store: a } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source: server.source() })
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks, source: server.source() })
+    await a.signIn(server.signInSession())
+    await b.reconcile()
+    await b.refresh({ force: true }) // rt-1 -> rt-2
+    // The app keeps its own cross-tab copy of the session (a draft synced through localStorage, say): written by b now.
+    const draftFromB = structuredClone(b.getState().session!)
+    clock.sleep(6000)
+    await b.refresh({ force: true }) // rt-2 -> rt-3; a (a background tab) has not read storage since rt-1
+    // Tab a saves the draft.
+    expect(await a.update({ ...draftFromB, ipAddress: '192.0.2.9' })).toBe(true)
+    const stored = (shared.get('session') as { session: { refreshToken: string } }).session.refreshToken
+    await a.refresh({ force: true }).catch(() => {})
+    await settle()
+    expect({ stored, invalidGrants: server.invalidGrants, a: a.getState().status }).toEqual({ stored: 'rt-3', invalidGrants: 0, a: 'authenticated' })
   })
 })

@@ -151,7 +151,7 @@ describe('generation rules (two stores on one database)', () => {
     const { store: b, events: eventsB } = await started({ dbName })
     expect(b.getState().session?.sessionId).toBe(session.sessionId)
 
-    await a.update({ tokenType: 'DPoP' }) // generation 2, b still holds 1
+    await a.update(() => ({ tokenType: 'DPoP' })) // generation 2, b still holds 1
     // b ends with a precondition on the generation it holds: refused.
     await b.end('token-expired', { expectedGeneration: 1 })
     expect(eventsB).toContainEqual({ type: 'write-refused', reason: 'end', heldGeneration: 1, currentGeneration: 2 })
@@ -167,7 +167,7 @@ describe('generation rules (two stores on one database)', () => {
     await a.end('user-logout') // tombstone, generation 2; b has not heard
     expect(b.getState().status).toBe('authenticated')
 
-    const written = await b.update({ accessToken: 'fresh-from-a-late-refresh' })
+    const written = await b.update(() => ({ accessToken: 'fresh-from-a-late-refresh' }))
     expect(written).toBe(false)
     expect(b.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
     const raw = await idbRaw(dbName)
