@@ -106,15 +106,16 @@ export function createRecordActions(
         // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in,
         // nor while another tab's announced logout waits for its tombstone (a newer generation would cancel it).
         if (!live || !mine || live.sessionId !== mine.sessionId || state.getState().status !== 'authenticated') return null
-        // A function patch sees the stored session and may change anything. An
-        // object patch is often spread from a copy of the session read earlier
-        // (`{ ...session, x }`, perhaps in another tab or before a reload),
-        // while tokens rotated and expiries slid underneath it: it never
-        // changes credentials, so it can never put back a spent refresh token
-        // or an old expiry.
-        // A copy of another session (one from before a new sign-in) is not a patch of this one.
-        if (typeof patch !== 'function' && patch.sessionId !== undefined && patch.sessionId !== live.sessionId) return null
-        const changes = typeof patch === 'function' ? patch(live) : withoutCredentials(patch)
+        // A function patch sees the stored session. An object patch is often
+        // spread from a copy of the session read earlier (`{ ...session, x }`,
+        // perhaps in another tab or before a reload) while tokens rotated and
+        // times moved on underneath it: it never changes credentials and never
+        // moves lastActivityAt back, so it cannot put back a spent refresh
+        // token, an old expiry or an old idle start.
+        const changes = typeof patch === 'function' ? patch(live) : fromCopy(patch, live)
+        // Nothing left to change (an object naming only credentials), or
+        // another session's copy (one from before a new sign-in): not written.
+        if (Object.keys(changes).length === 0 || (changes.sessionId !== undefined && changes.sessionId !== live.sessionId)) return null
         const session = parseSession({ ...live, ...changes })
         return (decided = { ...current!, session, reason: 'update' as const })
       }
@@ -129,8 +130,8 @@ export function createRecordActions(
     },
 
     recordActivity(at = clock.now()) {
-      // The range a Date can hold; checked without allocating (this is called on every user event).
-      if (!(Number.isFinite(at) && Math.abs(at) <= 8.64e15)) {
+      // Years 0000 to 9999, what an ISO-8601 record holds; checked without allocating (called on every user event).
+      if (!(Number.isFinite(at) && at >= EARLIEST && at <= LATEST)) {
         throw new AuthSessionError('invalid-argument', `recordActivity(at): expected a time in ms since 1970, got ${at}`)
       }
       const { session, status } = state.getState()
@@ -164,8 +165,13 @@ export function createRecordActions(
 /** Changed by a sign-in, a refresh or a function patch; an object patch leaves them as stored. */
 export const CREDENTIALS = ['accessToken', 'refreshToken', 'idToken', 'tokenType', 'scopes', 'expiresAt', 'refreshTokenExpiresAt'] as const
 
-function withoutCredentials(patch: Partial<AuthenticationSession>): Partial<AuthenticationSession> {
+const EARLIEST = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
+const LATEST = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
+
+/** What an object patch may change: not credentials, and lastActivityAt only forwards. */
+function fromCopy(patch: Partial<AuthenticationSession>, stored: AuthenticationSession): Partial<AuthenticationSession> {
   const changes: Record<string, unknown> = { ...patch }
   for (const key of CREDENTIALS) delete changes[key]
+  if (patch.lastActivityAt !== undefined && !(Date.parse(patch.lastActivityAt) > Date.parse(stored.lastActivityAt))) delete changes.lastActivityAt
   return changes as Partial<AuthenticationSession>
 }

@@ -78,8 +78,10 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
    * An object's fields land as given except the credentials (tokens, token
    * type, scopes and their expiries), which it leaves as stored: objects are
    * often spread from a copy read earlier (`{ ...session, x }`), whose
-   * refresh token may be spent since. Resolves false if there is no live
-   * session to patch, or if the object names another `sessionId` (a copy
+   * refresh token may be spent since; likewise it never moves
+   * `lastActivityAt` back. Resolves false, writing nothing, if there is no
+   * live session to patch, if nothing is left to change (an object naming
+   * only credentials), or if the patch names another `sessionId` (a copy
    * from before a new sign-in).
    */
   update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>

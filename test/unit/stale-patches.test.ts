@@ -175,6 +175,36 @@ describe('patches from an older copy', () => {
     })
   })
 
+  it('an object naming only credentials writes nothing and resolves false', async () => {
+    const dbName = uniqueDbName()
+    const { store, events } = await started({ dbName })
+    await store.signIn(makeSession({ accessToken: 'at-1' }))
+    events.length = 0
+    expect(await store.update({ accessToken: 'at-from-my-exchange' })).toBe(false)
+    expect(await idbRaw(dbName)).toMatchObject({ generation: 1, session: { accessToken: 'at-1' } })
+    expect(events.filter((event) => event.type === 'change')).toEqual([])
+  })
+
+  it('an object patch from an older copy never moves lastActivityAt back (idle time would jump)', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await started({ dbName, activityWriteIntervalMs: 0 })
+    const signedIn = makeSession({ lastActivityAt: '2026-11-23T12:00:00Z' })
+    await store.signIn(signedIn)
+    store.recordActivity(Date.parse('2026-11-23T12:30:00Z'))
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    expect(await store.update({ ...signedIn, ipAddress: '192.0.2.9' })).toBe(true)
+    expect(await idbRaw(dbName)).toMatchObject({ session: { lastActivityAt: '2026-11-23T12:30:00.000Z', ipAddress: '192.0.2.9' } })
+  })
+
+  it('no patch, object or function, moves the record to another sessionId', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await started({ dbName })
+    await store.signIn(makeSession({ sessionId: 'sess-a' }))
+    expect(await store.update({ sessionId: 'sess-b', ipAddress: '192.0.2.9' })).toBe(false)
+    expect(await store.update(() => ({ sessionId: 'sess-b' }))).toBe(false)
+    expect(await idbRaw(dbName)).toMatchObject({ generation: 1, session: { sessionId: 'sess-a' } })
+  })
+
   it('an object patch leaves credentials as stored, whatever values it names', async () => {
     const dbName = uniqueDbName()
     const { store } = await started({ dbName })
