@@ -156,6 +156,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
 
   const backoffFrom = (now: number, attempt: number) =>
     now + backoffDelay(attempt, options.retryBaseMs ?? 1000, options.retryMaxMs ?? 60_000, deps.random)
+  /** Stores the next retry time in the record, so every tab waits it out (only on top of the record that failed). */
   const backOff = async (record: StoredRecord, attempt: number) => {
     const now = clock.now()
     const at = backoffFrom(now, attempt)
