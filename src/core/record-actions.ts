@@ -115,7 +115,8 @@ export function createRecordActions(
         const changes = typeof patch === 'function' ? patch(live) : fromCopy(patch, live)
         // Nothing left to change (an object naming only credentials), or
         // another session's copy (one from before a new sign-in): not written.
-        if (Object.keys(changes).length === 0 || (changes.sessionId !== undefined && changes.sessionId !== live.sessionId)) return null
+        const emptied = typeof patch !== 'function' && Object.keys(changes).length === 0 && Object.keys(patch).length > 0
+        if (emptied || (changes.sessionId !== undefined && changes.sessionId !== live.sessionId)) return null
         const session = parseSession({ ...live, ...changes })
         return (decided = { ...current!, session, reason: 'update' as const })
       }
@@ -172,6 +173,7 @@ const LATEST = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
 function fromCopy(patch: Partial<AuthenticationSession>, stored: AuthenticationSession): Partial<AuthenticationSession> {
   const changes: Record<string, unknown> = { ...patch }
   for (const key of CREDENTIALS) delete changes[key]
-  if (patch.lastActivityAt !== undefined && !(Date.parse(patch.lastActivityAt) > Date.parse(stored.lastActivityAt))) delete changes.lastActivityAt
+  // Only a readable time that is not later is dropped; an unreadable one is left for parseSession to refuse.
+  if (patch.lastActivityAt !== undefined && Date.parse(patch.lastActivityAt) <= Date.parse(stored.lastActivityAt)) delete changes.lastActivityAt
   return changes as Partial<AuthenticationSession>
 }

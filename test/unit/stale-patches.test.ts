@@ -196,6 +196,22 @@ describe('patches from an older copy', () => {
     expect(await idbRaw(dbName)).toMatchObject({ session: { lastActivityAt: '2026-11-23T12:30:00.000Z', ipAddress: '192.0.2.9' } })
   })
 
+  it('an unreadable lastActivityAt in an object patch is refused with a typed error, not dropped', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await started({ dbName })
+    await store.signIn(makeSession())
+    await expect(store.update({ lastActivityAt: 'not-a-date', ipAddress: '192.0.2.9' })).rejects.toMatchObject({ path: 'lastActivityAt' })
+    expect(await idbRaw(dbName)).toMatchObject({ generation: 1 })
+  })
+
+  it('a function patch returning nothing still writes (only an object emptied of credentials does not)', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await started({ dbName })
+    await store.signIn(makeSession())
+    expect(await store.update(() => ({}))).toBe(true)
+    expect(await idbRaw(dbName)).toMatchObject({ generation: 2 })
+  })
+
   it('no patch, object or function, moves the record to another sessionId', async () => {
     const dbName = uniqueDbName()
     const { store } = await started({ dbName })
