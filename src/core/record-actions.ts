@@ -164,7 +164,7 @@ export function createRecordActions(
 }
 
 /** Changed by a sign-in, a refresh or a function patch; an object patch leaves them as stored. */
-export const CREDENTIALS = ['accessToken', 'refreshToken', 'idToken', 'tokenType', 'scopes', 'expiresAt', 'refreshTokenExpiresAt'] as const
+const CREDENTIALS = ['accessToken', 'refreshToken', 'idToken', 'tokenType', 'scopes', 'expiresAt', 'refreshTokenExpiresAt'] as const
 
 const EARLIEST = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
 const LATEST = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
