@@ -3,8 +3,8 @@ import type { AuthenticationSession, RevokeReason } from '../../src/index'
 import { startBrowserHarness, type BrowserHarness } from '../support/browser-harness'
 
 /** Helpers over tabs running test/browser/fixtures/tab-page.tsx. */
-export async function startTabHarness(): Promise<BrowserHarness> {
-  return startBrowserHarness({ entries: { tab: 'test/browser/fixtures/tab-page.tsx' }, backForwardCache: true })
+export async function startTabHarness(options: { oneWindow?: boolean } = {}): Promise<BrowserHarness> {
+  return startBrowserHarness({ entries: { tab: 'test/browser/fixtures/tab-page.tsx' }, backForwardCache: true, ...options })
 }
 
 export async function openTabs(harness: BrowserHarness, count: number, dbName: string, react = true): Promise<Page[]> {

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { launchOneWindow } from './one-window-browser'
 
 /**
  * Real Chromium for the browser suites: Debian's /usr/bin/chromium driven by
@@ -50,6 +51,12 @@ export interface HarnessOptions {
   route?: (req: IncomingMessage, res: ServerResponse) => boolean
   /** Keep Chromium's back/forward cache on (playwright turns it off by default), as users have it. */
   backForwardCache?: boolean
+  /**
+   * Tabs as in one window of a user's browser: only the front tab is visible
+   * (see one-window-browser.ts). Default: every page visible, as playwright
+   * makes them.
+   */
+  oneWindow?: boolean
 }
 
 export interface BrowserHarness {
@@ -112,13 +119,16 @@ export async function startBrowserHarness(options: HarnessOptions): Promise<Brow
   const { port } = server.address() as AddressInfo
   const origin = `http://127.0.0.1:${port}`
 
-  const browser = await chromium.launch({
-    executablePath,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    ...(options.backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
-  })
-  const context = await browser.newContext()
+  const window = options.oneWindow ? await launchOneWindow(executablePath, CHROMIUM_FLAGS) : undefined
+  const browser =
+    window?.browser ??
+    (await chromium.launch({
+      executablePath,
+      headless: true,
+      args: CHROMIUM_FLAGS,
+      ...(options.backForwardCache ? { ignoreDefaultArgs: ['--disable-back-forward-cache'] } : {}),
+    }))
+  const context = window?.context ?? (await browser.newContext())
 
   return {
     origin,
@@ -132,7 +142,7 @@ export async function startBrowserHarness(options: HarnessOptions): Promise<Brow
     },
     newContext: () => browser.newContext(),
     async close() {
-      await browser.close().catch(() => {})
+      await (window ? window.close() : browser.close().catch(() => {}))
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
