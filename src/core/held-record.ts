@@ -3,7 +3,8 @@ import type { Clock } from './clock'
 import { StorageError, isQuotaError, type AuthSessionError } from './errors'
 import type { SessionPersistence } from './persistence'
 import { statusOf } from './record-actions'
-import type { SessionEvent } from './session-events'
+import type { AuthenticationSession } from './session'
+import type { SessionEvent, SessionStatus } from './session-events'
 import type { Build, CommitResult, SessionState } from './store-types'
 import { decodeRecord, forQuarantine, rawEpoch, rawGeneration, rawVersion, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
 import { createUnsavedChange } from './unsaved-change'
@@ -52,6 +53,17 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     emit({ type: 'error', error })
   }
 
+  /**
+   * Activity this tab has shown but not yet written (writes are throttled)
+   * stays shown over a record of the same session with an earlier
+   * `lastActivityAt`: idle time must not jump because something else changed.
+   */
+  const withShownActivity = (session: AuthenticationSession | null, status: SessionStatus) => {
+    const shown = state.getState().session
+    if (status !== 'authenticated' || !session || shown?.sessionId !== session.sessionId) return session
+    return Date.parse(shown.lastActivityAt) > Date.parse(session.lastActivityAt) ? { ...session, lastActivityAt: shown.lastActivityAt } : session
+  }
+
   /** Applies a record if it is newer than what this tab holds. Generations never go back within one epoch. */
   const adopt = (record: StoredRecord | null, source: 'local' | 'remote', reason?: ChangeReason | 'hydrate') => {
     if (!record) return false
@@ -62,7 +74,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     yielded = false
     hold(record)
     const status = statusOf(record)
-    state.setState({ status, session: record.session, ...(status === 'authenticated' ? { error: null } : {}) })
+    state.setState({ status, session: withShownActivity(record.session, status), ...(status === 'authenticated' ? { error: null } : {}) })
     emit({ type: 'change', source, reason: reason ?? record.reason, status, generation: record.generation })
     return true
   }

@@ -1,22 +1,32 @@
 import type { AuthenticationSession } from './session'
 
-const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b)
+export const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b)
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** The keys `mine` changed since `before` win, key by key, inside objects too; the rest comes from `theirs`. */
+function mergeFields(before: Record<string, unknown>, theirs: Record<string, unknown>, mine: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...theirs }
+  for (const key of new Set([...Object.keys(before), ...Object.keys(mine)])) {
+    if (same(before[key], mine[key])) continue
+    if (mine[key] === undefined) delete merged[key]
+    // Both sides changed inside the same object (a refresh's new ID-token claims
+    // in `metadata`, an app's own key there): each keeps its own changes.
+    else if (isPlainObject(before[key]) && isPlainObject(theirs[key]) && isPlainObject(mine[key])) merged[key] = mergeFields(before[key], theirs[key], mine[key])
+    else merged[key] = mine[key]
+  }
+  return merged
+}
 
 /**
- * Three-way merge of a session: the fields `ours` changed since `base` win;
- * every other field comes from `theirs` (what storage holds now). Used where a
+ * Three-way merge of a session: the fields `ours` changed since `base` win
+ * (inside nested objects, key by key); every other field comes from
+ * `theirs` (what storage holds now). Used where a
  * change made on one version of the record must land on a later one: a
  * refresh that raced activity writes, a change that could not be stored yet.
  */
 export function mergeSession(base: AuthenticationSession, theirs: AuthenticationSession, ours: AuthenticationSession): AuthenticationSession {
-  const merged: Record<string, unknown> = { ...theirs }
-  const before = base as unknown as Record<string, unknown>
-  const mine = ours as unknown as Record<string, unknown>
-  for (const key of new Set([...Object.keys(before), ...Object.keys(mine)])) {
-    if (!same(before[key], mine[key])) {
-      if (mine[key] === undefined) delete merged[key]
-      else merged[key] = mine[key]
-    }
-  }
-  return merged as unknown as AuthenticationSession
+  type Fields = Record<string, unknown>
+  return mergeFields(base as unknown as Fields, theirs as unknown as Fields, ours as unknown as Fields) as unknown as AuthenticationSession
 }

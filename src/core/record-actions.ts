@@ -1,6 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
 import { AuthSessionError, SessionParseError } from './errors'
+import { same } from './merge-session'
 import { parseSession } from './parse-session'
 import { recordStatusFor, REVOKE_REASONS, type AuthenticationSession, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
@@ -97,10 +98,15 @@ export function createRecordActions(
     },
 
     async update(patch) {
+      if (typeof patch !== 'function' && (typeof patch !== 'object' || patch === null)) {
+        throw new AuthSessionError('invalid-argument', `update(patch): expected an object or a function, got ${patch === null ? 'null' : typeof patch}`)
+      }
       const hydrating = ensureHydration()
       if (hydrating) await hydrating
       let decided: Omit<StoredRecord, 'version' | 'generation'> | null = null
+      let alreadyStored = false
       const decide = (current: StoredRecord | null) => {
+        alreadyStored = false
         const live = liveSession(current)
         const mine = liveSession(held())
         // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in,
@@ -113,11 +119,20 @@ export function createRecordActions(
         // moves lastActivityAt back, so it cannot put back a spent refresh
         // token, an old expiry or an old idle start.
         const changes = typeof patch === 'function' ? patch(live) : fromCopy(patch, live)
-        // Nothing left to change (an object naming only credentials), or
-        // another session's copy (one from before a new sign-in): not written.
-        const emptied = typeof patch !== 'function' && Object.keys(changes).length === 0 && Object.keys(patch).length > 0
-        if (emptied || (changes.sessionId !== undefined && changes.sessionId !== live.sessionId)) return null
+        if (changes.sessionId !== undefined && changes.sessionId !== live.sessionId) return null
+        if (typeof patch !== 'function' && Object.keys(patch).length > 0 && !changesAnything(changes, live)) {
+          // Nothing left to change: not written. Resolves false if the object
+          // asked for a credential change (which an object patch never makes),
+          // true if what it asked for is stored already.
+          alreadyStored = !asksCredentialChange(patch, live)
+          return null
+        }
         const session = parseSession({ ...live, ...changes })
+        // Ending goes through end(): a record marked revoked but not a
+        // tombstone would keep its tokens stored, signed out or not.
+        if (session.status !== live.status) {
+          throw new AuthSessionError('invalid-argument', `update() cannot change status to "${session.status}": end(reason) ends the session in every tab and removes its tokens`)
+        }
         return (decided = { ...current!, session, reason: 'update' as const })
       }
       const result = await commit(decide, 'update')
@@ -127,7 +142,7 @@ export function createRecordActions(
       // Kept in memory on a storage failure only while this tab still holds the session it patched.
       const kept = decided as Omit<StoredRecord, 'version' | 'generation'> | null
       if (kept && liveSession(held())?.sessionId === kept.session?.sessionId) keepInMemory(result, kept)
-      return result.ok
+      return result.ok || alreadyStored
     },
 
     recordActivity(at = clock.now()) {
@@ -145,7 +160,9 @@ export function createRecordActions(
       lastActivityWrite = at
       void commit((current) => {
         const live = liveSession(current)
-        if (!live || live.sessionId !== session.sessionId) return null
+        // Checked again when the transaction opens: another tab's announced
+        // logout may have arrived meanwhile, and a newer generation would cancel it.
+        if (!live || live.sessionId !== session.sessionId || state.getState().status !== 'authenticated') return null
         if (Date.parse(live.lastActivityAt) >= at) return null
         return { ...current!, session: { ...live, lastActivityAt }, reason: 'activity' }
       }, 'activity')
@@ -168,6 +185,13 @@ const CREDENTIALS = ['accessToken', 'refreshToken', 'idToken', 'tokenType', 'sco
 
 const EARLIEST = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
 const LATEST = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
+
+/** Whether any field of `changes` differs from the stored session. */
+const changesAnything = (changes: Partial<AuthenticationSession>, stored: AuthenticationSession) =>
+  Object.entries(changes).some(([key, value]) => !same(value, stored[key as keyof AuthenticationSession]))
+
+const asksCredentialChange = (patch: Partial<AuthenticationSession>, stored: AuthenticationSession) =>
+  CREDENTIALS.some((key) => key in patch && !same(patch[key], stored[key]))
 
 /** What an object patch may change: not credentials, and lastActivityAt only forwards. */
 function fromCopy(patch: Partial<AuthenticationSession>, stored: AuthenticationSession): Partial<AuthenticationSession> {

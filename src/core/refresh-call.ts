@@ -22,7 +22,12 @@ export async function callSource(source: SessionSource, record: StoredRecord, ti
     )
   })
   try {
-    return await Promise.race([source.refresh(record.session!, { signal: controller.signal, clockSkewMs: record.clockSkewMs }), giveUp])
+    const result = await Promise.race([source.refresh(record.session!, { signal: controller.signal, clockSkewMs: record.clockSkewMs }), giveUp])
+    // A custom source that forgot its `return`: an invalid answer like any other (transient, with a backoff), not a TypeError.
+    if (typeof result !== 'object' || result === null) {
+      throw new SessionParseError('wrong-type', '', `expected the refresh to answer { session }, got ${result === null ? 'null' : typeof result}`)
+    }
+    return result
   } catch (error) {
     throw controller.signal.aborted && !(error instanceof RefreshError)
       ? new RefreshError('refresh-timeout', `The refresh took longer than ${timeoutMs} ms`, { cause: error })
@@ -59,9 +64,14 @@ export function usableSession(previous: AuthenticationSession, answer: unknown):
     if (!(error instanceof SessionParseError)) throw error
     const fields = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>) : {}
     let session = previous
-    /** Takes `keys` from the answer if the session stays valid with them; `orElse` when it does not. */
+    /**
+     * Takes `keys` from the answer if it carries all of them and the session
+     * stays valid with them; `orElse` when it does not. A field the answer
+     * does not carry at all keeps its stored value.
+     */
     const take = (keys: string[], orElse?: Record<string, unknown>) => {
-      for (const candidate of [Object.fromEntries(keys.map((key) => [key, fields[key]])), orElse]) {
+      const carried = keys.every((key) => key in fields) ? Object.fromEntries(keys.map((key) => [key, fields[key]])) : undefined
+      for (const candidate of [carried, orElse]) {
         if (!candidate) continue
         try {
           session = parseSession({ ...session, ...candidate })

@@ -80,9 +80,10 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
    * often spread from a copy read earlier (`{ ...session, x }`), whose
    * refresh token may be spent since; likewise it never moves
    * `lastActivityAt` back. Resolves false, writing nothing, if there is no
-   * live session to patch, if nothing is left to change (an object naming
-   * only credentials), or if the patch names another `sessionId` (a copy
-   * from before a new sign-in).
+   * live session to patch, if an object asks only for credential changes
+   * (nothing else in it differs from what is stored), or if the patch names
+   * another `sessionId` (a copy from before a new sign-in). An object whose
+   * fields are all stored already resolves true without writing.
    */
   update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>
   /** Notes user activity at `at` (default now); written to storage at a bounded rate. */

@@ -107,3 +107,23 @@ describe('values a source may get wrong', () => {
     expect(shared.get('session')).toMatchObject({ ended: true, session: { revokedAt: new Date(clock.now()).toISOString() } })
   })
 })
+
+describe('update() with a patch it cannot apply', () => {
+  it.each([undefined, null, 'isMfaVerified', 42])('%s is refused with invalid-argument, nothing written', async (patch) => {
+    const shared = new Map<string, unknown>()
+    const store = await signedIn({ persistence: createMemoryPersistence(shared) })
+    await expect(store.update(patch as never)).rejects.toMatchObject({ name: 'AuthSessionError', code: 'invalid-argument' })
+    expect(shared.get('session')).toMatchObject({ generation: 1 })
+  })
+
+  it.each([
+    ['an object', () => ({ status: 'revoked' as const, revokeReason: 'user-logout' as const })],
+    ['a function', () => () => ({ status: 'revoked' as const })],
+  ])('%s patch cannot end the session behind end()\'s back (tokens would stay stored)', async (_, patch) => {
+    const shared = new Map<string, unknown>()
+    const store = await signedIn({ persistence: createMemoryPersistence(shared) })
+    await expect(store.update(patch())).rejects.toMatchObject({ code: 'invalid-argument' })
+    expect(shared.get('session')).toMatchObject({ generation: 1, session: { status: 'active' } })
+    expect(store.getState().status).toBe('authenticated')
+  })
+})

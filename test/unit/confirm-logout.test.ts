@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryPersistence } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, RefreshError, type SessionPersistence, type SessionSource } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
-import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { announceLogout, bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { FakeTokenServer } from '../support/fake-source'
 import { makeSession } from '../support/sessions'
 
 afterEach(destroyTabs)
@@ -72,5 +73,78 @@ describe('a tab confirming an announced logout writes exactly what was announced
     await settle()
     await refusedThenNotConfirmed(clock, shared)
     expect(b.getState().status).toBe('authenticated')
+  })
+})
+
+/** Memory storage whose writes for `reason` wait (an IndexedDB transaction that opens a little later than asked) until `open()`. */
+function lateTransactions(shared: Map<string, unknown>, reason: string) {
+  const memory = createMemoryPersistence(shared)
+  const waiting: Array<() => void> = []
+  const persistence: SessionPersistence = {
+    ...memory,
+    update: async (decide) => {
+      const probe = decide(shared.get('session')) as { next?: { reason?: string } }
+      if (probe.next?.reason === reason) await new Promise<void>((resolve) => waiting.push(resolve))
+      return memory.update(decide)
+    },
+  }
+  return { persistence, waiting, open: () => waiting.splice(0).forEach((resolve) => resolve()) }
+}
+
+describe('no write moves the generation under an announced logout', () => {
+  it('an activity write asked for just before another tab announced its logout does not cancel that logout', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const { persistence, waiting, open } = lateTransactions(shared, 'activity')
+    const { store: b } = await startedTab({ persistence, channel: channel(), clock, locks: createMemoryLocks() })
+    await b.signIn(makeSession({}, clock.now()))
+    await settle()
+    b.recordActivity(clock.now() + 5000) // the user moves the mouse in tab b
+    await settle()
+    expect(waiting.length).toBe(1) // b asked for the activity write; the transaction has not opened yet
+    announceLogout(channel(), shared, clock.serverNow()) // the user logs out in tab a, which closes before its tombstone is written
+    await settle()
+    expect(b.getState().status).toBe('unauthenticated')
+    open()
+    await settle()
+    await clock.advance(2500) // b's confirm of the announced logout
+    await settle()
+    // What the user sees: they clicked "Sign out" in tab a, tab b showed signed out for 2 s and then came back signed
+    // in, with the tokens still in IndexedDB (every tab and every reload is signed in again). Correct: like a refresh
+    // answer and update(), the activity write is not made while another tab's announced logout waits for its
+    // tombstone, so the confirm writes the tombstone and the user stays signed out.
+    expect({ status: b.getState().status, ended: (shared.get('session') as { ended: boolean }).ended }).toEqual({ status: 'unauthenticated', ended: true })
+  })
+
+  it('a transient refresh failure while another tab announced its logout does not cancel that logout (backoff write)', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    let failNow: (() => void) | null = null
+    const source: SessionSource = {
+      ...server.source(),
+      // A request on the wire that ends in a network error after the announcement.
+      refresh: () => new Promise((_, reject) => (failNow = () => reject(new RefreshError('refresh-network', 'connection reset')))),
+    }
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock, locks: createMemoryLocks(), source })
+    await b.signIn(server.signInSession())
+    await settle()
+    const refreshing = b.refresh({ force: true }).catch(() => {})
+    await settle()
+    expect(failNow).not.toBeNull()
+    announceLogout(channel(), shared, clock.serverNow()) // tab a logs out and closes before its tombstone lands
+    await settle()
+    expect(b.getState().status).toBe('unauthenticated')
+    failNow!()
+    await refreshing
+    await settle()
+    await clock.advance(2500) // b's confirm
+    await settle()
+    // What the user sees: signed out for 2 s in tab b, then signed in again (the backoff write moved the generation,
+    // so the confirm no longer matches the announced record and gives up). Correct: the backoff is not written while
+    // an announced logout is pending (as refresh answers are not), the tombstone lands, and the user stays signed out.
+    expect({ status: b.getState().status, ended: (shared.get('session') as { ended: boolean }).ended }).toEqual({ status: 'unauthenticated', ended: true })
   })
 })
