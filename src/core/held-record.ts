@@ -110,7 +110,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     if (logoutPending()) return retryLater()
     void commit((current) => {
       // `current` already has the change folded in, unless storage moved on (then there is nothing to write).
-      if (!current || !unsaved.has() || logoutPending()) return null
+      if (!current || !unsaved.has()) return null
       const { version: _version, generation: _generation, ...rest } = current
       return rest
     }, unsaved.reason()).then((result) => (result.ok || !unsaved.has() ? (retryDelay = 0) : retryLater()))
@@ -167,6 +167,11 @@ export function createHeldRecord(deps: HeldRecordDeps) {
           buildError = { error }
           next = null
         }
+        // The one rule every writer meets, checked inside the transaction:
+        // while another tab's announced logout waits for its tombstone, no
+        // write may keep that session live (a newer generation would cancel
+        // the logout). Its tombstone, a new sign-in or a clear may land.
+        if (next && logoutPending() && !next.ended && next.session?.sessionId === held?.session?.sessionId) next = null
         if (!next) return { result: { ok: false, current }, ...quarantine }
         const generation = Math.max(current?.generation ?? rawGeneration(raw), held?.generation ?? 0) + 1
         // The epoch is kept; only a write onto an empty key starts a new one.

@@ -109,9 +109,9 @@ export function createRecordActions(
         alreadyStored = false
         const live = liveSession(current)
         const mine = liveSession(held())
-        // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in,
-        // nor while another tab's announced logout waits for its tombstone (a newer generation would cancel it).
-        if (!live || !mine || live.sessionId !== mine.sessionId || state.getState().status !== 'authenticated') return null
+        // A patch only ever lands on the same live session: never on a tombstone, never on a newer sign-in
+        // (nor, like every write, while another tab's announced logout waits for its tombstone: see commit).
+        if (!live || !mine || live.sessionId !== mine.sessionId) return null
         // A function patch sees the stored session. An object patch is often
         // spread from a copy of the session read earlier (`{ ...session, x }`,
         // perhaps in another tab or before a reload) while tokens rotated and
@@ -160,9 +160,7 @@ export function createRecordActions(
       lastActivityWrite = at
       void commit((current) => {
         const live = liveSession(current)
-        // Checked again when the transaction opens: another tab's announced
-        // logout may have arrived meanwhile, and a newer generation would cancel it.
-        if (!live || live.sessionId !== session.sessionId || state.getState().status !== 'authenticated') return null
+        if (!live || live.sessionId !== session.sessionId) return null
         if (Date.parse(live.lastActivityAt) >= at) return null
         return { ...current!, session: { ...live, lastActivityAt }, reason: 'activity' }
       }, 'activity')

@@ -163,11 +163,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     localRetry = { at, base: record, failures: attempt }
     await internals.commit(
       (current) =>
-        // Not while another tab's announced logout waits for its tombstone (a newer generation would cancel it):
-        // the backoff then lives in this tab only (localRetry).
-        sameLineage(current, record) && !internals.logoutPending()
-          ? { ...current, refreshRetryAt: at, refreshFailedAt: now, refreshFailures: attempt, reason: 'refresh-retry' }
-          : null,
+        // Refused (like every write) while another tab's announced logout is pending: the backoff then lives in localRetry only.
+        sameLineage(current, record) ? { ...current, refreshRetryAt: at, refreshFailedAt: now, refreshFailures: attempt, reason: 'refresh-retry' } : null,
       'refresh-retry',
     )
   }
