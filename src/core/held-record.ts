@@ -90,7 +90,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     const record: StoredRecord = { ...next, version, generation: held?.generation ?? 0, epoch: held?.epoch }
     hold(record)
     const status = statusOf(record)
-    if (options.show !== false) state.setState({ status, session: record.session })
+    if (options.show !== false) state.setState({ status, session: withShownActivity(record.session, status) })
     deps.onHeldLocally?.()
     retryLater()
   }

@@ -5,6 +5,8 @@ export const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) ===
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
+const objectOrAbsent = (value: unknown) => value === undefined || isPlainObject(value)
+
 /** The keys `mine` changed since `before` win, key by key, inside objects too; the rest comes from `theirs`. */
 function mergeFields(before: Record<string, unknown>, theirs: Record<string, unknown>, mine: Record<string, unknown>): Record<string, unknown> {
   const merged: Record<string, unknown> = { ...theirs }
@@ -12,8 +14,11 @@ function mergeFields(before: Record<string, unknown>, theirs: Record<string, unk
     if (same(before[key], mine[key])) continue
     if (mine[key] === undefined) delete merged[key]
     // Both sides changed inside the same object (a refresh's new ID-token claims
-    // in `metadata`, an app's own key there): each keeps its own changes.
-    else if (isPlainObject(before[key]) && isPlainObject(theirs[key]) && isPlainObject(mine[key])) merged[key] = mergeFields(before[key], theirs[key], mine[key])
+    // in `metadata`, an app's own key there): each keeps its own changes. An
+    // object absent on one side counts as empty.
+    else if (isPlainObject(mine[key]) && objectOrAbsent(before[key]) && objectOrAbsent(theirs[key])) {
+      merged[key] = mergeFields((before[key] ?? {}) as Record<string, unknown>, (theirs[key] ?? {}) as Record<string, unknown>, mine[key])
+    }
     else merged[key] = mine[key]
   }
   return merged

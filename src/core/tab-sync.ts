@@ -39,16 +39,26 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
     // Generations restart after storage is wiped, so a message is about the
     // record this tab holds only if its epoch matches too. A message without
     // one (a tab on an earlier version of this library) is judged by generation.
-    const sameRecord = message.generation === deps.heldGeneration() && (message.epoch === undefined || message.epoch === deps.heldEpoch())
+    const isHeld = () => message.generation === deps.heldGeneration() && (message.epoch === undefined || message.epoch === deps.heldEpoch())
+    // An older generation of our own epoch (a late message) has nothing to offer.
+    const older = message.epoch === deps.heldEpoch() && message.generation < deps.heldGeneration()
     if (message.type === 'ending') {
-      if (sameRecord) deps.endProvisionally(message)
+      if (isHeld()) deps.endProvisionally(message)
+      // A record this tab has not read yet (it is hydrating, or still
+      // re-reading after the last change): read it, then apply the logout if
+      // it is the one announced. Dropped, the logout could be lost if the
+      // announcing tab closes before its tombstone lands.
+      else if (!older) {
+        deps
+          .reconcile()
+          .then(() => isHeld() && deps.endProvisionally(message))
+          .catch(() => {})
+      }
       return
     }
     // Any other record: usually a newer generation; another epoch means
-    // storage was wiped and written anew. An older generation of our own
-    // epoch (a late message) has nothing to offer.
-    const older = message.epoch === deps.heldEpoch() && message.generation < deps.heldGeneration()
-    if (!sameRecord && !older) reconcile()
+    // storage was wiped and written anew.
+    if (!isHeld() && !older) reconcile()
   })
   const unsubscribeWake = deps.wake.subscribe(reconcile)
   return () => {

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { get, createStore as createIdbStore } from 'idb-keyval'
-import { createMemoryPersistence, createSessionStore } from '../../src/index'
+import { createMemoryPersistence, createSessionStore, type SessionPersistence } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
-import { announceLogout, bus, destroyTabs, failable, startedTab } from '../support/fake-tabs'
+import { announceLogout, bus, destroyTabs, failable, noWake, startedTab, trackTab } from '../support/fake-tabs'
 import { makeSession, uniqueDbName } from '../support/sessions'
 import { tabCleanups, tabs } from '../support/tab-stores'
 
@@ -162,5 +162,63 @@ describe('while an announced logout waits for its tombstone', () => {
       status: 'unauthenticated',
       stored: { ended: true, session: { revokeReason: 'user-logout' } },
     })
+  })
+})
+
+/** Memory storage whose reads take `ms` of real time (an IndexedDB read is a few ms; a cold open tens). */
+function slowReads(shared: Map<string, unknown>, ms: number): SessionPersistence {
+  const memory = createMemoryPersistence(shared)
+  return { ...memory, read: () => new Promise((resolve) => setTimeout(() => resolve(memory.read()), ms)) }
+}
+
+type Raw = { generation: number; epoch?: string; ended: boolean; session: { lastActivityAt: string } }
+
+describe('an announced logout reaching a tab that has not read the record yet', () => {
+  it('an announced logout for a generation this tab is still reading is confirmed, not lost', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const { store: b } = await startedTab({ persistence: slowReads(shared, 15), channel: channel(), clock })
+    await b.signIn(makeSession({}, clock.now()))
+    await settle()
+    // Tab a (simulated on the same bus) writes activity, generation 2, and says so...
+    const raw = structuredClone(shared.get('session')) as Raw
+    shared.set('session', { ...raw, generation: 2, reason: 'activity', session: { ...raw.session, lastActivityAt: new Date(clock.now()).toISOString() } })
+    const a = channel()
+    a.post({ v: 1, type: 'changed', generation: 2, epoch: raw.epoch, tabId: 'tab-a', reason: 'activity' })
+    // ...then the user clicks "Sign out" in a: the ending is announced, and a closes before its tombstone lands.
+    a.post({ v: 1, type: 'ending', generation: 2, epoch: raw.epoch, tabId: 'tab-a', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    await settle(20)
+    await clock.advance(2500) // any confirm timer would have fired
+    await settle(10)
+    // What the user sees: they signed out in tab a, but tab b (which was re-reading the record when the announcement
+    // arrived, so it still held generation 1 and dropped the announcement for generation 2) stays signed in, and the
+    // tokens stay in IndexedDB: every reload is signed in again. README: "A logout is shown in other tabs as soon as
+    // it is announced; if its tombstone has not landed 2 s later ..., a tab that saw the announcement writes it."
+    // Correct: an ending for a newer generation makes the tab re-read and apply it if it then holds that record.
+    expect({ status: b.getState().status, ended: (shared.get('session') as Raw).ended }).toEqual({ status: 'unauthenticated', ended: true })
+  })
+
+  it('an announced logout reaching a tab that is still hydrating is confirmed, not lost', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    // Tab a signed in earlier (generation 1 stored).
+    const { store: a } = await startedTab({ persistence: createMemoryPersistence(shared), clock })
+    await a.signIn(makeSession({}, clock.now()))
+    const raw = structuredClone(shared.get('session')) as Raw
+    // Tab b opens (a reload, a new tab); its first IndexedDB read takes a moment.
+    const b = trackTab(createSessionStore({ persistence: slowReads(shared, 30), channel: channel(), wake: noWake, clock }))
+    b.start()
+    // Meanwhile the user clicks "Sign out" in tab a, which announces it and closes before its tombstone lands.
+    channel().post({ v: 1, type: 'ending', generation: raw.generation, epoch: raw.epoch, tabId: 'tab-a', revokeReason: 'user-logout', revokedAt: new Date(clock.serverNow()).toISOString() })
+    await b.whenHydrated()
+    await settle(10)
+    await clock.advance(2500)
+    await settle(10)
+    // What the user sees: the tab they just opened shows them signed in after they signed out, and the tokens stay in
+    // IndexedDB. Correct: the announcement is not dropped because the tab had not read the record yet; it is applied
+    // (and confirmed 2 s later) once the tab holds the announced record.
+    expect({ status: b.getState().status, ended: (shared.get('session') as Raw).ended }).toEqual({ status: 'unauthenticated', ended: true })
   })
 })

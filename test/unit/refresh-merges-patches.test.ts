@@ -69,6 +69,39 @@ describe('a refresh answer racing an app patch', () => {
   })
 })
 
+describe('a refresh answer racing an app patch, on a session without metadata', () => {
+  it('a refresh answer and an app patch that both add keys to an absent metadata object each keep their own', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    let release = () => {}
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    // A custom source that notes, in metadata, when the tokens were last refreshed.
+    const source: SessionSource = {
+      name: 'custom',
+      refresh: async (session) => {
+        const answer = { ...session, accessToken: 'at-2', refreshToken: 'rt-2', metadata: { ...session.metadata, refreshedBy: 'custom' } }
+        await gate // the provider answered; the answer is on its way back
+        return { session: answer }
+      },
+    }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks: createMemoryLocks(), source })
+    await store.signIn(makeSession({ accessToken: 'at-1', refreshToken: 'rt-1' }, clock.now())) // no metadata yet
+    const refreshing = store.refresh({ force: true })
+    await settle()
+    // The user saves a preference meanwhile; update() resolves true: it is stored.
+    expect(await store.update({ metadata: { theme: 'dark' } })).toBe(true)
+    release()
+    await refreshing
+    await settle()
+    const stored = (shared.get('session') as { session: AuthenticationSession }).session
+    // What the user sees: the preference they saved (update() said true) is gone after the refresh, because the
+    // merge only goes key by key when the object existed before the refresh; here it did not, so the answer's
+    // metadata replaced the stored one whole. README: "when a refresh answer and a patch race, each keeps its own
+    // changes, key by key inside metadata and the other objects". Correct: rt-2 and both metadata keys are stored.
+    expect({ refreshToken: stored.refreshToken, metadata: stored.metadata }).toEqual({ refreshToken: 'rt-2', metadata: { theme: 'dark', refreshedBy: 'custom' } })
+  })
+})
+
 describe('mergeSession', () => {
   const base = makeSession({ metadata: { protocol: 'oidc', iat: 1 }, user: { id: 'u1', username: 'ada', email: 'a@example.com' } })
   it('keeps both sides\' changes inside one object, key by key', () => {
@@ -85,5 +118,12 @@ describe('mergeSession', () => {
     expect(merged.metadata).toEqual({ protocol: 'oidc' })
     expect(merged.user.email).toBe('new@example.com')
     expect(merged.scopes).toEqual(['openid'])
+  })
+  it('an object absent on one side counts as empty: both sides keep their keys; a removed object keeps only ours\' changes', () => {
+    const bare = makeSession()
+    const merged = mergeSession(bare, { ...bare, metadata: { theme: 'dark' } }, { ...bare, metadata: { refreshedBy: 'custom' } })
+    expect(merged.metadata).toEqual({ theme: 'dark', refreshedBy: 'custom' })
+    const removed = mergeSession(base, { ...base, metadata: undefined }, { ...base, metadata: { ...base.metadata, iat: 2 } })
+    expect(removed.metadata).toEqual({ iat: 2 })
   })
 })
