@@ -7,15 +7,23 @@ export interface Locks {
 /**
  * navigator.locks where it exists. The browser releases a lock when its tab
  * closes or crashes, so a tab that dies mid-refresh never blocks the others.
- * Elsewhere, an in-process lock: it serialises this tab only, and the
- * generation check in storage still refuses a stale write from another tab.
+ * Elsewhere, or where the browser refuses Web Locks, an in-process lock: it
+ * serialises this tab only, and the generation check in storage still
+ * refuses a stale write from another tab.
  */
 export function createDefaultLocks(): Locks {
   return {
     request(name, task) {
       const webLocks = typeof navigator !== 'undefined' ? navigator.locks : undefined
-      if (webLocks) return webLocks.request(name, { mode: 'exclusive' }, task) as Promise<Awaited<ReturnType<typeof task>>>
-      return fallback.request(name, task)
+      if (!webLocks) return fallback.request(name, task)
+      let started = false
+      const run = () => ((started = true), task())
+      return (webLocks.request(name, { mode: 'exclusive' }, run) as Promise<Awaited<ReturnType<typeof task>>>).catch((error: unknown) => {
+        // Refused before the task ran (a sandboxed or opaque-origin frame
+        // answers SecurityError): serialise within this tab instead.
+        if (!started) return fallback.request(name, task)
+        throw error
+      })
     },
   }
 }

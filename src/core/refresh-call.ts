@@ -11,7 +11,14 @@ import type { StoredRecord } from './stored-record'
  * another tab would send the old one. At the timeout the signal aborts (a
  * source should honour it); a source that ignores it gets twice as long.
  */
-export async function callSource(source: SessionSource, record: StoredRecord, timeoutMs: number, clock: Clock): Promise<SourceResult> {
+export async function callSource(
+  source: SessionSource,
+  record: StoredRecord,
+  timeoutMs: number,
+  clock: Clock,
+  /** An answer that arrives after the caller stopped waiting: it may hold the only valid refresh token now. */
+  onLateAnswer?: (result: SourceResult) => void,
+): Promise<SourceResult> {
   const controller = new AbortController()
   const soft = clock.setTimeout(() => controller.abort(), timeoutMs)
   let hard: unknown
@@ -22,7 +29,9 @@ export async function callSource(source: SessionSource, record: StoredRecord, ti
     )
   })
   try {
-    const result = await Promise.race([source.refresh(record.session!, { signal: controller.signal, clockSkewMs: record.clockSkewMs }), giveUp])
+    const call = source.refresh(record.session!, { signal: controller.signal, clockSkewMs: record.clockSkewMs, timeoutMs })
+    giveUp.catch(() => call.then((late) => onLateAnswer?.(late), () => {}))
+    const result = await Promise.race([call, giveUp])
     // A custom source that forgot its `return`: an invalid answer like any other (transient, with a backoff), not a TypeError.
     if (typeof result !== 'object' || result === null) {
       throw new SessionParseError('wrong-type', '', `expected the refresh to answer { session }, got ${result === null ? 'null' : typeof result}`)

@@ -127,7 +127,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     const attempt = Math.max(record.refreshFailures ?? 0, localFor(record)?.failures ?? 0) + 1
     let result: SourceResult
     try {
-      result = await callSource(source, record, options.timeoutMs ?? 15_000, clock)
+      result = await callSource(source, record, options.timeoutMs ?? 15_000, clock, (late) => void storeLateAnswer(record, late))
     } catch (cause) {
       const error = classify(cause)
       deps.emit({ type: 'refresh-failed', error, attempt })
@@ -144,6 +144,17 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       deps.emit({ type: 'refresh-failed', error: failure, attempt })
       throw failure
     }
+  }
+
+  /**
+   * A source that ignored the abort answered after the scheduler gave up:
+   * the provider has rotated the refresh token, so the answer is stored
+   * (outside the lock, but only over the record it refreshed) rather than lost.
+   */
+  const storeLateAnswer = async (record: LiveRecord, late: SourceResult) => {
+    if (typeof late !== 'object' || late === null) return
+    const { session, invalid } = usableSession(record.session, late.session)
+    await storeAnswer(record, { ...late, session }, invalid ? (localFor(record)?.failures ?? 0) + 1 : 0).catch(() => {})
   }
 
   /** Stores a refresh answer; `failures` > 0 stores a backoff with it (the answer was only partly usable). */
@@ -176,6 +187,19 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (error.code === 'refresh-token-expired') deps.emit({ type: 'refresh-failed', error, attempt: 1 })
   }
 
+  /**
+   * A failure outside the source call (the lock or storage refused): typed,
+   * and backed off like a transient failure, so the timer never spins.
+   */
+  const couldNotRun = (cause: unknown): RefreshError => {
+    const record = internals.currentRecord()
+    const failures = (record && localFor(record)?.failures) || 0
+    if (record) localRetry = { at: backoffFrom(clock.now(), failures + 1), base: record, failures: failures + 1 }
+    const error = new RefreshError('refresh-network', `The refresh could not run: ${(cause as Error)?.message ?? String(cause)}`, { cause })
+    deps.emit({ type: 'refresh-failed', error, attempt: failures + 1 })
+    return error
+  }
+
   let inFlightForced = false
   const refresh = (refreshOptions: { force?: boolean } = {}): Promise<void> => {
     const force = !!refreshOptions.force
@@ -185,6 +209,9 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     inFlightForced = force
     inFlight = deps.locks
       .request(deps.lockName, () => refreshUnderLock(force))
+      .catch((cause: unknown) => {
+        throw cause instanceof AuthSessionError ? cause : couldNotRun(cause)
+      })
       .finally(() => {
         inFlight = null
         arm()

@@ -33,8 +33,14 @@ export interface SignOutOptions {
 }
 
 export interface RefreshContext {
-  /** Aborted at the scheduler's timeout; the lock is held until the refresh settles. */
+  /**
+   * Aborted at the scheduler's timeout; the lock is held until the refresh
+   * settles, or for twice the timeout. A source whose requests have their own
+   * timeout should keep it within `timeoutMs`.
+   */
   signal: AbortSignal
+  /** The scheduler's timeout, ms. */
+  timeoutMs?: number
   /** The skew estimated at the last sign-in or refresh (server minus local, ms). */
   clockSkewMs?: number
 }

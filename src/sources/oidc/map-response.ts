@@ -82,7 +82,12 @@ export function mapTokenResponse(
   const sub = str(claims.sub)
 
   const extras = Object.fromEntries(Object.entries(response).filter(([key, value]) => !MAPPED.has(key) && value != null))
-  const extraClaims = Object.fromEntries(Object.entries(claims).filter(([key]) => !MAPPED_CLAIMS.has(key)))
+  // A refresh never loads userinfo: claims only the sign-in's userinfo gave (groups, picture) stay; what it restates is updated.
+  const previousClaims = previous?.metadata?.claims
+  const extraClaims = {
+    ...(typeof previousClaims === 'object' && previousClaims !== null && !Array.isArray(previousClaims) ? previousClaims : {}),
+    ...Object.fromEntries(Object.entries(claims).filter(([key]) => !MAPPED_CLAIMS.has(key))),
+  }
 
   const session: AuthenticationSession = {
     ...previous,
@@ -119,7 +124,10 @@ export function mapTokenResponse(
   if (mfa && !previous?.isMfaVerified) session.mfaVerifiedAt = iso(authTime ?? serverNow)
   if (amr.length || acr) session.authenticationMethod = { '@type': 'AuthenticationMethod', name: acr ?? amr.join('+'), ...(amr.length ? { amr } : {}), ...(acr ? { acr } : {}) }
   const idp = str(claims.idp)
-  session.identityProvider = { '@type': 'IdentityProvider', name: idp ?? context.providerName, protocol: 'oidc', ...(idp ? { idp } : {}) }
+  // A refresh that does not restate `idp` (userinfo said it at sign-in) keeps the provider the sign-in found.
+  if (idp || !previous?.identityProvider) {
+    session.identityProvider = { '@type': 'IdentityProvider', name: idp ?? context.providerName, protocol: 'oidc', ...(idp ? { idp } : {}) }
+  }
   return { session, clockSkewMs }
 }
 

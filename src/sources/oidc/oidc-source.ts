@@ -19,8 +19,9 @@ export interface OidcSourceOptions {
   /** Clock for the mapping (tests). Default Date.now. */
   now?: () => number
   /**
-   * oidc-client-ts's own request timeout, in seconds. Default 10: below the
-   * scheduler's 15 s, so the request ends while the refresh lock is held.
+   * oidc-client-ts's own request timeout, in seconds. Default 10, and never
+   * more than the scheduler's timeout, so the request ends while the
+   * refresh lock is held.
    */
   requestTimeoutSeconds?: number
 }
@@ -78,7 +79,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       return { ...mapped, returnTo: state?.returnTo }
     },
 
-    async refresh(session, { clockSkewMs }): Promise<SourceResult> {
+    async refresh(session, { clockSkewMs, timeoutMs }): Promise<SourceResult> {
       if (!session.refreshToken) {
         throw new RefreshError('refresh-rejected', 'The session has no refresh token', { providerError: 'no_refresh_token' })
       }
@@ -94,7 +95,8 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
             scope: session.scopes?.join(' '),
             profile,
           } as never,
-          timeoutInSeconds: options.requestTimeoutSeconds ?? 10,
+          // Within the scheduler's timeout too: the request must end while the refresh lock is held.
+          timeoutInSeconds: Math.min(options.requestTimeoutSeconds ?? 10, timeoutMs ? timeoutMs / 1000 : Number.POSITIVE_INFINITY),
         })
       } catch (cause) {
         throw classifyOidcError(cause)
