@@ -288,6 +288,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     logoutPending,
     /** This tab shows a sign-in it could not store yet; messages about the stored generation are about the session it replaced. */
     holdsUnstoredSignIn: () => unsaved.replacesStored(),
+    hasUnsavedChange: () => unsaved.has(),
     commit,
     reconcile,
   }

@@ -2,6 +2,8 @@
 export interface Locks {
   /** Runs `task` while holding the exclusive lock `name`; the lock is released when it settles. */
   request<T>(name: string, task: () => Promise<T>): Promise<T>
+  /** Whether any tab holds `name` now. Optional: a Locks without it is taken to say no. */
+  isHeld?(name: string): Promise<boolean>
 }
 
 /**
@@ -25,6 +27,16 @@ export function createDefaultLocks(): Locks {
         throw error
       })
     },
+    async isHeld(name) {
+      const webLocks = typeof navigator !== 'undefined' ? navigator.locks : undefined
+      if (!webLocks) return fallback.isHeld!(name)
+      try {
+        const { held = [] } = await webLocks.query()
+        return held.some((lock) => lock.name === name)
+      } catch {
+        return fallback.isHeld!(name)
+      }
+    },
   }
 }
 
@@ -42,6 +54,7 @@ export function createMemoryLocks(): Locks {
       })
       return run
     },
+    isHeld: async (name) => tails.has(name),
   }
 }
 

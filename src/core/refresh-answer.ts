@@ -44,7 +44,8 @@ export function createAnswerWriter(deps: { internals: SessionStoreInternals; clo
     })
 
   /** `backoff`: stored with the answer when it was only partly usable (no `refreshed` event then). */
-  const write = async (record: LiveRecord, result: SourceResult, obtainedAt: number, backoff?: Backoff): Promise<void> => {
+  /** Resolves 'unsaved' when storage failed and the answer waits in this tab's memory. */
+  const write = async (record: LiveRecord, result: SourceResult, obtainedAt: number, backoff?: Backoff): Promise<'stored' | 'unsaved' | 'dropped'> => {
     const compose = (current: StoredRecord | null) => {
       if (!sameLineage(current, record)) return null
       const session = mergeSession(record.session, current.session, result.session)
@@ -72,13 +73,17 @@ export function createAnswerWriter(deps: { internals: SessionStoreInternals; clo
     }
     if (written?.ok) {
       if (!backoff) deps.emit({ type: 'refreshed', generation: written.record.generation })
-    } else if (written?.error || heldForLogout) {
+      return 'stored'
+    }
+    if (written?.error || heldForLogout) {
       // Not stored: the new (possibly rotated) tokens are the only valid ones
       // now, so they wait in memory (not shown while a logout is pending):
       // dropped if the logout lands, written if it does not.
       const next = compose(internals.currentRecord())
       if (next) internals.holdLocally(next, { show: !internals.logoutPending() })
+      if (next && written?.error) return 'unsaved'
     }
+    return 'dropped'
   }
 
   return {

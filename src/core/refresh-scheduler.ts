@@ -4,6 +4,7 @@ import type { Locks } from './locks'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
 import { createAnswerWriter, live, sameLineage, type LiveRecord } from './refresh-answer'
 import { callSource, classify, usableSession } from './refresh-call'
+import { createUnsavedAnswerFlag } from './unsaved-answer-flag'
 import type { SessionEvent } from './session-events'
 import type { SessionSource, SourceResult } from './source'
 import type { StoredRecord } from './stored-record'
@@ -64,6 +65,13 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   // holds for the credentials that failed only (not for a newer sign-in).
   let localRetry: { at: number; base: StoredRecord; failures: number } | null = null
   const answers = createAnswerWriter({ internals, clock, emit: deps.emit })
+  const unsaved = createUnsavedAnswerFlag({
+    locks: deps.locks,
+    name: `${deps.lockName}:unsaved`,
+    clock,
+    stillUnsaved: internals.hasUnsavedChange,
+    onStoreEvent: (listener) => store.on(listener),
+  })
 
   const dueAt = () => {
     const record = internals.currentRecord()
@@ -125,6 +133,14 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (!force && retryAt(record) > now) return
     // Counted in this tab too, in case the count could not be stored: the backoff must still grow.
     const attempt = Math.max(record.refreshFailures ?? 0, localFor(record)?.failures ?? 0) + 1
+    // Another tab holds refreshed tokens it could not store: the refresh
+    // token read from storage may be spent. Wait for that tab to store them.
+    if (await unsaved.elsewhere()) {
+      localRetry = { at: backoffFrom(now, attempt), base: record, failures: attempt }
+      const error = new RefreshError('refresh-deferred', 'Another tab holds refreshed tokens it has not stored yet')
+      deps.emit({ type: 'refresh-failed', error, attempt })
+      throw error
+    }
     let result: SourceResult
     try {
       result = await callSource(source, record, options.timeoutMs ?? 15_000, clock, (late) => void storeLateAnswer(record, late))
@@ -162,7 +178,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     const now = clock.now()
     const at = failures > 0 ? backoffFrom(now, failures) : 0
     localRetry = failures > 0 ? { at, base: { ...record, session: result.session }, failures } : null
-    await answers.write(record, result, now, failures > 0 ? { refreshRetryAt: at, refreshFailedAt: now, refreshFailures: failures } : undefined)
+    const outcome = await answers.write(record, result, now, failures > 0 ? { refreshRetryAt: at, refreshFailedAt: now, refreshFailures: failures } : undefined)
+    if (outcome === 'unsaved') unsaved.flag()
   }
 
   const backoffFrom = (now: number, attempt: number) =>
@@ -247,7 +264,10 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     refresh,
     nextRefreshAt: dueAt,
     reschedule: () => arm(),
-    destroy: () => answers.destroy(),
+    destroy: () => {
+      answers.destroy()
+      unsaved.destroy()
+    },
     async getAccessToken() {
       await store.whenHydrated()
       if (inFlight) await inFlight.catch(() => {})

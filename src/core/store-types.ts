@@ -126,6 +126,8 @@ export interface SessionStoreInternals {
   holdLocally(next: Omit<StoredRecord, 'version' | 'generation'>, options?: { show?: boolean }): void
   /** Another tab announced the end of the session this tab holds; its tombstone is not stored yet. No write may move the generation meanwhile. */
   logoutPending(): boolean
+  /** A change held in memory waits for storage (see holdLocally). */
+  hasUnsavedChange(): boolean
 }
 
 export type Build = (current: StoredRecord | null) => Omit<StoredRecord, 'version' | 'generation'> | null

@@ -221,6 +221,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     emit,
     holdLocally,
     logoutPending: record.logoutPending,
+    hasUnsavedChange: record.hasUnsavedChange,
   }
   internals.set(store, storeInternals)
   if (options.source) {
