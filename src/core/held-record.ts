@@ -3,10 +3,10 @@ import type { Clock } from './clock'
 import { StorageError, isQuotaError, type AuthSessionError } from './errors'
 import type { SessionPersistence } from './persistence'
 import { statusOf } from './record-actions'
-import type { AuthenticationSession } from './session'
-import type { SessionEvent, SessionStatus } from './session-events'
+import type { SessionEvent } from './session-events'
 import type { Build, CommitResult, SessionState } from './store-types'
 import { decodeRecord, forQuarantine, rawEpoch, rawGeneration, rawVersion, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
+import { createShownActivity } from './shown-activity'
 import { createUnsavedChange } from './unsaved-change'
 
 export interface HeldRecordDeps {
@@ -53,16 +53,9 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     emit({ type: 'error', error })
   }
 
-  /**
-   * Activity this tab has shown but not yet written (writes are throttled)
-   * stays shown over a record of the same session with an earlier
-   * `lastActivityAt`: idle time must not jump because something else changed.
-   */
-  const withShownActivity = (session: AuthenticationSession | null, status: SessionStatus) => {
-    const shown = state.getState().session
-    if (status !== 'authenticated' || !session || shown?.sessionId !== session.sessionId) return session
-    return Date.parse(shown.lastActivityAt) > Date.parse(session.lastActivityAt) ? { ...session, lastActivityAt: shown.lastActivityAt } : session
-  }
+  // Activity shown but perhaps not written yet (writes are throttled): see shown-activity.ts.
+  const activity = createShownActivity()
+  const withShownActivity = activity.apply
 
   /** Applies a record if it is newer than what this tab holds. Generations never go back within one epoch. */
   const adopt = (record: StoredRecord | null, source: 'local' | 'remote', reason?: ChangeReason | 'hydrate') => {
@@ -170,8 +163,9 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         // The one rule every writer meets, checked inside the transaction:
         // while another tab's announced logout waits for its tombstone, no
         // write may keep that session live (a newer generation would cancel
-        // the logout). Its tombstone, a new sign-in or a clear may land.
-        if (next && logoutPending() && !next.ended && next.session?.sessionId === held?.session?.sessionId) next = null
+        // the logout). Its tombstone, a sign-in (even into the same IdP
+        // session, same sessionId) or a clear may land.
+        if (next && reason !== 'sign-in' && reason !== 'clear' && logoutPending() && !next.ended && next.session?.sessionId === held?.session?.sessionId) next = null
         if (!next) return { result: { ok: false, current }, ...quarantine }
         const generation = Math.max(current?.generation ?? rawGeneration(raw), held?.generation ?? 0) + 1
         // The epoch is kept; only a write onto an empty key starts a new one.
@@ -289,6 +283,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     /** This tab shows a sign-in it could not store yet; messages about the stored generation are about the session it replaced. */
     holdsUnstoredSignIn: () => unsaved.replacesStored(),
     hasUnsavedChange: () => unsaved.has(),
+    noteActivity: activity.note,
     commit,
     reconcile,
   }

@@ -25,6 +25,8 @@ export interface RecordActionDeps {
   tabId: string
   activityWriteIntervalMs: number
   holdLocally: SessionStoreInternals['holdLocally']
+  /** The activity shown (perhaps not written yet), kept shown over records of the same session with an earlier time. */
+  noteActivity(sessionId: string, at: string): void
 }
 
 /**
@@ -119,8 +121,12 @@ export function createRecordActions(
         // moves lastActivityAt back, so it cannot put back a spent refresh
         // token, an old expiry or an old idle start.
         const changes = typeof patch === 'function' ? patch(live) : fromCopy(patch, live)
+        // An immer-style function that edits its argument and returns nothing.
+        if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
+          throw new AuthSessionError('invalid-argument', 'update(fn): the function must return the fields to change, e.g. (stored) => ({ accessToken })')
+        }
         if (changes.sessionId !== undefined && changes.sessionId !== live.sessionId) return null
-        if (typeof patch !== 'function' && Object.keys(patch).length > 0 && !changesAnything(changes, live)) {
+        if (typeof patch !== 'function' && !changesAnything(changes, live)) {
           // Nothing left to change: not written. Resolves false if the object
           // asked for a credential change (which an object patch never makes),
           // true if what it asked for is stored already.
@@ -156,6 +162,7 @@ export function createRecordActions(
       if (at < Date.parse(session.lastActivityAt) + 1000) return
       const lastActivityAt = new Date(at).toISOString()
       state.setState({ session: { ...session, lastActivityAt } })
+      deps.noteActivity(session.sessionId, lastActivityAt)
       if (at - lastActivityWrite < deps.activityWriteIntervalMs) return
       lastActivityWrite = at
       void commit((current) => {

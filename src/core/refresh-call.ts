@@ -16,8 +16,8 @@ export async function callSource(
   record: StoredRecord,
   timeoutMs: number,
   clock: Clock,
-  /** An answer that arrives after the caller stopped waiting: it may hold the only valid refresh token now. */
-  onLateAnswer?: (result: SourceResult) => void,
+  /** The call the caller stopped waiting for: its answer may hold the only valid refresh token. */
+  onAbandoned?: (call: Promise<SourceResult>) => void,
 ): Promise<SourceResult> {
   const controller = new AbortController()
   const soft = clock.setTimeout(() => controller.abort(), timeoutMs)
@@ -30,7 +30,7 @@ export async function callSource(
   })
   try {
     const call = source.refresh(record.session!, { signal: controller.signal, clockSkewMs: record.clockSkewMs, timeoutMs })
-    giveUp.catch(() => call.then((late) => onLateAnswer?.(late), () => {}))
+    giveUp.catch(() => onAbandoned?.(call))
     const result = await Promise.race([call, giveUp])
     // A custom source that forgot its `return`: an invalid answer like any other (transient, with a backoff), not a TypeError.
     if (typeof result !== 'object' || result === null) {

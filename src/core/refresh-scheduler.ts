@@ -69,7 +69,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     locks: deps.locks,
     name: `${deps.lockName}:unsaved`,
     clock,
-    stillUnsaved: internals.hasUnsavedChange,
+    stillUnsaved: () => internals.hasUnsavedChange() || abandoned !== null,
     onStoreEvent: (listener) => store.on(listener),
   })
 
@@ -122,28 +122,32 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     // session back to life.
     if (!live(record) || store.getState().status !== 'authenticated') return
     const now = clock.now()
-    if (refreshTokenExpired(record, now)) {
-      await endFor(record, new RefreshError('refresh-token-expired', 'The refresh token has expired'))
-      return
+    const expired = refreshTokenExpired(record, now)
+    if (!expired) {
+      const due = refreshDueAt(record, timing)
+      // Another tab refreshed while we waited for the lock: nothing to do.
+      if (!force && (due === null || now < due)) return
+      // A failure a moment ago (in any tab, or in this one if it could not store it) set a backoff.
+      if (!force && retryAt(record) > now) return
     }
-    const due = refreshDueAt(record, timing)
-    // Another tab refreshed while we waited for the lock: nothing to do.
-    if (!force && (due === null || now < due)) return
-    // A failure a moment ago (in any tab, or in this one if it could not store it) set a backoff.
-    if (!force && retryAt(record) > now) return
     // Counted in this tab too, in case the count could not be stored: the backoff must still grow.
     const attempt = Math.max(record.refreshFailures ?? 0, localFor(record)?.failures ?? 0) + 1
-    // Another tab holds refreshed tokens it could not store: the refresh
-    // token read from storage may be spent. Wait for that tab to store them.
-    if (await unsaved.elsewhere()) {
+    // Newer tokens may exist that storage does not hold: an answer another tab
+    // could not store, or this tab's own call still outstanding past its
+    // timeout. The stored refresh token (and its expiry) may be spent: wait.
+    if (abandoned || (await unsaved.elsewhere())) {
       localRetry = { at: backoffFrom(now, attempt), base: record, failures: attempt }
-      const error = new RefreshError('refresh-deferred', 'Another tab holds refreshed tokens it has not stored yet')
+      const error = new RefreshError('refresh-deferred', 'Newer tokens than the stored ones are not stored yet (another tab, or a request still outstanding)')
       deps.emit({ type: 'refresh-failed', error, attempt })
       throw error
     }
+    if (expired) {
+      await endFor(record, new RefreshError('refresh-token-expired', 'The refresh token has expired'))
+      return
+    }
     let result: SourceResult
     try {
-      result = await callSource(source, record, options.timeoutMs ?? 15_000, clock, (late) => void storeLateAnswer(record, late))
+      result = await callSource(source, record, options.timeoutMs ?? 15_000, clock, (call) => awaitAbandoned(record, call))
     } catch (cause) {
       const error = classify(cause)
       deps.emit({ type: 'refresh-failed', error, attempt })
@@ -171,6 +175,17 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (typeof late !== 'object' || late === null) return
     const { session, invalid } = usableSession(record.session, late.session)
     await storeAnswer(record, { ...late, session }, invalid ? (localFor(record)?.failures ?? 0) + 1 : 0).catch(() => {})
+  }
+  /** Until the abandoned call settles, no tab sends the refresh token it carried (see unsaved-answer-flag.ts). */
+  let abandoned: Promise<unknown> | null = null
+  const awaitAbandoned = (record: LiveRecord, call: Promise<SourceResult>) => {
+    const settled = call.then((late) => storeLateAnswer(record, late), () => {})
+    abandoned = settled
+    unsaved.flag()
+    void settled.then(() => {
+      if (abandoned === settled) abandoned = null
+      unsaved.recheck()
+    })
   }
 
   /** Stores a refresh answer; `failures` > 0 stores a backoff with it (the answer was only partly usable). */
@@ -224,8 +239,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (inFlight && force && !inFlightForced) return inFlight.catch(() => {}).then(() => refresh(refreshOptions))
     if (inFlight) return inFlight
     inFlightForced = force
-    inFlight = deps.locks
-      .request(deps.lockName, () => refreshUnderLock(force))
+    inFlight = Promise.resolve()
+      .then(() => deps.locks.request(deps.lockName, () => refreshUnderLock(force)))
       .catch((cause: unknown) => {
         throw cause instanceof AuthSessionError ? cause : couldNotRun(cause)
       })

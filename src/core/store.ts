@@ -133,6 +133,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     tabId,
     activityWriteIntervalMs,
     holdLocally,
+    noteActivity: record.noteActivity,
   })
 
   const provisional = createProvisionalEnd({

@@ -25,6 +25,7 @@ export interface TabSyncDeps {
  */
 export function attachTabSync(deps: TabSyncDeps): () => void {
   let rejected = 0
+  let detached = false
   const reconcile = () => {
     deps.reconcile().catch(() => {})
   }
@@ -51,7 +52,7 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
       else if (!older) {
         deps
           .reconcile()
-          .then(() => isHeld() && deps.endProvisionally(message))
+          .then(() => !detached && isHeld() && deps.endProvisionally(message))
           .catch(() => {})
       }
       return
@@ -62,6 +63,7 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
   })
   const unsubscribeWake = deps.wake.subscribe(reconcile)
   return () => {
+    detached = true
     unsubscribeChannel?.()
     unsubscribeWake()
   }

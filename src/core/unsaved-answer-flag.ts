@@ -20,6 +20,8 @@ export function createUnsavedAnswerFlag(deps: {
   onStoreEvent(listener: () => void): () => void
 }) {
   let holding = false
+  let destroyed = false
+  let look: (() => void) | null = null
   let timer: unknown = null
   let release: (() => void) | null = null
   let unsubscribe: (() => void) | null = null
@@ -28,6 +30,7 @@ export function createUnsavedAnswerFlag(deps: {
     timer = null
     unsubscribe?.()
     unsubscribe = null
+    look = null
     holding = false
     release?.()
     release = null
@@ -35,7 +38,7 @@ export function createUnsavedAnswerFlag(deps: {
   return {
     /** This tab holds an unsaved answer: raise the flag until storage takes it (or the store goes). */
     flag() {
-      if (holding) return
+      if (holding || destroyed) return
       holding = true
       void deps.locks
         .request(
@@ -44,19 +47,25 @@ export function createUnsavedAnswerFlag(deps: {
             new Promise<void>((resolve) => {
               release = resolve
               if (!holding) return resolve()
-              const look = () => {
+              const again = () => {
                 deps.clock.clearTimeout(timer)
-                if (deps.stillUnsaved()) timer = deps.clock.setTimeout(look, LOOK_AGAIN_MS)
+                if (deps.stillUnsaved()) timer = deps.clock.setTimeout(again, LOOK_AGAIN_MS)
                 else done()
               }
-              unsubscribe = deps.onStoreEvent(look)
-              look()
+              look = again
+              unsubscribe = deps.onStoreEvent(again)
+              again()
             }),
         )
         .catch(() => (holding = false))
     },
     /** Whether another tab has raised the flag (this tab's own flag does not count). */
     elsewhere: async () => !holding && !!(await deps.locks.isHeld?.(deps.name).catch(() => false)),
-    destroy: done,
+    /** Something the flag waits for may have ended without a store event. */
+    recheck: () => look?.(),
+    destroy() {
+      destroyed = true
+      done()
+    },
   }
 }

@@ -1,10 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryPersistence, type AuthenticationSession } from '../../src/index'
+import { AuthSessionError, createMemoryPersistence, type AuthenticationSession } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
 import { makeSession } from '../support/sessions'
 
 afterEach(destroyTabs)
+
+type Raw = { generation: number; epoch?: string; ended: boolean; session: AuthenticationSession }
 
 describe('update() tells the app what landed', () => {
   it.each([
@@ -76,5 +78,56 @@ describe('the shown lastActivityAt, across tabs', () => {
     await settle()
     // a adopted b's record (the new IP) without losing the activity it has seen.
     expect(a.getState().session).toMatchObject({ ipAddress: '192.0.2.9', lastActivityAt: new Date(t + 40_000).toISOString() })
+  })
+})
+
+describe('update() with a function patch', () => {
+  it('a function patch that mutates and returns nothing rejects with a typed error', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock })
+    await store.signIn(makeSession({}, clock.now()))
+    // A common (immer-style) mistake: `update((s) => { s.ipAddress = '…' })`, returning undefined.
+    const outcome = await store.update((() => undefined) as never).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    )
+    // What the user sees: update() rejects with a bare TypeError "Cannot read properties of undefined (reading
+    // 'sessionId')" from inside the library, with no `code`. README: "Errors are classes with a stable code";
+    // update() "rejects with invalid-argument for a patch that is neither an object nor a function".
+    // Correct: a function patch whose result is not an object rejects with AuthSessionError 'invalid-argument'.
+    expect('error' in outcome && outcome.error instanceof AuthSessionError).toBe(true)
+    expect(outcome).toMatchObject({ error: { code: 'invalid-argument' } })
+  })
+})
+
+describe('update() with an empty object', () => {
+  it('update({}) changes nothing: resolves true and writes nothing', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock })
+    await store.signIn(makeSession({}, clock.now()))
+    expect(await store.update({})).toBe(true)
+    // What the user sees: `update({})` (e.g. `update(pickChanged(form))` with nothing changed) writes a new
+    // generation and wakes every tab to re-read; a conditional end({ expectedGeneration }) decided just before is
+    // then refused. README/store-types: "An object whose fields are all stored already resolves true without
+    // writing" (every field of {} is stored already). Correct: generation stays 1.
+    expect((shared.get('session') as Raw).generation).toBe(1)
+  })
+})
+
+describe('a function patch that moves lastActivityAt back', () => {
+  it('the tab shows what update() stored', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock })
+    const t = clock.now()
+    await store.signIn(makeSession({ lastActivityAt: new Date(t).toISOString() }, t))
+    const earlier = new Date(t - 10 * 60_000).toISOString()
+    expect(await store.update(() => ({ lastActivityAt: earlier }))).toBe(true)
+    // What the user sees: update() resolved true and storage (and every other tab) holds `earlier`, but this tab
+    // keeps showing the old lastActivityAt (withShownActivity treats it as unwritten activity), so idleMinutes
+    // differs between tabs, with nothing to fix it. Correct: the tab shows the record it just wrote.
+    expect({ stored: (shared.get('session') as Raw).session.lastActivityAt, shown: store.getState().session!.lastActivityAt }).toEqual({ stored: earlier, shown: earlier })
   })
 })
