@@ -75,7 +75,12 @@ export type RefreshErrorCode =
   | 'refresh-rejected'
   /** The refresh token's own expiry has passed. Ends the session. */
   | 'refresh-token-expired'
-  /** The token has expired and a refresh is waiting out a backoff after transient failures. Transient. */
+  /**
+   * The token has expired and a refresh is waiting out a backoff after
+   * transient failures, or newer tokens than the stored ones are not stored
+   * yet (another tab could not store its answer, or a request is still
+   * outstanding). Transient.
+   */
   | 'refresh-deferred'
 
 /**
