@@ -31,8 +31,9 @@ export function createDefaultLocks(): Locks {
       const webLocks = typeof navigator !== 'undefined' ? navigator.locks : undefined
       if (!webLocks) return fallback.isHeld!(name)
       try {
-        const { held = [] } = await webLocks.query()
-        return held.some((lock) => lock.name === name)
+        // A request still waiting counts: it is held the moment the lock manager gets to it.
+        const { held = [], pending = [] } = await webLocks.query()
+        return [...held, ...pending].some((lock) => lock.name === name)
       } catch {
         return fallback.isHeld!(name)
       }
