@@ -44,7 +44,7 @@ export function createAnswerWriter(deps: { internals: SessionStoreInternals; clo
     })
 
   /** `backoff`: stored with the answer when it was only partly usable (no `refreshed` event then). */
-  /** Resolves 'unsaved' when storage failed and the answer waits in this tab's memory. */
+  /** Resolves 'unsaved' when the answer waits in this tab's memory (storage failed, or a logout is pending). */
   const write = async (record: LiveRecord, result: SourceResult, obtainedAt: number, backoff?: Backoff): Promise<'stored' | 'unsaved' | 'dropped'> => {
     const compose = (current: StoredRecord | null) => {
       if (!sameLineage(current, record)) return null
@@ -81,7 +81,8 @@ export function createAnswerWriter(deps: { internals: SessionStoreInternals; clo
       // dropped if the logout lands, written if it does not.
       const next = compose(internals.currentRecord())
       if (next) internals.holdLocally(next, { show: !internals.logoutPending() })
-      if (next && written?.error) return 'unsaved'
+      // Held in memory either way (a failed write, or a logout pending): until it lands or is dropped, no tab may send the spent token.
+      if (next && internals.hasUnsavedChange()) return 'unsaved'
     }
     return 'dropped'
   }
