@@ -1,51 +1,13 @@
-import type { Clock } from './clock'
 import { AuthSessionError, RefreshError } from './errors'
-import type { Locks } from './locks'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
+import type { RefreshScheduler, RefreshSchedulerDeps } from './refresh-types'
 import { createAnswerWriter, live, sameLineage, type LiveRecord } from './refresh-answer'
 import { callSource, classify, usableSession } from './refresh-call'
 import { createUnsavedAnswerFlag } from './unsaved-answer-flag'
-import type { SessionEvent } from './session-events'
-import type { SessionSource, SourceResult } from './source'
+import type { SourceResult } from './source'
 import type { StoredRecord } from './stored-record'
-import type { SessionStore, SessionStoreInternals } from './store-types'
-import type { WakeSource } from './wake'
 
-export interface RefreshOptions extends Partial<RefreshTiming> {
-  /** First retry delay after a transient failure. Default 1000 ms. */
-  retryBaseMs?: number
-  /** Longest retry delay. Default 60 000 ms. */
-  retryMaxMs?: number
-  /** A refresh that takes longer is abandoned as a transient failure. Default 15 000 ms. */
-  timeoutMs?: number
-}
-
-export interface RefreshSchedulerDeps {
-  store: SessionStore
-  internals: SessionStoreInternals
-  source: SessionSource
-  clock: Clock
-  locks: Locks
-  wake: WakeSource
-  lockName: string
-  options: RefreshOptions
-  isOnline: () => boolean
-  random: () => number
-  emit: (event: SessionEvent) => void
-}
-
-export interface RefreshScheduler {
-  start(): () => void
-  /** Refreshes now unless another tab just did (single-flight in this tab, one tab at a time across tabs). */
-  refresh(options?: { force?: boolean }): Promise<void>
-  getAccessToken(): Promise<string>
-  /** Local ms when the next refresh is due, or null. */
-  nextRefreshAt(): number | null
-  /** Recomputes the timer from the record held now (a change held in memory fires no change event). */
-  reschedule(): void
-  /** The store is gone: no more writes, not even of an answer still being stored. */
-  destroy(): void
-}
+export type { RefreshOptions, RefreshScheduler, RefreshSchedulerDeps } from './refresh-types'
 
 const PENDING_END_RECHECK_MS = 1000
 
