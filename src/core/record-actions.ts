@@ -144,7 +144,8 @@ export function createRecordActions(
       const result = await commit(decide, 'update')
       // The write failed before the transaction could decide (it never opened):
       // decide against what this tab holds, so the patch is kept like any other change.
-      if (!result.ok && result.error && !result.newer && !decided) decide(held())
+      // Not while another tab's announced logout is pending (shown signed out): the change would show the session again.
+      if (!result.ok && result.error && !result.newer && !decided && state.getState().status === 'authenticated') decide(held())
       // Kept in memory on a storage failure only while this tab still holds the session it patched.
       const kept = decided as Omit<StoredRecord, 'version' | 'generation'> | null
       if (kept && liveSession(held())?.sessionId === kept.session?.sessionId) keepInMemory(result, kept)

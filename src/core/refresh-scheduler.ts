@@ -29,9 +29,9 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   const answers = createAnswerWriter({ internals, clock, emit: deps.emit })
   const unsaved = createUnsavedAnswerFlag({
     locks: deps.locks,
-    name: `${deps.lockName}:unsaved`,
+    prefix: `${deps.lockName}:unsaved`,
     clock,
-    stillUnsaved: () => internals.hasUnsavedChange() || abandoned !== null,
+    stillUnsaved: (base) => abandonedFor(base) || (internals.hasUnsavedChange() && newerTokensHeld(base)),
     onStoreEvent: (listener) => store.on(listener),
   })
 
@@ -97,7 +97,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     // Newer tokens may exist that storage does not hold: an answer another tab
     // could not store, or this tab's own call still outstanding past its
     // timeout. The stored refresh token (and its expiry) may be spent: wait.
-    if (abandoned || (await unsaved.elsewhere())) {
+    if (abandonedFor(record) || (await unsaved.elsewhere(record))) {
       localRetry = { at: backoffFrom(now, attempt), base: record, failures: attempt }
       const error = new RefreshError('refresh-deferred', 'Newer tokens than the stored ones are not stored yet (another tab, or a request still outstanding)')
       deps.emit({ type: 'refresh-failed', error, attempt })
@@ -139,13 +139,21 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     await storeAnswer(record, { ...late, session }, invalid ? (localFor(record)?.failures ?? 0) + 1 : 0).catch(() => {})
   }
   /** Until the abandoned call settles, no tab sends the refresh token it carried (see unsaved-answer-flag.ts). */
-  let abandoned: Promise<unknown> | null = null
+  let abandoned: { base: LiveRecord; settled: Promise<unknown> } | null = null
+  /** A call abandoned with `base`'s refresh token is still outstanding (it only matters while that token is the stored one). */
+  const abandonedFor = (base: LiveRecord) => !!abandoned && sameLineage(base, abandoned.base)
+  /** This tab holds a live session of `base`'s lineage with another refresh token than `base`'s. */
+  const newerTokensHeld = (base: LiveRecord) => {
+    const mine = internals.currentRecord()
+    return live(mine) && mine.session.sessionId === base.session.sessionId && mine.session.refreshToken !== base.session.refreshToken
+  }
   const awaitAbandoned = (record: LiveRecord, call: Promise<SourceResult>) => {
     const settled = call.then((late) => storeLateAnswer(record, late), () => {})
-    abandoned = settled
-    unsaved.flag()
+    const entry = { base: record, settled }
+    abandoned = entry
+    unsaved.flag(record)
     void settled.then(() => {
-      if (abandoned === settled) abandoned = null
+      if (abandoned === entry) abandoned = null
       unsaved.recheck()
     })
   }
@@ -156,7 +164,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     const at = failures > 0 ? backoffFrom(now, failures) : 0
     localRetry = failures > 0 ? { at, base: { ...record, session: result.session }, failures } : null
     const outcome = await answers.write(record, result, now, failures > 0 ? { refreshRetryAt: at, refreshFailedAt: now, refreshFailures: failures } : undefined)
-    if (outcome === 'unsaved') unsaved.flag()
+    if (outcome === 'unsaved') unsaved.flag(record)
   }
 
   const backoffFrom = (now: number, attempt: number) =>

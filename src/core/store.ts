@@ -161,7 +161,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       heldEpoch: () => held()?.epoch,
       reconcile: () => reconcile(),
       // Never over a sign-in this tab made but could not store: the announcement is about the session it replaced.
-      endProvisionally: (message) => record.holdsUnstoredSignIn() || provisional.apply(message),
+      endProvisionally: (message) => destroyed || record.holdsUnstoredSignIn() || provisional.apply(message),
       emit,
     })
     const stopRefresh = scheduler?.start()

@@ -25,7 +25,6 @@ export interface TabSyncDeps {
  */
 export function attachTabSync(deps: TabSyncDeps): () => void {
   let rejected = 0
-  let detached = false
   const reconcile = () => {
     deps.reconcile().catch(() => {})
   }
@@ -48,11 +47,12 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
       // A record this tab has not read yet (it is hydrating, or still
       // re-reading after the last change): read it, then apply the logout if
       // it is the one announced. Dropped, the logout could be lost if the
-      // announcing tab closes before its tombstone lands.
+      // announcing tab closes before its tombstone lands. It still applies
+      // after a stop (a provider remounting), not after destroy (see store.ts).
       else if (!older) {
         deps
           .reconcile()
-          .then(() => !detached && isHeld() && deps.endProvisionally(message))
+          .then(() => isHeld() && deps.endProvisionally(message))
           .catch(() => {})
       }
       return
@@ -63,7 +63,6 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
   })
   const unsubscribeWake = deps.wake.subscribe(reconcile)
   return () => {
-    detached = true
     unsubscribeChannel?.()
     unsubscribeWake()
   }

@@ -1,25 +1,39 @@
 import type { Clock } from './clock'
 import type { Locks } from './locks'
+import type { LiveRecord } from './refresh-answer'
 
 // Storage taking the answer is noticed on the store's next event; this slow look is a backstop.
 const LOOK_AGAIN_MS = 30_000
 
+/** A short, non-reversible name for a refresh token (FNV-1a): lock names are listed by navigator.locks.query(). */
+function fingerprint(token: string): string {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < token.length; i += 1) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193)
+  return (hash >>> 0).toString(36)
+}
+
 /**
- * A refresh answer this tab could not store (the disk is full) holds the
- * only valid refresh token: the one in storage is spent. Other tabs must not
- * send that one, so while the answer is unsaved this tab holds a Web Lock
- * they can see. The browser lets it go if the tab closes, so a dead tab
- * never blocks the others for good.
+ * A refresh answer this tab could not store (the disk is full), or a request
+ * it stopped waiting for, may hold the only valid refresh token: the one in
+ * storage may be spent. Other tabs must not send that one, so meanwhile this
+ * tab holds a Web Lock they can see, named after the session and the refresh
+ * token that was used: a tab holding another session (a new sign-in) or
+ * another token is not held back. The browser lets the lock go if the tab
+ * closes, so a dead tab never blocks the others for good.
  */
 export function createUnsavedAnswerFlag(deps: {
   locks: Locks
-  name: string
+  prefix: string
   clock: Clock
-  stillUnsaved(): boolean
+  /** Whether newer tokens than `base`'s still wait in this tab (unsaved, or a request still outstanding). */
+  stillUnsaved(base: LiveRecord): boolean
   /** The store's events: any change may be the answer landing. Returns the unsubscribe. */
   onStoreEvent(listener: () => void): () => void
 }) {
-  let holding = false
+  const nameFor = (record: LiveRecord) => `${deps.prefix}:${record.session.sessionId}:${fingerprint(record.session.refreshToken ?? '')}`
+  let held: string | null = null
+  // A later base waits while an earlier flag still applies: other tabs read the earlier (stored) lineage.
+  let queued: LiveRecord | null = null
   let destroyed = false
   let look: (() => void) | null = null
   let timer: unknown = null
@@ -31,40 +45,50 @@ export function createUnsavedAnswerFlag(deps: {
     unsubscribe?.()
     unsubscribe = null
     look = null
-    holding = false
+    held = null
     release?.()
     release = null
+    const next = queued
+    queued = null
+    if (next && !destroyed && deps.stillUnsaved(next)) flag(next)
+  }
+  /** Newer tokens than `base`'s wait in this tab: raise the flag until they are stored or gone (or the store goes). */
+  function flag(base: LiveRecord) {
+    const name = nameFor(base)
+    if (held === name || destroyed) return
+    // Still holding the flag of the lineage storage holds: keep it (it is what other tabs read), and this one after.
+    if (held) return void (queued = base)
+    held = name
+    void deps.locks
+      .request(
+        name,
+        () =>
+          new Promise<void>((resolve) => {
+            release = resolve
+            if (held !== name) return resolve()
+            const again = () => {
+              deps.clock.clearTimeout(timer)
+              if (deps.stillUnsaved(base)) timer = deps.clock.setTimeout(again, LOOK_AGAIN_MS)
+              else done()
+            }
+            look = again
+            unsubscribe = deps.onStoreEvent(again)
+            again()
+          }),
+      )
+      .catch(() => {
+        if (held === name) held = null
+      })
   }
   return {
-    /** This tab holds an unsaved answer: raise the flag until storage takes it (or the store goes). */
-    flag() {
-      if (holding || destroyed) return
-      holding = true
-      void deps.locks
-        .request(
-          deps.name,
-          () =>
-            new Promise<void>((resolve) => {
-              release = resolve
-              if (!holding) return resolve()
-              const again = () => {
-                deps.clock.clearTimeout(timer)
-                if (deps.stillUnsaved()) timer = deps.clock.setTimeout(again, LOOK_AGAIN_MS)
-                else done()
-              }
-              look = again
-              unsubscribe = deps.onStoreEvent(again)
-              again()
-            }),
-        )
-        .catch(() => (holding = false))
-    },
-    /** Whether another tab has raised the flag (this tab's own flag does not count). */
-    elsewhere: async () => !holding && !!(await deps.locks.isHeld?.(deps.name).catch(() => false)),
+    flag,
+    /** Whether another tab holds newer tokens than `record`'s (this tab's own flag does not count). */
+    elsewhere: async (record: LiveRecord) => held !== nameFor(record) && !!(await deps.locks.isHeld?.(nameFor(record)).catch(() => false)),
     /** Something the flag waits for may have ended without a store event. */
     recheck: () => look?.(),
     destroy() {
       destroyed = true
+      queued = null
       done()
     },
   }
