@@ -31,65 +31,61 @@ export function createUnsavedAnswerFlag(deps: {
   onStoreEvent(listener: () => void): () => void
 }) {
   const nameFor = (record: LiveRecord) => `${deps.prefix}:${record.session.sessionId}:${fingerprint(record.session.refreshToken ?? '')}`
-  let held: string | null = null
-  // A later base waits while an earlier flag still applies: other tabs read the earlier (stored) lineage.
-  let queued: LiveRecord | null = null
+  // One flag per lineage: a logout and a new sign-in can leave an old one up
+  // (a request still outstanding) while a new one is needed at once.
+  const flags = new Map<string, { lower(): void; look?(): void }>()
   let destroyed = false
-  let look: (() => void) | null = null
-  let timer: unknown = null
-  let release: (() => void) | null = null
-  let unsubscribe: (() => void) | null = null
-  const done = () => {
-    deps.clock.clearTimeout(timer)
-    timer = null
-    unsubscribe?.()
-    unsubscribe = null
-    look = null
-    held = null
-    release?.()
-    release = null
-    const next = queued
-    queued = null
-    if (next && !destroyed && deps.stillUnsaved(next)) flag(next)
-  }
-  /** Newer tokens than `base`'s wait in this tab: raise the flag until they are stored or gone (or the store goes). */
+
+  /** Newer tokens than `base`'s wait in this tab: raise its flag until they are stored or gone (or the store goes). */
   function flag(base: LiveRecord) {
     const name = nameFor(base)
-    if (held === name || destroyed) return
-    // Still holding the flag of the lineage storage holds: keep it (it is what other tabs read), and this one after.
-    if (held) return void (queued = base)
-    held = name
+    if (flags.has(name) || destroyed) return
+    let timer: unknown = null
+    let unsubscribe: (() => void) | null = null
+    let release: (() => void) | null = null
+    let lowered = false
+    const entry: { lower(): void; look?(): void } = {
+      lower() {
+        lowered = true
+        deps.clock.clearTimeout(timer)
+        unsubscribe?.()
+        if (flags.get(name) === entry) flags.delete(name)
+        release?.()
+      },
+    }
+    const lower = () => entry.lower()
+    flags.set(name, entry)
     void deps.locks
       .request(
         name,
         () =>
           new Promise<void>((resolve) => {
             release = resolve
-            if (held !== name) return resolve()
-            const again = () => {
+            if (lowered) return resolve()
+            const look = () => {
               deps.clock.clearTimeout(timer)
-              if (deps.stillUnsaved(base)) timer = deps.clock.setTimeout(again, LOOK_AGAIN_MS)
-              else done()
+              if (deps.stillUnsaved(base)) timer = deps.clock.setTimeout(look, LOOK_AGAIN_MS)
+              else lower()
             }
-            look = again
-            unsubscribe = deps.onStoreEvent(again)
-            again()
+            entry.look = look
+            unsubscribe = deps.onStoreEvent(look)
+            look()
           }),
       )
-      .catch(() => {
-        if (held === name) held = null
-      })
+      .catch(lower)
   }
+
   return {
     flag,
     /** Whether another tab holds newer tokens than `record`'s (this tab's own flag does not count). */
-    elsewhere: async (record: LiveRecord) => held !== nameFor(record) && !!(await deps.locks.isHeld?.(nameFor(record)).catch(() => false)),
-    /** Something the flag waits for may have ended without a store event. */
-    recheck: () => look?.(),
+    elsewhere: async (record: LiveRecord) => !flags.has(nameFor(record)) && !!(await deps.locks.isHeld?.(nameFor(record)).catch(() => false)),
+    /** Something a flag waits for may have ended without a store event. */
+    recheck: () => {
+      for (const entry of [...flags.values()]) entry.look?.()
+    },
     destroy() {
       destroyed = true
-      queued = null
-      done()
+      for (const entry of [...flags.values()]) entry.lower()
     },
   }
 }

@@ -142,3 +142,47 @@ describe('the flag of an abandoned request that failed, with an unrelated unsave
     expect(inB).toBe('ok')
   })
 })
+
+
+describe('a queued flag behind an abandoned request of an old session', () => {
+  it('keeps other tabs from sending the spent refresh token of the new session', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const inner = server.source()
+    let calls = 0
+    // Tab a's first request (old session) hangs: the source ignores the abort.
+    const hanging: SessionSource = { ...inner, refresh: (s, c) => (++calls === 1 ? new Promise<SourceResult>(() => {}) : inner.refresh(s, c)) }
+    const shared = new Map<string, unknown>()
+    const locks = createMemoryLocks()
+    const channel = bus()
+    const { persistence, disk } = failable(createMemoryPersistence(shared))
+    const opts = { clock, locks, refresh: { timeoutMs: 1000, retryBaseMs: 1000, retryMaxMs: 30_000 } }
+    const { store: a } = await startedTab({ ...opts, persistence, channel: channel(), source: hanging })
+    const { store: b } = await startedTab({ ...opts, persistence: createMemoryPersistence(shared), channel: channel(), source: inner })
+    await a.completeLogin('https://app.example/cb?code=1')
+    await settle()
+    const first = code(a.refresh({ force: true }))
+    await settle()
+    await clock.advance(2100) // abandoned: flag raised for the old lineage (still outstanding)
+    expect(await first).toBe(process.env.RO_CONTROL ? 'ok' : 'refresh-timeout')
+    // The user signs out and in again in tab a: a new session, stored.
+    await a.logout()
+    await a.completeLogin('https://app.example/cb?code=2')
+    await settle()
+    await b.reconcile()
+    // Now a's disk fails: a refreshes the new session, the provider rotates, the answer waits in a's memory.
+    disk.full = true
+    const second = code(a.refresh({ force: true }))
+    await settle()
+    await clock.advance(3000)
+    await second
+    expect(a.getState().status).toBe('authenticated')
+    const invalidBefore = server.invalidGrants
+    const inB = await code(b.refresh({ force: true }))
+    // What the user sees: tab b sends the new session's spent refresh token (storage still holds it; the only
+    // valid one waits unstored in tab a): invalid_grant, the provider revokes the family, the user is signed out
+    // in every tab. a's flag for the new lineage was only queued behind the old session's flag, which stays up
+    // while the old request hangs; nobody holds the lock other tabs read. Correct: b defers (refresh-deferred).
+    expect({ inB, invalidGrants: server.invalidGrants - invalidBefore }).toEqual({ inB: 'refresh-deferred', invalidGrants: 0 })
+  })
+})
