@@ -1,22 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  createMemoryLocks,
-  createMemoryPersistence,
-  createSessionStore,
-  RefreshError,
-  type AuthenticationSession,
-  type SessionSource,
-  type SourceResult,
-} from '../../src/index'
+import { createMemoryPersistence, createSessionStore, type AuthenticationSession } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
-import { FakeTokenServer } from '../support/fake-source'
 import { announceLogout, bus, destroyTabs, failable, startedTab, trackTab } from '../support/fake-tabs'
 import { makeSession } from '../support/sessions'
 
 afterEach(destroyTabs)
 
 type Raw = { generation: number; epoch?: string; ended: boolean; session: AuthenticationSession }
-const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: RefreshError) => e.code)
 
 describe('update() failing while another tab’s announced logout is pending', () => {
   it('does not show the session again, and the logout is not undone by the next write', async () => {

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import {
-  AuthSessionError,
   createMemoryLocks,
   createMemoryPersistence,
   createSessionStore,

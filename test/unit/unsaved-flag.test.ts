@@ -1,21 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  createMemoryLocks,
-  createMemoryPersistence,
-  createSessionStore,
-  RefreshError,
-  type AuthenticationSession,
-  type SessionSource,
-  type SourceResult,
-} from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, RefreshError, type SessionSource, type SourceResult } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
-import { announceLogout, bus, destroyTabs, failable, startedTab, trackTab } from '../support/fake-tabs'
-import { makeSession } from '../support/sessions'
+import { bus, destroyTabs, failable, startedTab } from '../support/fake-tabs'
 
 afterEach(destroyTabs)
 
-type Raw = { generation: number; epoch?: string; ended: boolean; session: AuthenticationSession }
 const code = (p: Promise<unknown>) => p.then(() => 'ok', (e: RefreshError) => e.code)
 
 describe('an abandoned request of an old session', () => {
