@@ -55,7 +55,6 @@ export function createHeldRecord(deps: HeldRecordDeps) {
 
   // Activity shown but perhaps not written yet (writes are throttled): see shown-activity.ts.
   const activity = createShownActivity()
-  const withShownActivity = activity.apply
 
   /** Applies a record if it is newer than what this tab holds. Generations never go back within one epoch. */
   const adopt = (record: StoredRecord | null, source: 'local' | 'remote', reason?: ChangeReason | 'hydrate') => {
@@ -67,7 +66,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     yielded = false
     hold(record)
     const status = statusOf(record)
-    state.setState({ status, session: withShownActivity(record.session, status), ...(status === 'authenticated' ? { error: null } : {}) })
+    state.setState({ status, session: activity.apply(record.session, status), ...(status === 'authenticated' ? { error: null } : {}) })
     emit({ type: 'change', source, reason: reason ?? record.reason, status, generation: record.generation })
     return true
   }
@@ -83,7 +82,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     const record: StoredRecord = { ...next, version, generation: held?.generation ?? 0, epoch: held?.epoch }
     hold(record)
     const status = statusOf(record)
-    if (options.show !== false) state.setState({ status, session: withShownActivity(record.session, status) })
+    if (options.show !== false) state.setState({ status, session: activity.apply(record.session, status) })
     deps.onHeldLocally?.()
     retryLater()
   }

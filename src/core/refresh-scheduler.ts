@@ -98,10 +98,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     // could not store, or this tab's own call still outstanding past its
     // timeout. The stored refresh token (and its expiry) may be spent: wait.
     if (abandonedFor(record) || (await unsaved.elsewhere(record))) {
-      localRetry = { at: backoffFrom(now, attempt), base: record, failures: attempt }
-      const error = new RefreshError('refresh-deferred', 'Newer tokens than the stored ones are not stored yet (another tab, or a request still outstanding)')
-      deps.emit({ type: 'refresh-failed', error, attempt })
-      throw error
+      throw failLocally(record, attempt, new RefreshError('refresh-deferred', 'Newer tokens than the stored ones are not stored yet (another tab, or a request still outstanding)'))
     }
     if (expired) {
       await endFor(record, new RefreshError('refresh-token-expired', 'The refresh token has expired'))
@@ -139,7 +136,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     await storeAnswer(record, { ...late, session }, invalid ? (localFor(record)?.failures ?? 0) + 1 : 0).catch(() => {})
   }
   /** Until the abandoned call settles, no tab sends the refresh token it carried (see unsaved-answer-flag.ts). */
-  let abandoned: { base: LiveRecord; settled: Promise<unknown> } | null = null
+  let abandoned: { base: LiveRecord } | null = null
   /** A call abandoned with `base`'s refresh token is still outstanding (it only matters while that token is the stored one). */
   const abandonedFor = (base: LiveRecord) => !!abandoned && sameLineage(base, abandoned.base)
   /** This tab holds a live session of `base`'s lineage with another refresh token than `base`'s. */
@@ -148,11 +145,10 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     return live(mine) && mine.session.sessionId === base.session.sessionId && mine.session.refreshToken !== base.session.refreshToken
   }
   const awaitAbandoned = (record: LiveRecord, call: Promise<SourceResult>) => {
-    const settled = call.then((late) => storeLateAnswer(record, late), () => {})
-    const entry = { base: record, settled }
+    const entry = { base: record }
     abandoned = entry
     unsaved.flag(record)
-    void settled.then(() => {
+    void call.then((late) => storeLateAnswer(record, late), () => {}).then(() => {
       if (abandoned === entry) abandoned = null
       unsaved.recheck()
     })
@@ -195,10 +191,13 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
    */
   const couldNotRun = (cause: unknown): RefreshError => {
     const record = internals.currentRecord()
-    const failures = (record && localFor(record)?.failures) || 0
-    if (record) localRetry = { at: backoffFrom(clock.now(), failures + 1), base: record, failures: failures + 1 }
-    const error = new RefreshError('refresh-network', `The refresh could not run: ${(cause as Error)?.message ?? String(cause)}`, { cause })
-    deps.emit({ type: 'refresh-failed', error, attempt: failures + 1 })
+    const attempt = ((record && localFor(record)?.failures) || 0) + 1
+    return failLocally(record, attempt, new RefreshError('refresh-network', `The refresh could not run: ${(cause as Error)?.message ?? String(cause)}`, { cause }))
+  }
+  /** A failure that backs off in this tab only (nothing is written): reported, and returned to be thrown. */
+  const failLocally = (record: StoredRecord | null, attempt: number, error: RefreshError): RefreshError => {
+    if (record) localRetry = { at: backoffFrom(clock.now(), attempt), base: record, failures: attempt }
+    deps.emit({ type: 'refresh-failed', error, attempt })
     return error
   }
 

@@ -9,17 +9,20 @@ import type { SessionStatus } from './session-events'
  * time on purpose is shown as stored.
  */
 export function createShownActivity() {
-  let unwritten: { sessionId: string; at: string } | null = null
+  // Two plain values, not an object: note() runs on user activity (at most once a second).
+  let sessionId: string | null = null
+  let at = ''
   return {
-    /** recordActivity showed `at` for `sessionId`; it may not be written yet. */
-    note(sessionId: string, at: string) {
-      unwritten = { sessionId, at }
+    /** recordActivity showed `shownAt` for `id`; it may not be written yet. */
+    note(id: string, shownAt: string) {
+      sessionId = id
+      at = shownAt
     },
     /** The session to show for a record being adopted. */
     apply(session: AuthenticationSession | null, status: SessionStatus): AuthenticationSession | null {
-      if (status !== 'authenticated' || !session || unwritten?.sessionId !== session.sessionId) return session
-      if (Date.parse(unwritten.at) > Date.parse(session.lastActivityAt)) return { ...session, lastActivityAt: unwritten.at }
-      unwritten = null // storage has caught up
+      if (status !== 'authenticated' || !session || sessionId !== session.sessionId) return session
+      if (Date.parse(at) > Date.parse(session.lastActivityAt)) return { ...session, lastActivityAt: at }
+      sessionId = null // storage has caught up
       return session
     },
   }

@@ -53,7 +53,6 @@ export function createUnsavedAnswerFlag(deps: {
         release?.()
       },
     }
-    const lower = () => entry.lower()
     flags.set(name, entry)
     void deps.locks
       .request(
@@ -65,14 +64,14 @@ export function createUnsavedAnswerFlag(deps: {
             const look = () => {
               deps.clock.clearTimeout(timer)
               if (deps.stillUnsaved(base)) timer = deps.clock.setTimeout(look, LOOK_AGAIN_MS)
-              else lower()
+              else entry.lower()
             }
             entry.look = look
             unsubscribe = deps.onStoreEvent(look)
             look()
           }),
       )
-      .catch(lower)
+      .catch(() => entry.lower())
   }
 
   return {
