@@ -21,6 +21,8 @@ export interface HeldRecordDeps {
   clock: Clock
   /** A change is now held in memory only (not announced as a stored change); the refresh timer must follow it. */
   onHeldLocally?(): void
+  /** This tab announced a logout and is about to write its tombstone (see record-actions.ts). */
+  endingHere?(): boolean
 }
 
 // Retries of a change that could not be stored: 5 s, doubling, at most a minute apart.
@@ -93,8 +95,13 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     retryDelay = Math.min(retryDelay ? retryDelay * 2 : RETRY_FIRST_MS, RETRY_MAX_MS)
     retryTimer = deps.clock.setTimeout(offerAgain, retryDelay)
   }
-  /** Another tab's announced logout is shown while this tab still holds the live record: no write may move the generation. */
-  const logoutPending = () => state.getState().status === 'unauthenticated' && statusOf(held) === 'authenticated'
+  /**
+   * An announced logout waits for its tombstone: another tab's, shown here
+   * while this tab still holds the live record, or this tab's own. No other
+   * write may move the generation meanwhile.
+   */
+  const logoutPending = () =>
+    (state.getState().status === 'unauthenticated' && statusOf(held) === 'authenticated') || !!deps.endingHere?.()
   function offerAgain() {
     retryTimer = null
     if (!unsaved.has()) return void (retryDelay = 0)

@@ -1,6 +1,8 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
+import { deliveryGrace } from './delivery-grace'
 import { AuthSessionError, SessionParseError } from './errors'
+import type { JournaledLogout, LogoutJournal } from './logout-journal'
 import { same } from './merge-session'
 import { parseSession } from './parse-session'
 import { recordStatusFor, REVOKE_REASONS, type AuthenticationSession, type RevokeReason } from './session'
@@ -27,6 +29,8 @@ export interface RecordActionDeps {
   holdLocally: SessionStoreInternals['holdLocally']
   /** The activity shown (perhaps not written yet), kept shown over records of the same session with an earlier time. */
   noteActivity(sessionId: string, at: string): void
+  /** Notes an announced logout until its tombstone is stored (see logout-journal.ts). */
+  journal: LogoutJournal
 }
 
 /**
@@ -37,10 +41,15 @@ export interface RecordActionDeps {
 export function createRecordActions(
   deps: RecordActionDeps,
 ): Pick<SessionStore, 'signIn' | 'update' | 'recordActivity' | 'end' | 'clear'> & {
-  endSession(reason: RevokeReason, options?: EndSessionOptions, revokedAt?: string, announce?: boolean): Promise<void>
+  /** Resolves with the live session as stored when it was ended (its current tokens), or null if this call ended nothing. */
+  endSession(reason: RevokeReason, options?: EndSessionOptions, revokedAt?: string, announce?: boolean): Promise<AuthenticationSession | null>
+  /** This tab announced a logout whose tombstone is not written yet. */
+  endingHere(): boolean
 } {
   const { state, clock, commit, held, ensureHydration } = deps
   let lastActivityWrite = Number.NEGATIVE_INFINITY
+  /** Logouts this tab announced whose tombstone write has not finished. */
+  let endingHere = 0
 
   /** Keeps the change in memory when storage failed, so a full disk neither signs the user out nor keeps a logged-out session alive. */
   const keepInMemory = (result: CommitResult, next: Omit<StoredRecord, 'version' | 'generation'>) => {
@@ -52,7 +61,12 @@ export function createRecordActions(
    * like the session's other times); a tab confirming another tab's announced
    * logout records that tab's time, and does not announce it again (`announce` false).
    */
-  const endSession = async (reason: RevokeReason, endOptions: EndSessionOptions = {}, revokedAt?: string, announce = true): Promise<void> => {
+  const endSession = async (
+    reason: RevokeReason,
+    endOptions: EndSessionOptions = {},
+    revokedAt?: string,
+    announce = true,
+  ): Promise<AuthenticationSession | null> => {
     // Called from JavaScript or with a reason read at runtime: a record with
     // a reason outside the schema would read back as corrupt in every tab.
     if (!REVOKE_REASONS.includes(reason)) {
@@ -67,9 +81,19 @@ export function createRecordActions(
     const heldGeneration = held()?.generation ?? 0
     const announceEnding = (generation: number, epoch: string | undefined) =>
       deps.post({ v: 1, type: 'ending', generation, ...(epoch ? { epoch } : {}), tabId: deps.tabId, revokeReason: reason, revokedAt: at })
+    let noted: JournaledLogout | undefined
     if (announce && mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration && (!endOptions.onlyIf || endOptions.onlyIf(mine))) {
-      announceEnding(heldGeneration, held()?.epoch)
+      const epoch = held()?.epoch
+      announceEnding(heldGeneration, epoch)
+      noted = { sessionId: mine.sessionId, generation: heldGeneration, ...(epoch ? { epoch } : {}), revokeReason: reason, revokedAt: at }
+      deps.journal.note(noted)
+      // The other tabs show it first; this tab shows it once stored (drawing
+      // now would compete with them too). Meanwhile no other write of this
+      // tab may keep the session live (see logoutPending in held-record.ts).
+      endingHere += 1
+      await deliveryGrace() // never rejects
     }
+    let ended: AuthenticationSession | null = null
     const result = await commit((current) => {
       if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
       const live = liveSession(current)
@@ -81,8 +105,11 @@ export function createRecordActions(
       if (mine ? live.sessionId !== mine.sessionId : endOptions.expectedGeneration === undefined) return null
       // The clock skew stays: the ended record's times are still on the server's clock.
       const keptSkew = current!.clockSkewMs
+      ended = live
       return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end', ...(keptSkew === undefined ? {} : { clockSkewMs: keptSkew }) }
-    }, 'end')
+    }, 'end').finally(() => {
+      if (noted) endingHere -= 1
+    })
     // A newer app version holds the record (a deploy with this tab still
     // open): this tab cannot write the tombstone, but the newer tabs can, once
     // told. The user asked to be signed out; that must not stop at this tab.
@@ -90,18 +117,29 @@ export function createRecordActions(
     // Storage failed: keep the logout in memory, but only of the session it
     // was decided on (another tab's sign-in may have been adopted meanwhile).
     const still = liveSession(held())
-    if (mine && still?.sessionId === mine.sessionId) keepInMemory(result, { ...held(), session: tombstoneOf(still, reason, at, status), ended: true, reason: 'end' })
+    const keptLocally = !!(mine && still?.sessionId === mine.sessionId && !result.ok && result.error)
+    if (keptLocally) keepInMemory(result, { ...held(), session: tombstoneOf(still!, reason, at, status), ended: true, reason: 'end' })
+    // Storage decided (a failed write keeps the note: the next page of this tab tries again).
+    if (noted && (result.ok || !result.error)) deps.journal.settle(noted)
+    return result.ok ? ended : keptLocally ? still : null
   }
 
   return {
     async signIn(input) {
-      const next = { session: parseSession(input), ended: false, reason: 'sign-in' as const, tokensObtainedAt: clock.now() }
+      const session = parseSession(input)
+      // After the stored record is read: a sign-in kept in memory (a full
+      // disk) must know which stored session it replaces, or hydration would
+      // show the older one over it.
+      const hydrating = ensureHydration()
+      if (hydrating) await hydrating
+      const next = { session, ended: false, reason: 'sign-in' as const, tokensObtainedAt: clock.now() }
       keepInMemory(await commit(() => next, 'sign-in'), next)
     },
 
     async update(patch) {
-      if (typeof patch !== 'function' && (typeof patch !== 'object' || patch === null)) {
-        throw new AuthSessionError('invalid-argument', `update(patch): expected an object or a function, got ${patch === null ? 'null' : typeof patch}`)
+      if (typeof patch !== 'function' && (typeof patch !== 'object' || patch === null || Array.isArray(patch))) {
+        const got = patch === null ? 'null' : Array.isArray(patch) ? 'an array' : typeof patch
+        throw new AuthSessionError('invalid-argument', `update(patch): expected an object or a function, got ${got}`)
       }
       const hydrating = ensureHydration()
       if (hydrating) await hydrating
@@ -174,8 +212,9 @@ export function createRecordActions(
       }, 'activity')
     },
 
-    end: (reason, endOptions) => endSession(reason, endOptions),
+    end: async (reason, endOptions) => void (await endSession(reason, endOptions)),
     endSession,
+    endingHere: () => endingHere > 0,
 
     async clear() {
       const hydrating = ensureHydration()

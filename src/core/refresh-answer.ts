@@ -51,7 +51,7 @@ export function createAnswerWriter(deps: { internals: SessionStoreInternals; clo
       const session = mergeSession(record.session, current.session, result.session)
       const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
       const clockSkewMs = finiteOrUndefined(result.clockSkewMs) ?? current.clockSkewMs
-      return { ...rest, ...backoff, session, clockSkewMs, tokensObtainedAt: obtainedAt, reason: 'refresh' as const }
+      return { ...rest, ...backoff, session, clockSkewMs, tokensObtainedAt: obtainedAt, refreshedAt: obtainedAt, reason: 'refresh' as const }
     }
     // Another tab announced a logout (shown here, its tombstone on the way):
     // a write would move the generation and keep the logout from being

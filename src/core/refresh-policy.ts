@@ -6,7 +6,7 @@ export interface RefreshTiming {
   leadMs: number
   /** ...and at most this share of the token's lifetime (short-lived tokens). Default 0.2. */
   leadFraction: number
-  /** Never refresh twice within this interval, whatever the clock says. Default 5000 ms. */
+  /** Never refresh twice within this interval (counted from the last refresh, not a sign-in), whatever the clock says. Default 5000 ms. */
   minIntervalMs: number
 }
 
@@ -24,9 +24,10 @@ export function refreshDueAt(record: StoredRecord | null, timing: RefreshTiming)
   const obtained = record.tokensObtainedAt
   const lifetime = obtained === undefined ? Number.POSITIVE_INFINITY : Math.max(0, expires - obtained)
   const due = expires - Math.min(timing.leadMs, lifetime * timing.leadFraction)
-  // A token that already looks expired when obtained (a clock far off, a
-  // provider handing out 0-second tokens) must not cause a refresh loop.
-  return obtained === undefined ? due : Math.max(due, obtained + timing.minIntervalMs)
+  // A token that already looks expired when refreshed (a clock far off, a
+  // provider handing out 0-second tokens) must not cause a refresh loop. A
+  // sign-in's tokens may be refreshed at once: the loop needs a refresh first.
+  return record.refreshedAt === undefined ? due : Math.max(due, record.refreshedAt + timing.minIntervalMs)
 }
 
 /** The record's access token if the session is live and the token has not expired at `now` (local ms); else null. */

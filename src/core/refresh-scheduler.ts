@@ -101,8 +101,10 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       throw failLocally(record, attempt, new RefreshError('refresh-deferred', 'Newer tokens than the stored ones are not stored yet (another tab, or a request still outstanding)'))
     }
     if (expired) {
-      await endFor(record, new RefreshError('refresh-token-expired', 'The refresh token has expired'))
-      return
+      // Ends the session, and the caller of refresh() or getAccessToken() learns why, as with any definitive failure.
+      const error = new RefreshError('refresh-token-expired', 'The refresh token has expired')
+      await endFor(record, error)
+      throw error
     }
     let result: SourceResult
     try {

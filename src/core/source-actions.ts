@@ -32,10 +32,27 @@ export function createSourceActions(deps: {
     const result = await need('completeSignIn')(url)
     // A provider's answer is untrusted input like any other.
     const session = parseSession(result.session)
+    // As in signIn(): the stored record is read first (see record-actions.ts).
+    await store.whenHydrated()
     const next = { session, ended: false, reason: 'sign-in' as const, clockSkewMs: finiteOrUndefined(result.clockSkewMs), tokensObtainedAt: clock.now() }
     const written = await internals.commit(() => next, 'sign-in')
     if (!written.ok && written.error) internals.holdLocally(next)
     return { session, returnTo: result.returnTo }
+  }
+
+  let loggingOut: Promise<void> | null = null
+  const logout = async (options: Parameters<SourceActions['logout']>[0] = {}) => {
+    // A /logout route may call this on mount, before the stored session was read.
+    await store.whenHydrated()
+    const { session: shown, status } = store.getState()
+    // Locally first, in every tab: the user is signed out even if the provider cannot be reached.
+    const ended = await internals.end(options.reason ?? 'user-logout')
+    // The provider is told with the tokens the logout found stored (another
+    // tab may have rotated them since this tab last read); what this tab
+    // showed only if the logout found nothing left to end.
+    const session = ended ?? (status === 'authenticated' ? shown : null)
+    const signOut = source?.signOut
+    if (signOut && session) await signOut.call(source, session, options)
   }
 
   return {
@@ -47,14 +64,10 @@ export function createSourceActions(deps: {
       return completion
     },
 
-    async logout(options = {}) {
-      // A /logout route may call this on mount, before the stored session was read.
-      await store.whenHydrated()
-      const { session, status } = store.getState()
-      // Locally first, in every tab: the user is signed out even if the provider cannot be reached.
-      await store.end(options.reason ?? 'user-logout')
-      const signOut = source?.signOut
-      if (signOut && session && status === 'authenticated') await signOut.call(source, session, options)
+    logout(options = {}) {
+      // One at a time: a /logout route calling this on mount (twice under
+      // StrictMode) or a double click must sign out at the provider once.
+      return (loggingOut ??= logout(options).finally(() => (loggingOut = null)))
     },
 
     async getAccessToken() {

@@ -2,6 +2,7 @@ import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
 import type { AuthSessionError } from './errors'
 import type { Locks } from './locks'
+import type { JournalStorage } from './logout-journal'
 import type { SessionPersistence } from './persistence'
 import type { RefreshOptions } from './refresh-scheduler'
 import type { AuthenticationSession, DerivedSessionFields, RevokeReason } from './session'
@@ -46,6 +47,12 @@ export interface SessionStoreOptions {
   refresh?: RefreshOptions
   /** Cross-tab locks. Default: Web Locks (navigator.locks). */
   locks?: Locks
+  /**
+   * Where a tab notes a logout until its tombstone is stored, so a reload or
+   * navigation right after `end()` (not awaited) cannot lose it: the tab's
+   * next page finishes it. Default: sessionStorage. `null` turns it off.
+   */
+  logoutJournal?: JournalStorage | null
   /** Whether the device is online. Default: navigator.onLine. */
   isOnline?: () => boolean
 }
@@ -128,6 +135,8 @@ export interface SessionStoreInternals {
   logoutPending(): boolean
   /** A change held in memory waits for storage (see holdLocally). */
   hasUnsavedChange(): boolean
+  /** end(), resolving with the live session as stored when it ended (its current tokens), or null if nothing was ended. */
+  end(reason: RevokeReason): Promise<AuthenticationSession | null>
 }
 
 export type Build = (current: StoredRecord | null) => Omit<StoredRecord, 'version' | 'generation'> | null

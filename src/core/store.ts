@@ -10,13 +10,16 @@ import { createDefaultPersistence } from './resilient-persistence'
 import type { SessionEvent } from './session-events'
 import { createSourceActions } from './source-actions'
 import { createHeldRecord } from './held-record'
+import { createLogoutJournal } from './logout-journal'
 import { createProvisionalEnd } from './provisional-end'
 import { rejoinStorage } from './rejoin-storage'
-import { createRecordActions } from './record-actions'
+import { createRecordActions, liveSession } from './record-actions'
 import type { SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
 import { createBroadcastTabChannel, type TabChannel } from './tab-channel'
 import { MAX_TAB_ID_LENGTH } from './tab-message'
 import { attachTabSync } from './tab-sync'
+import { tombstoneOf } from './stored-record'
+import { recordStatusFor } from './session'
 import { createWindowWakeSource } from './wake'
 
 export type { SessionState, SessionStore, SessionStoreOptions, EndSessionOptions, LogoutOptions } from './store-types'
@@ -81,6 +84,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     newEpoch: randomId,
     clock,
     onHeldLocally: () => scheduler?.reschedule(),
+    endingHere: () => endingHere(),
   })
   const { commit, reconcile, holdLocally } = record
   const held = record.held
@@ -109,21 +113,40 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     once?.close()
   }
 
+  const journal = createLogoutJournal(`${options.dbName ?? 'authsession'}:${key}`, options.logoutJournal)
+  /**
+   * A logout this tab's previous page announced but may not have stored (it
+   * navigated away mid-write): if storage still holds exactly the record it
+   * ended, it is shown ended at once and finished once hydrated.
+   */
+  const unfinishedLogout = () => {
+    const entry = journal.take()
+    const current = held()
+    const live = liveSession(current)
+    if (!entry || !live || live.sessionId !== entry.sessionId || current!.generation !== entry.generation) return null
+    if (entry.epoch !== undefined && current!.epoch !== entry.epoch) return null
+    state.setState({ status: 'unauthenticated', session: tombstoneOf(live, entry.revokeReason, entry.revokedAt, recordStatusFor(entry.revokeReason)) })
+    return entry
+  }
+
   const hydrate = async () => {
+    let unfinished: ReturnType<typeof unfinishedLogout> = null
     try {
       await reconcile('hydrate')
+      unfinished = unfinishedLogout()
     } finally {
       hydrated = true
       if (state.getState().status === 'loading') state.setState({ status: 'unauthenticated' })
       resolveHydrated()
       emit({ type: 'hydrated', status: state.getState().status })
     }
+    if (unfinished) void endSession(unfinished.revokeReason, { expectedGeneration: unfinished.generation }, unfinished.revokedAt).catch(() => {})
   }
 
   let hydration: Promise<void> | null = null
   const ensureHydration = () => (hydration ??= hydrate())
 
-  const { endSession, ...recordActions } = createRecordActions({
+  const { endSession, endingHere, ...recordActions } = createRecordActions({
     state,
     clock,
     commit,
@@ -134,6 +157,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     activityWriteIntervalMs,
     holdLocally,
     noteActivity: record.noteActivity,
+    journal,
   })
 
   const provisional = createProvisionalEnd({
@@ -142,7 +166,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     held,
     reconcile: () => reconcile(),
     // Confirming another tab's announcement: no announcement of our own (the others already show it).
-    endAt: (reason, generation, revokedAt) => endSession(reason, { expectedGeneration: generation }, revokedAt, false),
+    endAt: async (reason, generation, revokedAt) => void (await endSession(reason, { expectedGeneration: generation }, revokedAt, false)),
     notEnded: () => record.retryUnsavedNow(),
   })
 
@@ -186,7 +210,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     getState: state.getState,
     getInitialState: state.getInitialState,
     subscribe: state.subscribe,
-    start: () => mounts.start(),
+    // A destroyed store stays stopped: a provider mounting it again must not bring back half of it.
+    start: () => (destroyed ? () => {} : mounts.start()),
     // Asking for hydration starts it: a caller awaiting a token before start() must not wait forever.
     whenHydrated: () => ensureHydration().then(() => hydratedPromise),
     hasHydrated: () => hydrated,
@@ -223,6 +248,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     holdLocally,
     logoutPending: record.logoutPending,
     hasUnsavedChange: record.hasUnsavedChange,
+    end: (reason) => endSession(reason),
   }
   internals.set(store, storeInternals)
   if (options.source) {

@@ -24,6 +24,8 @@ export interface StoredRecord {
   clockSkewMs?: number
   /** Local wall-clock ms when the tokens in `session` were obtained. */
   tokensObtainedAt?: number
+  /** Local wall-clock ms of the last refresh that stored tokens; the minimum interval between refreshes counts from it (not from a sign-in). */
+  refreshedAt?: number
   /**
    * After a transient refresh failure: no tab tries again before this (local
    * ms), so an outage costs the provider one retry per backoff step for the
@@ -91,6 +93,7 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
       reason: typeof value.reason === 'string' ? (value.reason as ChangeReason) : 'update',
       clockSkewMs: finiteOrUndefined(value.clockSkewMs),
       tokensObtainedAt: finiteOrUndefined(value.tokensObtainedAt),
+      refreshedAt: finiteOrUndefined(value.refreshedAt),
       refreshRetryAt: finiteOrUndefined(value.refreshRetryAt),
       refreshFailures: finiteOrUndefined(value.refreshFailures),
       refreshFailedAt: finiteOrUndefined(value.refreshFailedAt),

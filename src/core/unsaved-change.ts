@@ -41,6 +41,7 @@ export function createUnsavedChange() {
       session: mergeSession(mine, theirs, next.session),
       clockSkewMs: next.clockSkewMs ?? stored.clockSkewMs,
       tokensObtainedAt: next.tokensObtainedAt ?? stored.tokensObtainedAt,
+      refreshedAt: next.refreshedAt ?? stored.refreshedAt,
     }
   }
 

@@ -12,12 +12,19 @@ export type SessionProviderProps = { children?: ReactNode } & (
  * every render) and started in an effect, so server rendering never touches
  * browser globals and StrictMode's double mount starts it once (the store's
  * start/stop is ref-counted and stops a microtask late). `options` is read
- * once, on the first render: to change them, remount with a new `key`, or
- * pass a `store` of your own.
+ * once, when the provider makes its own store (first rendered without a
+ * `store`): to change them, remount with a new `key`, or pass a `store` of
+ * your own.
  */
 export function SessionProvider({ store, options, children }: SessionProviderProps) {
-  const [ownStore] = useState(() => store ?? createSessionStore(options))
-  const active = store ?? ownStore
+  // Made only when no `store` is given (also after a `store` prop is dropped):
+  // a store passed in is the caller's, never this provider's own.
+  const [ownStore, setOwnStore] = useState<SessionStore | null>(() => (store ? null : createSessionStore(options)))
+  let active = store ?? ownStore
+  if (!active) {
+    active = createSessionStore(options)
+    setOwnStore(active)
+  }
   useEffect(() => active.start(), [active])
   return <SessionStoreContext.Provider value={active}>{children}</SessionStoreContext.Provider>
 }

@@ -31,10 +31,11 @@ describe('hydration', () => {
     trackStore(store)
     store.start()
     const fresh = makeSession({ user: { username: 'new' } })
-    await store.signIn(fresh)
-    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { user: { username: 'new' } } })
+    // The sign-in waits for the stored record (it must know what it replaces), then lands.
+    const signingIn = store.signIn(fresh)
     releaseRead()
-    await store.whenHydrated()
+    await signingIn
+    expect(store.hasHydrated()).toBe(true)
     expect(store.getState()).toMatchObject({ status: 'authenticated', session: { user: { username: 'new' } } })
     expect(shared.get('session')).toMatchObject({ generation: stored ? 6 : 1, session: { user: { username: 'new' } } })
   })
