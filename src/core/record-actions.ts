@@ -42,7 +42,7 @@ export function createRecordActions(
   deps: RecordActionDeps,
 ): Pick<SessionStore, 'signIn' | 'update' | 'recordActivity' | 'end' | 'clear'> & {
   /** Resolves with the live session as stored when it was ended (its current tokens), or null if this call ended nothing. */
-  endSession(reason: RevokeReason, options?: EndSessionOptions, revokedAt?: string, announce?: boolean): Promise<AuthenticationSession | null>
+  endSession(reason: RevokeReason, options?: EndSessionOptions, revokedAt?: string, announce?: boolean, grace?: boolean): Promise<AuthenticationSession | null>
   /** This tab announced a logout whose tombstone is not written yet. */
   endingHere(): boolean
 } {
@@ -66,6 +66,7 @@ export function createRecordActions(
     endOptions: EndSessionOptions = {},
     revokedAt?: string,
     announce = true,
+    grace = true,
   ): Promise<AuthenticationSession | null> => {
     // Called from JavaScript or with a reason read at runtime: a record with
     // a reason outside the schema would read back as corrupt in every tab.
@@ -91,7 +92,7 @@ export function createRecordActions(
       // now would compete with them too). Meanwhile no other write of this
       // tab may keep the session live (see logoutPending in held-record.ts).
       endingHere += 1
-      await deliveryGrace() // never rejects
+      if (grace) await deliveryGrace() // never rejects
     }
     let ended: AuthenticationSession | null = null
     const result = await commit((current) => {

@@ -67,8 +67,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (!live(record)) return
     const at = dueAt()
     if (at === null || clock.now() < at) return arm()
-    // A logout announced by another tab is pending (shown, not yet stored): look again shortly.
-    if (store.getState().status !== 'authenticated') return void (timer = clock.setTimeout(check, PENDING_END_RECHECK_MS))
+    // A logout announced by another tab (shown, not yet stored) or by this one (about to be written) is pending: look again shortly.
+    if (store.getState().status !== 'authenticated' || internals.logoutPending()) return void (timer = clock.setTimeout(check, PENDING_END_RECHECK_MS))
     if (deps.isOnline()) return void refresh().catch(() => {})
     // Offline: the `online` wake-up retries at once; this slow poll covers
     // browsers whose online event is unreliable.
@@ -82,7 +82,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     // Not while this tab shows the session ended (another tab announced a
     // logout whose tombstone is on its way): a refresh now would write the
     // session back to life.
-    if (!live(record) || store.getState().status !== 'authenticated') return
+    if (!live(record) || store.getState().status !== 'authenticated' || internals.logoutPending()) return
     const now = clock.now()
     const expired = refreshTokenExpired(record, now)
     if (!expired) {
@@ -259,7 +259,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       if (inFlight) await inFlight.catch(() => {})
       // What the tab shows decides: while another tab's announced logout waits
       // for its tombstone, the record still holds a token, but none goes out.
-      const signedIn = () => store.getState().status === 'authenticated' && live(internals.currentRecord())
+      const signedIn = () => store.getState().status === 'authenticated' && !internals.logoutPending() && live(internals.currentRecord())
       if (!signedIn()) throw new AuthSessionError('not-authenticated', 'There is no signed-in session')
       const token = validToken()
       if (token !== null) return token

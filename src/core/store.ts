@@ -11,15 +11,14 @@ import type { SessionEvent } from './session-events'
 import { createSourceActions } from './source-actions'
 import { createHeldRecord } from './held-record'
 import { createLogoutJournal } from './logout-journal'
+import { createUnfinishedLogout } from './unfinished-logout'
 import { createProvisionalEnd } from './provisional-end'
 import { rejoinStorage } from './rejoin-storage'
-import { createRecordActions, liveSession } from './record-actions'
+import { createRecordActions } from './record-actions'
 import type { SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
 import { createBroadcastTabChannel, type TabChannel } from './tab-channel'
 import { MAX_TAB_ID_LENGTH } from './tab-message'
 import { attachTabSync } from './tab-sync'
-import { tombstoneOf } from './stored-record'
-import { recordStatusFor } from './session'
 import { createWindowWakeSource } from './wake'
 
 export type { SessionState, SessionStore, SessionStoreOptions, EndSessionOptions, LogoutOptions } from './store-types'
@@ -114,33 +113,24 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   }
 
   const journal = createLogoutJournal(`${options.dbName ?? 'authsession'}:${key}`, options.logoutJournal)
-  /**
-   * A logout this tab's previous page announced but may not have stored (it
-   * navigated away mid-write): if storage still holds exactly the record it
-   * ended, it is shown ended at once and finished once hydrated.
-   */
-  const unfinishedLogout = () => {
-    const entry = journal.take()
-    const current = held()
-    const live = liveSession(current)
-    if (!entry || !live || live.sessionId !== entry.sessionId || current!.generation !== entry.generation) return null
-    if (entry.epoch !== undefined && current!.epoch !== entry.epoch) return null
-    state.setState({ status: 'unauthenticated', session: tombstoneOf(live, entry.revokeReason, entry.revokedAt, recordStatusFor(entry.revokeReason)) })
-    return entry
-  }
+  const unfinishedLogout = createUnfinishedLogout({
+    journal,
+    held,
+    state,
+    end: (entry) => endSession(entry.revokeReason, {}, entry.revokedAt, true, false),
+  })
+  // First in line: the noted logout is shown before any app listener sees the record.
+  events.add((event) => event.type === 'change' && unfinishedLogout.check())
 
   const hydrate = async () => {
-    let unfinished: ReturnType<typeof unfinishedLogout> = null
     try {
       await reconcile('hydrate')
-      unfinished = unfinishedLogout()
     } finally {
       hydrated = true
       if (state.getState().status === 'loading') state.setState({ status: 'unauthenticated' })
       resolveHydrated()
       emit({ type: 'hydrated', status: state.getState().status })
     }
-    if (unfinished) void endSession(unfinished.revokeReason, { expectedGeneration: unfinished.generation }, unfinished.revokedAt).catch(() => {})
   }
 
   let hydration: Promise<void> | null = null
@@ -248,7 +238,11 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     holdLocally,
     logoutPending: record.logoutPending,
     hasUnsavedChange: record.hasUnsavedChange,
-    end: (reason) => endSession(reason),
+    // What this logout() ends, or else, the first time, what the previous page's unfinished logout ended here (for the provider).
+    end: async (reason) => {
+      const finished = await unfinishedLogout.claim()
+      return (await endSession(reason)) ?? finished
+    },
   }
   internals.set(store, storeInternals)
   if (options.source) {

@@ -1,0 +1,164 @@
+import { get, set, createStore as createIdbStore } from 'idb-keyval'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionPersistence, type SessionSource, type SessionStore } from '../../src/index'
+import { FakeClock, settle } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { slowIndexedDb } from '../support/indexeddb-faults'
+import { makeSession, uniqueDbName } from '../support/sessions'
+
+/** Races around a tab's own logout: the 16 ms grace before its write, and the next page finishing a noted one. */
+const extra: SessionStore[] = []
+afterEach(() => {
+  destroyTabs()
+  extra.splice(0).forEach((store) => store.destroy())
+  vi.unstubAllGlobals()
+})
+const realIndexedDb = globalThis.indexedDB
+
+function tabStorage() {
+  const items = new Map<string, string>()
+  return {
+    items,
+    getItem: (key: string) => items.get(key) ?? null,
+    setItem: (key: string, value: string) => void items.set(key, value),
+    removeItem: (key: string) => void items.delete(key),
+  }
+}
+/** A page torn down mid-write: while `torn`, a write never reaches storage and never settles. */
+function tearable(inner: SessionPersistence) {
+  const page = { torn: false }
+  const persistence: SessionPersistence = { ...inner, update: (decide) => (page.torn ? new Promise(() => {}) : inner.update(decide)) }
+  return { persistence, page }
+}
+const stored = (shared: Map<string, unknown>) => shared.get('session') as { generation: number; ended: boolean; session: Record<string, unknown> }
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+describe("a tab's own logout, while it is being written", () => {
+  it("a /logout page reloaded mid-logout: the next page's logout() still signs out at the provider, once", async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const signOut = vi.fn(async () => {})
+    const source: SessionSource = { ...server.source(), signOut }
+    const shared = new Map<string, unknown>()
+    const journal = tabStorage()
+    const { persistence, page } = tearable(createMemoryPersistence(shared))
+    const { store: first } = await startedTab({ persistence, logoutJournal: journal, clock, locks: createMemoryLocks(), source })
+    await first.signIn(server.signInSession())
+    page.torn = true
+    void first.logout({ redirect: false }) // the page goes away during its end()
+    await settle()
+    expect(stored(shared).ended).toBe(false)
+    first.destroy()
+    // The next page of the tab is the /logout route again: it calls logout() on mount.
+    const { store: next } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: journal, clock, locks: createMemoryLocks(), source })
+    await next.logout({ redirect: false })
+    await settle()
+    expect(stored(shared).ended).toBe(true)
+    expect(signOut).toHaveBeenCalledTimes(1)
+  })
+
+  it('an access token asked for during the logout grace starts no refresh: logout() revokes the live refresh token', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 60_000 })
+    const inner = server.source()
+    const revoked: string[] = []
+    const source: SessionSource = {
+      ...inner,
+      // A provider 40 ms away: it rotates at once, the answer arrives later.
+      refresh: async (session, context) => {
+        const answer = await inner.refresh(session, context)
+        await sleep(40)
+        return answer
+      },
+      signOut: async (session) => void revoked.push(session.refreshToken!),
+    }
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks: createMemoryLocks(), source, logoutJournal: null })
+    await store.signIn(server.signInSession())
+    clock.sleep(61_000) // the access token expired
+    const loggingOut = store.logout({ redirect: false })
+    const token = store.getAccessToken().catch((e) => e)
+    await loggingOut
+    await token
+    await sleep(60)
+    // Whatever the provider considers the live refresh token now must be the one revoked.
+    const live = (server as unknown as { current: string }).current
+    expect(revoked).toEqual([live])
+  })
+
+  it('the refresh timer firing during the logout grace calls no provider; logout() revokes the live refresh token', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * 60_000 })
+    const inner = server.source()
+    const revoked: string[] = []
+    const source: SessionSource = {
+      ...inner,
+      refresh: async (session, context) => {
+        const answer = await inner.refresh(session, context)
+        await sleep(40) // a provider 40 ms away
+        return answer
+      },
+      signOut: async (session) => void revoked.push(session.refreshToken!),
+    }
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks: createMemoryLocks(), source, logoutJournal: null })
+    await store.signIn(server.signInSession())
+    const due = store.nextRefreshAt()!
+    clock.sleep(due - clock.now() - 1) // 1 ms before the refresh is due
+    const loggingOut = store.logout({ redirect: false })
+    await Promise.resolve()
+    await clock.advance(1) // the timer fires while the logout waits out its grace
+    await loggingOut
+    await sleep(60)
+    const live = (server as unknown as { current: string }).current
+    expect({ providerRefreshes: server.refreshes, revoked }).toEqual({ providerRefreshes: 0, revoked: [live] })
+  })
+
+  it('the next page opens IndexedDB slowly (memory at first): the noted logout is not lost when IndexedDB answers', async () => {
+    const dbName = uniqueDbName()
+    const idb = createIdbStore(dbName, 'sessions')
+    const session = makeSession()
+    await set('session', { version: 1, generation: 3, epoch: 'e1', ended: false, reason: 'sign-in', session }, idb)
+    const journal = tabStorage()
+    // What the previous page of this tab noted before it went away mid-write.
+    journal.setItem(`authsession:ending:${dbName}:session`, JSON.stringify({ sessionId: session.sessionId, generation: 3, epoch: 'e1', revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
+    const slow = slowIndexedDb(realIndexedDb)
+    vi.stubGlobal('indexedDB', slow.factory)
+    const store = createSessionStore({ dbName, openTimeoutMs: 50, logoutJournal: journal, channel: null })
+    extra.push(store)
+    store.start()
+    await store.whenHydrated()
+    vi.unstubAllGlobals()
+    expect(store.getState().status).toBe('unauthenticated')
+    slow.release()
+    await vi.waitFor(() => expect(store.getState().error).toBeNull())
+    await settle(10)
+    expect(store.getState().status).toBe('unauthenticated')
+    expect(await get('session', idb)).toMatchObject({ ended: true })
+  })
+
+  it("the next page finishes a noted logout although another tab wrote the same session before it could", async () => {
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const journal = tabStorage()
+    const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), logoutJournal: null })
+    await b.signIn(makeSession())
+    const rec = stored(shared) as unknown as { generation: number; epoch: string; session: { sessionId: string } }
+    journal.setItem('authsession:ending:authsession:session', JSON.stringify({ sessionId: rec.session.sessionId, generation: rec.generation, epoch: rec.epoch, revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
+    // The next page's first write waits until tab b has stored a patch of the same session (generation + 1).
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const memory = createMemoryPersistence(shared)
+    const gated: SessionPersistence = { ...memory, update: async (decide) => (await gate, memory.update(decide)) }
+    const a = createSessionStore({ persistence: gated, channel: channel(), logoutJournal: journal, wake: { subscribe: () => () => {} } })
+    extra.push(a)
+    a.start()
+    await a.whenHydrated()
+    expect(a.getState().status).toBe('unauthenticated') // shown ended at once
+    expect(await b.update({ metadata: { theme: 'dark' } })).toBe(true)
+    release()
+    await vi.waitFor(() => expect(stored(shared).ended).toBe(true))
+    await vi.waitFor(() => expect({ a: a.getState().status, b: b.getState().status }).toEqual({ a: 'unauthenticated', b: 'unauthenticated' }))
+  })
+})
