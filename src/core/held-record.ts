@@ -3,6 +3,7 @@ import type { Clock } from './clock'
 import { StorageError, isQuotaError, type AuthSessionError } from './errors'
 import type { SessionPersistence } from './persistence'
 import { statusOf } from './record-actions'
+import type { AuthenticationSession } from './session'
 import type { SessionEvent } from './session-events'
 import type { Build, CommitResult, SessionState } from './store-types'
 import { decodeRecord, forQuarantine, rawEpoch, rawGeneration, rawVersion, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
@@ -23,6 +24,8 @@ export interface HeldRecordDeps {
   onHeldLocally?(): void
   /** This tab announced a logout and is about to write its tombstone (see record-actions.ts). */
   endingHere?(): boolean
+  /** A record read from storage to show ended instead: one the previous page's logout noted (see unfinished-logout.ts). */
+  endedView?(record: StoredRecord): AuthenticationSession | null
 }
 
 // Retries of a change that could not be stored: 5 s, doubling, at most a minute apart.
@@ -67,8 +70,9 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     if (!restarted && record.generation <= (held?.generation ?? 0)) return false
     yielded = false
     hold(record)
-    const status = statusOf(record)
-    state.setState({ status, session: activity.apply(record.session, status), ...(status === 'authenticated' ? { error: null } : {}) })
+    const ended = source === 'remote' ? deps.endedView?.(record) : null
+    const status = ended ? 'unauthenticated' : statusOf(record)
+    state.setState({ status, session: ended ?? activity.apply(record.session, status), ...(status === 'authenticated' ? { error: null } : {}) })
     emit({ type: 'change', source, reason: reason ?? record.reason, status, generation: record.generation })
     return true
   }

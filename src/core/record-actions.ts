@@ -15,6 +15,18 @@ export const statusOf = (record: Pick<StoredRecord, 'session' | 'ended'> | null)
 
 export const liveSession = (record: StoredRecord | null) => (record && !record.ended ? record.session : null)
 
+/** How an end is carried out, beyond what the caller asked for. */
+export interface EndHow {
+  /** When the session ended (default now, on the server's clock like the session's other times). */
+  revokedAt?: string
+  /** Tell the other tabs first (default true). */
+  announce?: boolean
+  /** A visible tab waits a frame before writing (default true; see delivery-grace.ts). */
+  grace?: boolean
+  /** Wait until the stored record was read (default true). */
+  afterHydration?: boolean
+}
+
 export interface RecordActionDeps {
   state: StoreApi<SessionState>
   clock: Clock
@@ -42,7 +54,7 @@ export function createRecordActions(
   deps: RecordActionDeps,
 ): Pick<SessionStore, 'signIn' | 'update' | 'recordActivity' | 'end' | 'clear'> & {
   /** Resolves with the live session as stored when it was ended (its current tokens), or null if this call ended nothing. */
-  endSession(reason: RevokeReason, options?: EndSessionOptions, revokedAt?: string, announce?: boolean, grace?: boolean): Promise<AuthenticationSession | null>
+  endSession(reason: RevokeReason, options?: EndSessionOptions, how?: EndHow): Promise<AuthenticationSession | null>
   /** This tab announced a logout whose tombstone is not written yet. */
   endingHere(): boolean
 } {
@@ -57,23 +69,18 @@ export function createRecordActions(
   }
 
   /**
-   * `revokedAt`: when the session ended (default now, on the server's clock
-   * like the session's other times); a tab confirming another tab's announced
-   * logout records that tab's time, and does not announce it again (`announce` false).
+   * `how` (see EndHow): a tab confirming another tab's announced logout
+   * records that tab's time and does not announce it again; a noted logout
+   * finished by the next page neither waits a grace nor for hydration.
    */
-  const endSession = async (
-    reason: RevokeReason,
-    endOptions: EndSessionOptions = {},
-    revokedAt?: string,
-    announce = true,
-    grace = true,
-  ): Promise<AuthenticationSession | null> => {
+  const endSession = async (reason: RevokeReason, endOptions: EndSessionOptions = {}, how: EndHow = {}): Promise<AuthenticationSession | null> => {
+    const { revokedAt, announce = true, grace = true, afterHydration = true } = how
     // Called from JavaScript or with a reason read at runtime: a record with
     // a reason outside the schema would read back as corrupt in every tab.
     if (!REVOKE_REASONS.includes(reason)) {
       throw new SessionParseError('not-in-union', 'revokeReason', `expected one of ${REVOKE_REASONS.join(', ')}, got ${JSON.stringify(reason)}`)
     }
-    const hydrating = ensureHydration()
+    const hydrating = afterHydration ? ensureHydration() : null
     if (hydrating) await hydrating
     const skew = held()?.clockSkewMs
     const at = revokedAt ?? new Date(clock.now() + (Number.isFinite(skew) ? skew! : 0)).toISOString()

@@ -40,7 +40,7 @@ export function createSourceActions(deps: {
     return { session, returnTo: result.returnTo }
   }
 
-  let loggingOut: Promise<void> | null = null
+  let loggingOut: { generation: number; promise: Promise<void> } | null = null
   const logout = async (options: Parameters<SourceActions['logout']>[0] = {}) => {
     // A /logout route may call this on mount, before the stored session was read.
     await store.whenHydrated()
@@ -65,15 +65,26 @@ export function createSourceActions(deps: {
     },
 
     logout(options = {}) {
-      // One at a time: a /logout route calling this on mount (twice under
-      // StrictMode) or a double click must sign out at the provider once.
-      return (loggingOut ??= logout(options).finally(() => (loggingOut = null)))
+      // One per session: a /logout route calling this on mount (twice under
+      // StrictMode) or a double click must sign out at the provider once. A
+      // session signed in since (the provider call of the last may still be
+      // out) is a new logout: it must end locally at once.
+      const generation = internals.currentRecord()?.generation ?? 0
+      const newSession = store.getState().status === 'authenticated' && generation !== loggingOut?.generation
+      if (loggingOut && !newSession) return loggingOut.promise
+      const promise: Promise<void> = logout(options).finally(() => {
+        if (loggingOut?.promise === promise) loggingOut = null
+      })
+      loggingOut = { generation, promise }
+      return promise
     },
 
     async getAccessToken() {
       if (scheduler) return scheduler.getAccessToken()
       await store.whenHydrated()
-      const token = store.getState().status === 'authenticated' ? validAccessToken(internals.currentRecord(), clock.now()) : null
+      // Not while a logout waits for its tombstone (shown here, or this tab's own about to be written).
+      const signedIn = store.getState().status === 'authenticated' && !internals.logoutPending()
+      const token = signedIn ? validAccessToken(internals.currentRecord(), clock.now()) : null
       if (token === null) throw new AuthSessionError('not-authenticated', 'There is no signed-in session with a valid access token')
       return token
     },

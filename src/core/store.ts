@@ -84,6 +84,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     clock,
     onHeldLocally: () => scheduler?.reschedule(),
     endingHere: () => endingHere(),
+    // The previous page's noted logout is shown from the first read, before any listener sees the record.
+    endedView: (stored) => unfinishedLogout.endedView(stored),
   })
   const { commit, reconcile, holdLocally } = record
   const held = record.held
@@ -116,11 +118,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const unfinishedLogout = createUnfinishedLogout({
     journal,
     held,
-    state,
-    end: (entry) => endSession(entry.revokeReason, {}, entry.revokedAt, true, false),
+    end: (entry) => endSession(entry.revokeReason, {}, { revokedAt: entry.revokedAt, grace: false, afterHydration: false }),
   })
-  // First in line: the noted logout is shown before any app listener sees the record.
-  events.add((event) => event.type === 'change' && unfinishedLogout.check())
 
   const hydrate = async () => {
     try {
@@ -156,7 +155,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     held,
     reconcile: () => reconcile(),
     // Confirming another tab's announcement: no announcement of our own (the others already show it).
-    endAt: async (reason, generation, revokedAt) => void (await endSession(reason, { expectedGeneration: generation }, revokedAt, false)),
+    endAt: async (reason, generation, revokedAt) => void (await endSession(reason, { expectedGeneration: generation }, { revokedAt, announce: false })),
     notEnded: () => record.retryUnsavedNow(),
   })
 

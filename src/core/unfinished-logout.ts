@@ -1,51 +1,54 @@
-import type { StoreApi } from 'zustand/vanilla'
 import type { JournaledLogout, LogoutJournal } from './logout-journal'
 import { liveSession } from './record-actions'
 import { recordStatusFor, type AuthenticationSession } from './session'
-import type { SessionState } from './store-types'
 import { tombstoneOf, type StoredRecord } from './stored-record'
 
 /**
  * Finishes a logout this tab's previous page announced but may not have
  * stored (it reloaded or navigated away mid-write; see logout-journal.ts).
- * The note is checked once a stored record has been read: not before (the
- * database slow to open, a failed read), or the note would be used up
- * against nothing and the logout lost. If storage holds exactly the record it
- * names, the tab shows it ended at once and ends it, as `end()` would.
+ * The note is checked against the first record read from storage: not
+ * before (the database slow to open, a failed read, a sign-in held in
+ * memory), or it would be used up against nothing and the logout lost. If
+ * storage holds exactly the record it names, that record is shown ended
+ * from the start and ended, ahead of any write this page asks for.
  */
 export function createUnfinishedLogout(deps: {
   journal: LogoutJournal
   held(): StoredRecord | null
-  state: StoreApi<SessionState>
-  /** Ends the noted session (no grace: nothing waits to draw first, and the record must not move on meanwhile). */
+  /** Ends the noted session (no grace, no wait for hydration: it must land before this page's own writes). */
   end(entry: JournaledLogout): Promise<AuthenticationSession | null>
-}): { check(): void; claim(): Promise<AuthenticationSession | null> | null } {
+}): {
+  endedView(record: StoredRecord): AuthenticationSession | null
+  claim(): Promise<AuthenticationSession | null> | null
+} {
   let done = false
   let finishing: Promise<AuthenticationSession | null> | null = null
+  let endedGeneration: number | undefined
   return {
-    /** Call after the held record changed (hydration, a re-read, storage coming back). */
-    check() {
-      if (done) return
-      const current = deps.held()
-      if (!current) return
+    endedView(record) {
+      if (done) return null
       done = true
       const entry = deps.journal.take()
-      const live = liveSession(current)
-      if (!entry || !live || live.sessionId !== entry.sessionId || current.generation !== entry.generation) return
-      if (entry.epoch !== undefined && current.epoch !== entry.epoch) return
-      const status = recordStatusFor(entry.revokeReason)
-      deps.state.setState({ status: 'unauthenticated', session: tombstoneOf(live, entry.revokeReason, entry.revokedAt, status) })
-      finishing = deps.end(entry).catch(() => null)
+      const live = liveSession(record)
+      if (!entry || !live || live.sessionId !== entry.sessionId || record.generation !== entry.generation) return null
+      if (entry.epoch !== undefined && record.epoch !== entry.epoch) return null
+      // Started once the record is held (a microtask later), still before any write that waits for hydration.
+      finishing = Promise.resolve()
+        .then(() => deps.end(entry))
+        .then((session) => ((endedGeneration = deps.held()?.generation), session))
+        .catch(() => null)
+      return tombstoneOf(live, entry.revokeReason, entry.revokedAt, recordStatusFor(entry.revokeReason))
     },
     /**
-     * Once: the session the noted logout ended (or is ending). The previous
-     * page may have been a logout() that never told the provider, so the
-     * next logout() (a /logout route mounting again) tells it with this one.
+     * Once, and only while the tab still holds the record that logout wrote:
+     * the session it ended. The previous page may have been a logout() that
+     * never told the provider, so the next logout() (a /logout route
+     * mounting again) tells it with this session's tokens.
      */
     claim() {
       const claimed = finishing
       finishing = null
-      return claimed
+      return claimed && claimed.then((session) => (session && deps.held()?.generation === endedGeneration ? session : null))
     },
   }
 }

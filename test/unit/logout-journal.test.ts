@@ -1,34 +1,16 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createMemoryPersistence, type SessionPersistence } from '../../src/index'
+import { createMemoryPersistence } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { destroyTabs, failable, startedTab } from '../support/fake-tabs'
+import { tabStorage, tearable } from '../support/torn-pages'
 import { makeSession } from '../support/sessions'
 
 afterEach(destroyTabs)
 
 const JOURNAL_KEY = 'authsession:ending:authsession:session'
 
-/** One tab's sessionStorage: it outlives the tab's pages, not the tab. */
-function tabStorage() {
-  const items = new Map<string, string>()
-  return {
-    items,
-    getItem: (key: string) => items.get(key) ?? null,
-    setItem: (key: string, value: string) => void items.set(key, value),
-    removeItem: (key: string) => void items.delete(key),
-  }
-}
 
-/** A page torn down mid-write: while `torn`, a write never reaches storage and never settles. */
-function tearable(inner: SessionPersistence) {
-  const page = { torn: false }
-  const persistence: SessionPersistence = {
-    ...inner,
-    update: (decide) => (page.torn ? new Promise(() => {}) : inner.update(decide)),
-  }
-  return { persistence, page }
-}
 
 const stored = (shared: Map<string, unknown>) => shared.get('session') as { generation: number; ended: boolean; session: Record<string, unknown> }
 

@@ -5,6 +5,7 @@ import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
 import { slowIndexedDb } from '../support/indexeddb-faults'
+import { tabStorage, tearable } from '../support/torn-pages'
 import { makeSession, uniqueDbName } from '../support/sessions'
 
 /** Races around a tab's own logout: the 16 ms grace before its write, and the next page finishing a noted one. */
@@ -16,21 +17,6 @@ afterEach(() => {
 })
 const realIndexedDb = globalThis.indexedDB
 
-function tabStorage() {
-  const items = new Map<string, string>()
-  return {
-    items,
-    getItem: (key: string) => items.get(key) ?? null,
-    setItem: (key: string, value: string) => void items.set(key, value),
-    removeItem: (key: string) => void items.delete(key),
-  }
-}
-/** A page torn down mid-write: while `torn`, a write never reaches storage and never settles. */
-function tearable(inner: SessionPersistence) {
-  const page = { torn: false }
-  const persistence: SessionPersistence = { ...inner, update: (decide) => (page.torn ? new Promise(() => {}) : inner.update(decide)) }
-  return { persistence, page }
-}
 const stored = (shared: Map<string, unknown>) => shared.get('session') as { generation: number; ended: boolean; session: Record<string, unknown> }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
