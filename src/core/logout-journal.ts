@@ -15,11 +15,15 @@ export interface JournaledLogout {
 
 export interface LogoutJournal {
   note(entry: JournaledLogout): void
-  /** Removes the entry if it is still this one (a later logout may have replaced it). */
+  /** Removes this entry (once storage decided about it); others stay. */
   settle(entry: JournaledLogout): void
-  /** The entry left by a page that went away before its tombstone was stored, removed as it is read; null if none or unreadable. */
-  take(): JournaledLogout | null
+  /** The entries left by pages that went away before their tombstones were stored, removed as they are read. */
+  take(): JournaledLogout[]
 }
+
+// A few logouts at most wait at once (one failed on a full disk, then another): older ones beyond this are dropped.
+const MAX_ENTRIES = 8
+const same = (a: JournaledLogout, b: JournaledLogout) => a.sessionId === b.sessionId && a.generation === b.generation
 
 const sessionStorageOrNull = (): JournalStorage | null => {
   try {
@@ -29,13 +33,19 @@ const sessionStorageOrNull = (): JournalStorage | null => {
   }
 }
 
-function parseEntry(raw: string): JournaledLogout | null {
+/** The valid entries of a stored value; anything else in it (tampered, an older format) is left out. */
+function parseEntries(raw: string | null): JournaledLogout[] {
+  if (raw === null) return []
   let value: unknown
   try {
     value = JSON.parse(raw)
   } catch {
-    return null
+    return []
   }
+  return (Array.isArray(value) ? value : [value]).map(parseEntry).filter((entry): entry is JournaledLogout => entry !== null)
+}
+
+function parseEntry(value: unknown): JournaledLogout | null {
   if (typeof value !== 'object' || value === null) return null
   const entry = value as Record<string, unknown>
   const valid =
@@ -71,21 +81,23 @@ export function createLogoutJournal(name: string, storage: JournalStorage | null
       // Full or blocked storage: the journal is a safety net, the logout goes on without it.
     }
   }
+  const write = (store: JournalStorage, entries: JournaledLogout[]) =>
+    entries.length === 0 ? store.removeItem(key) : store.setItem(key, JSON.stringify(entries.slice(-MAX_ENTRIES)))
   return {
-    note: (entry) => use((store) => store.setItem(key, JSON.stringify(entry))),
+    // Added to what is noted: an earlier logout that could not be stored (a full disk) must not be forgotten.
+    note: (entry) => use((store) => write(store, [...parseEntries(store.getItem(key)).filter((noted) => !same(noted, entry)), entry])),
     settle: (entry) =>
       use((store) => {
-        const current = store.getItem(key)
-        const noted = current === null ? null : parseEntry(current)
-        if (current !== null && (!noted || (noted.sessionId === entry.sessionId && noted.generation === entry.generation))) store.removeItem(key)
+        const raw = store.getItem(key)
+        if (raw !== null) write(store, parseEntries(raw).filter((noted) => !same(noted, entry)))
       }),
     take() {
-      let found: JournaledLogout | null = null
+      let found: JournaledLogout[] = []
       use((store) => {
         const raw = store.getItem(key)
         if (raw === null) return
         store.removeItem(key)
-        found = parseEntry(raw)
+        found = parseEntries(raw)
       })
       return found
     },

@@ -25,6 +25,8 @@ export interface EndHow {
   grace?: boolean
   /** Wait until the stored record was read (default true). */
   afterHydration?: boolean
+  /** The generation the caller saw: a sign-in stored after it (a new login, perhaps into the same IdP session) is not ended. */
+  since?: number
 }
 
 export interface RecordActionDeps {
@@ -104,6 +106,7 @@ export function createRecordActions(
     let ended: AuthenticationSession | null = null
     const result = await commit((current) => {
       if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
+      if (how.since !== undefined && current?.generation !== how.since && current?.reason === 'sign-in') return null
       const live = liveSession(current)
       if (!live) return null
       if (endOptions.onlyIf && !endOptions.onlyIf(live)) return null

@@ -40,10 +40,11 @@ export function createSourceActions(deps: {
     return { session, returnTo: result.returnTo }
   }
 
-  let loggingOut: { generation: number; promise: Promise<void> } | null = null
-  const logout = async (options: Parameters<SourceActions['logout']>[0] = {}) => {
+  let loggingOut: { generation?: number; promise: Promise<void> } | null = null
+  const logout = async (options: Parameters<SourceActions['logout']>[0] = {}, ending: (generation: number) => void) => {
     // A /logout route may call this on mount, before the stored session was read.
     await store.whenHydrated()
+    ending(internals.currentRecord()?.generation ?? 0)
     const { session: shown, status } = store.getState()
     // Locally first, in every tab: the user is signed out even if the provider cannot be reached.
     const ended = await internals.end(options.reason ?? 'user-logout')
@@ -69,14 +70,17 @@ export function createSourceActions(deps: {
       // StrictMode) or a double click must sign out at the provider once. A
       // session signed in since (the provider call of the last may still be
       // out) is a new logout: it must end locally at once.
-      const generation = internals.currentRecord()?.generation ?? 0
-      const newSession = store.getState().status === 'authenticated' && generation !== loggingOut?.generation
-      if (loggingOut && !newSession) return loggingOut.promise
-      const promise: Promise<void> = logout(options).finally(() => {
-        if (loggingOut?.promise === promise) loggingOut = null
+      // (The running one's record is known once it has read storage; until then, any call joins it.)
+      const generation = internals.currentRecord()?.generation
+      const running = loggingOut
+      const newSession = store.getState().status === 'authenticated' && running?.generation !== undefined && generation !== running.generation
+      if (running && !newSession) return running.promise
+      const entry: { generation?: number; promise: Promise<void> } = { promise: Promise.resolve() }
+      entry.promise = logout(options, (seen) => (entry.generation = seen)).finally(() => {
+        if (loggingOut === entry) loggingOut = null
       })
-      loggingOut = { generation, promise }
-      return promise
+      loggingOut = entry
+      return entry.promise
     },
 
     async getAccessToken() {

@@ -118,7 +118,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const unfinishedLogout = createUnfinishedLogout({
     journal,
     held,
-    end: (entry) => endSession(entry.revokeReason, {}, { revokedAt: entry.revokedAt, grace: false, afterHydration: false }),
+    end: (entry) => endSession(entry.revokeReason, {}, { revokedAt: entry.revokedAt, grace: false, afterHydration: false, since: entry.generation }),
   })
 
   const hydrate = async () => {

@@ -28,10 +28,11 @@ export function createUnfinishedLogout(deps: {
     endedView(record) {
       if (done) return null
       done = true
-      const entry = deps.journal.take()
       const live = liveSession(record)
-      if (!entry || !live || live.sessionId !== entry.sessionId || record.generation !== entry.generation) return null
-      if (entry.epoch !== undefined && record.epoch !== entry.epoch) return null
+      const entry = deps.journal
+        .take()
+        .find((noted) => live?.sessionId === noted.sessionId && record.generation === noted.generation && (noted.epoch === undefined || record.epoch === noted.epoch))
+      if (!entry || !live) return null
       // Started once the record is held (a microtask later), still before any write that waits for hydration.
       finishing = Promise.resolve()
         .then(() => deps.end(entry))

@@ -57,7 +57,7 @@ describe('a logout survives the page that asked for it', () => {
     const session = makeSession()
     await store.signIn(session)
     const ending = store.end('idle-timeout')
-    const noted = JSON.parse(journal.getItem(JOURNAL_KEY)!)
+    const [noted] = JSON.parse(journal.getItem(JOURNAL_KEY)!)
     expect(noted).toMatchObject({ sessionId: session.sessionId, generation: 1, revokeReason: 'idle-timeout' })
     expect(JSON.stringify(noted)).not.toContain(session.accessToken) // no tokens in the note
     await ending

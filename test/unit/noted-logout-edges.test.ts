@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryLocks, createMemoryPersistence, createSessionStore, type AuthenticationSession, type SessionSource, type SessionStore } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
-import { destroyTabs, startedTab, trackTab } from '../support/fake-tabs'
+import { destroyTabs, failable, startedTab, trackTab } from '../support/fake-tabs'
 import { slowIndexedDb } from '../support/indexeddb-faults'
 import { tabStorage } from '../support/torn-pages'
 import { makeSession, uniqueDbName } from '../support/sessions'
@@ -151,5 +151,94 @@ describe('controls (expected to pass)', () => {
     await store.signIn(makeSession({ sessionId: s.sessionId }))
     await settle(10)
     expect({ status: store.getState().status, storedEnded: stored(shared).ended }).toEqual({ status: 'authenticated', storedEnded: false })
+  })
+  it('logout() called before hydration and again while it runs (same session) signs out at the provider once', async () => {
+    const shared = new Map<string, unknown>()
+    const { store: before } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: null })
+    await before.signIn(makeSession())
+    before.destroy()
+    const signOut = vi.fn(async (_session: AuthenticationSession) => {})
+    const source: SessionSource = { name: 'fake', refresh: async () => ({ session: makeSession() }), signOut }
+    const store = trackTab(createSessionStore({ persistence: createMemoryPersistence(shared), logoutJournal: null, channel: null, wake: { subscribe: () => () => {} }, source, locks: createMemoryLocks() }))
+    store.start()
+    // A /logout route calls logout() on mount, before the stored record was read...
+    const first = store.logout({ redirect: false })
+    await store.whenHydrated()
+    // ...and the user clicks "Sign out" while it runs (same session, nothing else happened).
+    const second = store.logout({ redirect: false })
+    await Promise.all([first, second])
+    await settle()
+    // README: "once per session: a second call for the same session while one runs gets the same promise".
+    expect({ sameCall: first === second, signOuts: signOut.mock.calls.length }).toEqual({ sameCall: true, signOuts: 1 })
+  })
+
+  it("a logout that could not be stored stays noted when the page later ends a second, memory-held session: the next page does not show the first one signed in", async () => {
+    const shared = new Map<string, unknown>()
+    const journal = tabStorage()
+    const { persistence, disk } = failable(createMemoryPersistence(shared))
+    const { store: page1 } = await startedTab({ persistence, logoutJournal: journal })
+    const s = makeSession()
+    await page1.signIn(s)
+    disk.full = true
+    await page1.end('user-logout') // kept in memory; "a failed write keeps the note: the next page of this tab tries again"
+    expect(page1.getState().status).toBe('unauthenticated')
+    await page1.signIn(makeSession()) // held in memory (disk full)
+    await page1.end('user-logout') // its logout, also not stored
+    page1.destroy()
+    // The note now names the memory-held session, not the one storage still holds live.
+    expect(JSON.parse(journal.items.get(JOURNAL_KEY)!).sessionId).not.toBe(s.sessionId)
+    expect(stored(shared)).toMatchObject({ ended: false, session: { sessionId: s.sessionId } })
+    // The tab's next page (disk still full or not: the read works).
+    const { store: page2 } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: journal })
+    await settle()
+    expect({ status: page2.getState().status, storedEnded: stored(shared).ended }).toEqual({ status: 'unauthenticated', storedEnded: true })
+  })
+
+  it("the previous page's noted logout ends only the record it names: another tab's new login into the same IdP session, stored just after this page's first read, stands", async () => {
+    const shared = new Map<string, unknown>()
+    const { store: before } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: null })
+    const s = makeSession()
+    await before.signIn(s)
+    before.destroy()
+    const rec = stored(shared)
+    const journal = tabStorage()
+    journal.setItem(JOURNAL_KEY, JSON.stringify({ sessionId: s.sessionId, generation: rec.generation, epoch: rec.epoch, revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
+    // Another tab completes a new login (same IdP session id, new tokens) right after this page read storage.
+    const memory = createMemoryPersistence(shared)
+    const again = makeSession({ sessionId: s.sessionId })
+    let reads = 0
+    const persistence = {
+      ...memory,
+      read: async () => {
+        const value = await memory.read()
+        if (reads++ === 0) shared.set('session', { ...rec, generation: rec.generation + 1, reason: 'sign-in', session: again })
+        return value
+      },
+    }
+    const store = trackTab(createSessionStore({ persistence, logoutJournal: journal, channel: null, wake: { subscribe: () => () => {} } }))
+    store.start()
+    await store.whenHydrated()
+    await settle()
+    // README: the next page finishes it "if storage still holds exactly the record it ended".
+    expect({ storedEnded: stored(shared).ended, storedToken: stored(shared).session.accessToken }).toEqual({ storedEnded: false, storedToken: again.accessToken })
+  })
+
+  it('reconcile() before start() finishes the noted logout once, and the page stays signed out after hydration', async () => {
+    const shared = new Map<string, unknown>()
+    const { store: before } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: null })
+    const s = makeSession()
+    await before.signIn(s)
+    before.destroy()
+    const rec = stored(shared)
+    const journal = tabStorage()
+    journal.setItem(JOURNAL_KEY, JSON.stringify({ sessionId: s.sessionId, generation: rec.generation, epoch: rec.epoch, revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
+    const store = trackTab(createSessionStore({ persistence: createMemoryPersistence(shared), logoutJournal: journal, channel: null, wake: { subscribe: () => () => {} } }))
+    const seen: string[] = []
+    store.on((e) => e.type === 'change' && seen.push(e.status))
+    await store.reconcile()
+    store.start()
+    await store.whenHydrated()
+    await settle()
+    expect({ status: store.getState().status, storedEnded: stored(shared).ended, seen }).toEqual({ status: 'unauthenticated', storedEnded: true, seen: ['unauthenticated', 'unauthenticated'] })
   })
 })

@@ -147,4 +147,21 @@ describe("a tab's own logout, while it is being written", () => {
     await vi.waitFor(() => expect(stored(shared).ended).toBe(true))
     await vi.waitFor(() => expect({ a: a.getState().status, b: b.getState().status }).toEqual({ a: 'unauthenticated', b: 'unauthenticated' }))
   })
+  it('the delivery grace leaves no document or window listeners behind', async () => {
+    const count = new Map<string, number>()
+    const track = (target: EventTarget) => {
+      const add = target.addEventListener.bind(target)
+      const remove = target.removeEventListener.bind(target)
+      vi.spyOn(target, 'addEventListener').mockImplementation(((type: string, l: never, o: never) => (count.set(type, (count.get(type) ?? 0) + 1), add(type, l, o))) as never)
+      vi.spyOn(target, 'removeEventListener').mockImplementation(((type: string, l: never, o: never) => (count.set(type, (count.get(type) ?? 0) - 1), remove(type, l, o))) as never)
+    }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), logoutJournal: null })
+    await store.signIn(makeSession())
+    track(document)
+    track(window)
+    await store.end('user-logout')
+    vi.restoreAllMocks()
+    expect(Object.fromEntries([...count].filter(([, n]) => n !== 0))).toEqual({})
+    expect(count.get('visibilitychange')).toBe(0)
+  })
 })

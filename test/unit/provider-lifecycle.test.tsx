@@ -1,8 +1,8 @@
-import { StrictMode, useEffect, useState } from 'react'
+import { StrictMode, createElement as h, useEffect, useState } from 'react'
 import { act, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionStore } from '../../src/index'
-import { SessionProvider, useSession } from '../../src/react'
+import { SessionProvider, useSession, useSessionStore } from '../../src/react'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { makeSession } from '../support/sessions'
@@ -85,5 +85,30 @@ describe('a provider and the store it is given', () => {
     await screen.findByText('unauthenticated:nobody')
     rerender(<App />)
     await screen.findByText('authenticated:alice')
+  })
+  it('under StrictMode, SessionProvider switched from store={a} to options uses one store built from those options, started', async () => {
+    const a = createSessionStore({ persistence: createMemoryPersistence(), channel: null })
+    stores.push(a)
+    const shared = new Map<string, unknown>([['session', { version: 1, generation: 1, ended: false, reason: 'sign-in', session: makeSession() }]])
+    let made = 0
+    const seen = new Set<unknown>()
+    const options = { persistence: createMemoryPersistence(shared), channel: null, get wake() { made += 1; return { subscribe: () => () => {} } } }
+    function Status() {
+      const { status } = useSession()
+      seen.add(useSessionStore())
+      return h('p', null, status)
+    }
+    const App = ({ custom }: { custom?: SessionStore }) =>
+      custom ? h(SessionProvider, { store: custom }, h(Status)) : h(SessionProvider, { options }, h(Status))
+    const { rerender } = render(h(StrictMode, null, h(App, { custom: a })))
+    await screen.findByText('unauthenticated')
+    rerender(h(StrictMode, null, h(App)))
+    await screen.findByText('authenticated')
+    await act(() => settle())
+    rerender(h(StrictMode, null, h(App)))
+    await act(() => settle())
+    expect(screen.getByText('authenticated')).toBeTruthy()
+    expect(seen.size).toBe(2)
+    expect(made).toBe(1)
   })
 })
