@@ -15,6 +15,16 @@ export const statusOf = (record: Pick<StoredRecord, 'session' | 'ended'> | null)
 
 export const liveSession = (record: StoredRecord | null) => (record && !record.ended ? record.session : null)
 
+/**
+ * Whether `later` (a newer record of the same session id) is still the login
+ * `earlier` held: patches and refreshes keep it; a sign-in does not, nor do
+ * tokens obtained other than by a refresh (a sign-in, then more writes).
+ */
+const sameLogin = (later: StoredRecord, earlier: StoredRecord) =>
+  later.reason !== 'sign-in' &&
+  later.session?.initiatedAt === earlier.session?.initiatedAt &&
+  (later.tokensObtainedAt === earlier.tokensObtainedAt || later.refreshedAt === later.tokensObtainedAt)
+
 /** How an end is carried out, beyond what the caller asked for. */
 export interface EndHow {
   /** When the session ended (default now, on the server's clock like the session's other times). */
@@ -25,8 +35,8 @@ export interface EndHow {
   grace?: boolean
   /** Wait until the stored record was read (default true). */
   afterHydration?: boolean
-  /** The generation the caller saw: a sign-in stored after it (a new login, perhaps into the same IdP session) is not ended. */
-  since?: number
+  /** The record the caller decided on: a later one of another login (a new sign-in, perhaps into the same IdP session) is not ended. */
+  sameLoginAs?: StoredRecord
 }
 
 export interface RecordActionDeps {
@@ -106,7 +116,7 @@ export function createRecordActions(
     let ended: AuthenticationSession | null = null
     const result = await commit((current) => {
       if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
-      if (how.since !== undefined && current?.generation !== how.since && current?.reason === 'sign-in') return null
+      if (how.sameLoginAs && current && current.generation !== how.sameLoginAs.generation && !sameLogin(current, how.sameLoginAs)) return null
       const live = liveSession(current)
       if (!live) return null
       if (endOptions.onlyIf && !endOptions.onlyIf(live)) return null

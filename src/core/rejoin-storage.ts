@@ -16,16 +16,27 @@ export async function rejoinStorage(deps: {
   commit: SessionStoreInternals['commit']
   holdLocally: SessionStoreInternals['holdLocally']
   reconcile(): Promise<void>
+  /** A logout the previous page noted, being finished on the record storage answered with (see unfinished-logout.ts). */
+  noteFinishing(): Promise<unknown> | null
 }): Promise<void> {
   const mine = deps.fromMemory
   const live = liveSession(mine)
   if (mine?.session && (live || mine.ended)) {
     const { version: _version, generation: _generation, ...carried } = mine
-    const result = await deps.commit((current) => {
-      const stored = liveSession(current)
-      if (live) return stored ? null : carried
-      return stored?.sessionId === mine.session!.sessionId ? carried : null
-    }, live ? 'sign-in' : 'end')
+    const offer = () =>
+      deps.commit((current) => {
+        const stored = liveSession(current)
+        if (live) return stored ? null : carried
+        return stored?.sessionId === mine.session!.sessionId ? carried : null
+      }, live ? 'sign-in' : 'end')
+    let result = await offer()
+    // The live record that refused a sign-in made here is being ended (the
+    // previous page's noted logout): once it is, nothing live is overruled.
+    const finishing = !result.ok && live ? deps.noteFinishing() : null
+    if (finishing) {
+      await finishing
+      result = await offer()
+    }
     // Written, or refused and the stored record adopted by commit: either way the tab is in step.
     if (result.ok || result.current) return
     // The write failed: the change is kept in memory and offered again, under

@@ -67,7 +67,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
         const fromMemory = record.forget()
         if (state.getState().error?.code === 'storage-unavailable') state.setState({ error: null })
         emit({ type: 'storage-recovered' })
-        void rejoinStorage({ fromMemory, commit, holdLocally, reconcile: () => reconcile() })
+        void rejoinStorage({ fromMemory, commit, holdLocally, reconcile: () => reconcile(), noteFinishing: () => unfinishedLogout.finishing() })
       },
     })
 
@@ -118,7 +118,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const unfinishedLogout = createUnfinishedLogout({
     journal,
     held,
-    end: (entry) => endSession(entry.revokeReason, {}, { revokedAt: entry.revokedAt, grace: false, afterHydration: false, since: entry.generation }),
+    end: (entry, read) => endSession(entry.revokeReason, {}, { revokedAt: entry.revokedAt, grace: false, afterHydration: false, sameLoginAs: read }),
   })
 
   const hydrate = async () => {

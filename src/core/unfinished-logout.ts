@@ -16,13 +16,16 @@ export function createUnfinishedLogout(deps: {
   journal: LogoutJournal
   held(): StoredRecord | null
   /** Ends the noted session (no grace, no wait for hydration: it must land before this page's own writes). */
-  end(entry: JournaledLogout): Promise<AuthenticationSession | null>
+  end(entry: JournaledLogout, read: StoredRecord): Promise<AuthenticationSession | null>
 }): {
   endedView(record: StoredRecord): AuthenticationSession | null
   claim(): Promise<AuthenticationSession | null> | null
+  /** Settles once a noted logout started on this page has been written (or refused); null if none is under way. */
+  finishing(): Promise<unknown> | null
 } {
   let done = false
   let finishing: Promise<AuthenticationSession | null> | null = null
+  let underWay: Promise<unknown> | null = null
   let endedGeneration: number | undefined
   return {
     endedView(record) {
@@ -35,9 +38,10 @@ export function createUnfinishedLogout(deps: {
       if (!entry || !live) return null
       // Started once the record is held (a microtask later), still before any write that waits for hydration.
       finishing = Promise.resolve()
-        .then(() => deps.end(entry))
+        .then(() => deps.end(entry, record))
         .then((session) => ((endedGeneration = deps.held()?.generation), session))
         .catch(() => null)
+      underWay = finishing.finally(() => (underWay = null))
       return tombstoneOf(live, entry.revokeReason, entry.revokedAt, recordStatusFor(entry.revokeReason))
     },
     /**
@@ -46,6 +50,7 @@ export function createUnfinishedLogout(deps: {
      * never told the provider, so the next logout() (a /logout route
      * mounting again) tells it with this session's tokens.
      */
+    finishing: () => underWay,
     claim() {
       const claimed = finishing
       finishing = null

@@ -56,32 +56,6 @@ describe('a logout noted by the previous page, finished by this one', () => {
     expect(signOut.mock.calls[0]![0].sessionId).toBe(s2.sessionId)
   })
 
-  it('memory fallback at first: a sign-in held in memory leaves the note for the record IndexedDB answers with, which ends', async () => {
-    const dbName = uniqueDbName()
-    const idb = createIdbStore(dbName, 'sessions')
-    const s = makeSession()
-    await set('session', { version: 1, generation: 3, epoch: 'e1', ended: false, reason: 'sign-in', session: s }, idb)
-    const journal = tabStorage()
-    journal.setItem(`authsession:ending:${dbName}:session`, JSON.stringify({ sessionId: s.sessionId, generation: 3, epoch: 'e1', revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
-    const slow = slowIndexedDb(realIndexedDb)
-    vi.stubGlobal('indexedDB', slow.factory)
-    const store = createSessionStore({ dbName, openTimeoutMs: 50, logoutJournal: journal, channel: null })
-    extra.push(store)
-    store.start()
-    await store.whenHydrated()
-    vi.unstubAllGlobals()
-    // While on the memory fallback, the user signs in (held in this tab's memory).
-    await store.signIn(makeSession())
-    slow.release()
-    await vi.waitFor(() => expect(store.getState().error).toBeNull())
-    await settle(10)
-    // Expected: the session the user logged out of (S) never shows as signed in again, and its logout is stored.
-    expect({ shown: store.getState().status === 'authenticated' ? store.getState().session?.sessionId : null, storedEnded: ((await get('session', idb)) as { ended: boolean }).ended }).toEqual({
-      shown: expect.not.stringMatching(s.sessionId),
-      storedEnded: true,
-    })
-  })
-
   it("a sign-in issued while the page hydrates (same IdP session id) lands after the previous page's noted logout, and stands", async () => {
     const { shared, journal, s } = await tornLogoutLeftovers()
     const store = trackTab(createSessionStore({ persistence: createMemoryPersistence(shared), logoutJournal: journal, channel: null, wake: { subscribe: () => () => {} } }))
@@ -240,5 +214,67 @@ describe('controls (expected to pass)', () => {
     await store.whenHydrated()
     await settle()
     expect({ status: store.getState().status, storedEnded: stored(shared).ended, seen }).toEqual({ status: 'unauthenticated', storedEnded: true, seen: ['unauthenticated', 'unauthenticated'] })
+  })
+  it('after a memory fallback, a sign-in made on the memory fallback is kept when IndexedDB answers with the session the previous page logged out of', async () => {
+    const dbName = uniqueDbName()
+    const idb = createIdbStore(dbName, 'sessions')
+    const s = makeSession()
+    await set('session', { version: 1, generation: 3, epoch: 'e1', ended: false, reason: 'sign-in', session: s }, idb)
+    const journal = tabStorage()
+    journal.setItem(`authsession:ending:${dbName}:session`, JSON.stringify({ sessionId: s.sessionId, generation: 3, epoch: 'e1', revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
+    const slow = slowIndexedDb(realIndexedDb)
+    vi.stubGlobal('indexedDB', slow.factory)
+    const store = createSessionStore({ dbName, openTimeoutMs: 50, logoutJournal: journal, channel: null, wake: { subscribe: () => () => {} } })
+    extra.push(store)
+    store.start()
+    await store.whenHydrated()
+    vi.unstubAllGlobals()
+    const s2 = makeSession()
+    await store.signIn(s2)
+    expect(store.getState().session?.sessionId).toBe(s2.sessionId)
+    slow.release()
+    await vi.waitFor(() => expect(store.getState().error).toBeNull())
+    await settle(10)
+    const raw = (await get('session', idb)) as { ended: boolean; session: AuthenticationSession }
+    // S was logged out (the note); no tab holds a live session any more, so the user's new sign-in S2 should stand.
+    expect({ status: store.getState().status, shown: store.getState().session?.sessionId, storedId: raw.session.sessionId, storedEnded: raw.ended }).toEqual({
+      status: 'authenticated',
+      shown: s2.sessionId,
+      storedId: s2.sessionId,
+      storedEnded: false,
+    })
+  })
+
+  it("the noted logout ends only the record it names: another tab's new login (same IdP session) followed by its first activity write stands", async () => {
+    const shared = new Map<string, unknown>()
+    const { store: before } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: null })
+    const s = makeSession()
+    await before.signIn(s)
+    before.destroy()
+    const rec = stored(shared)
+    const journal = tabStorage()
+    journal.setItem(JOURNAL_KEY, JSON.stringify({ sessionId: s.sessionId, generation: rec.generation, epoch: rec.epoch, revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
+    const memory = createMemoryPersistence(shared)
+    const again = makeSession({ sessionId: s.sessionId })
+    let reads = 0
+    const persistence = {
+      ...memory,
+      read: async () => {
+        const value = await memory.read()
+        if (reads++ === 0) {
+          // Another tab: new login into the same IdP session, then its first user event writes activity.
+          // (A sign-in stores the time its tokens were obtained.)
+          const login = { ...rec, tokensObtainedAt: Date.now() + 1000 }
+          shared.set('session', { ...login, generation: rec.generation + 1, reason: 'sign-in', session: again })
+          shared.set('session', { ...login, generation: rec.generation + 2, reason: 'activity', session: { ...again, lastActivityAt: new Date().toISOString() } })
+        }
+        return value
+      },
+    }
+    const store = trackTab(createSessionStore({ persistence, logoutJournal: journal, channel: null, wake: { subscribe: () => () => {} } }))
+    store.start()
+    await store.whenHydrated()
+    await settle()
+    expect({ storedEnded: stored(shared).ended, storedToken: stored(shared).session.accessToken }).toEqual({ storedEnded: false, storedToken: again.accessToken })
   })
 })
