@@ -2,25 +2,17 @@ import { StrictMode, useEffect } from 'react'
 import { act, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionSource, type SessionStore } from '../../src/index'
-import { SessionProvider, useSession, useSessionStore } from '../../src/react'
+import { SessionProvider, useSessionStore } from '../../src/react'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { destroyTabs, startedTab } from '../support/fake-tabs'
+import { Status } from '../support/status-view'
 
 const stores: SessionStore[] = []
 afterEach(() => {
   stores.splice(0).forEach((store) => store.destroy())
   destroyTabs()
 })
-
-function Status() {
-  const { status, session } = useSession()
-  return (
-    <p>
-      {status}:{session?.user.username ?? 'nobody'}
-    </p>
-  )
-}
 
 describe('logout(): locally first, then once at the provider with the stored tokens', () => {
   it('a /logout route calling logout() on mount (StrictMode) signs out at the provider once', async () => {

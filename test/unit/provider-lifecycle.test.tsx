@@ -6,18 +6,10 @@ import { SessionProvider, useSession, useSessionStore } from '../../src/react'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { makeSession } from '../support/sessions'
+import { Status } from '../support/status-view'
 
 const stores: SessionStore[] = []
 afterEach(() => stores.splice(0).forEach((store) => store.destroy()))
-
-function Status() {
-  const { status, session } = useSession()
-  return (
-    <p>
-      {status}:{session?.user.username ?? 'nobody'}
-    </p>
-  )
-}
 
 describe('a provider and the store it is given', () => {
   it('a provider mounting a store after destroy() does not restart it (no refresh, no window listeners)', async () => {

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryPersistence, createSessionStore, type SessionStore } from '../../src/index'
 import { SessionProvider, useSession } from '../../src/react'
 import { makeSession } from '../support/sessions'
+import { Status } from '../support/status-view'
 
 const stores: SessionStore[] = []
 afterEach(() => stores.splice(0).forEach((store) => store.destroy()))
@@ -12,15 +13,6 @@ function memoryStore(shared = new Map<string, unknown>()) {
   const store = createSessionStore({ persistence: createMemoryPersistence(shared), channel: null })
   stores.push(store)
   return store
-}
-
-function Status() {
-  const { status, session } = useSession()
-  return (
-    <p>
-      {status}:{session?.user.username ?? 'nobody'}
-    </p>
-  )
 }
 
 describe('SessionProvider and useSession', () => {
