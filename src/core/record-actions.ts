@@ -15,16 +15,6 @@ export const statusOf = (record: Pick<StoredRecord, 'session' | 'ended'> | null)
 
 export const liveSession = (record: StoredRecord | null) => (record && !record.ended ? record.session : null)
 
-/**
- * Whether `later` (a newer record of the same session id) is still the login
- * `earlier` held: patches and refreshes keep it; a sign-in does not, nor do
- * tokens obtained other than by a refresh (a sign-in, then more writes).
- */
-const sameLogin = (later: StoredRecord, earlier: StoredRecord) =>
-  later.reason !== 'sign-in' &&
-  later.session?.initiatedAt === earlier.session?.initiatedAt &&
-  (later.tokensObtainedAt === earlier.tokensObtainedAt || later.refreshedAt === later.tokensObtainedAt)
-
 /** How an end is carried out, beyond what the caller asked for. */
 export interface EndHow {
   /** When the session ended (default now, on the server's clock like the session's other times). */
@@ -35,8 +25,6 @@ export interface EndHow {
   grace?: boolean
   /** Wait until the stored record was read (default true). */
   afterHydration?: boolean
-  /** The record the caller decided on: a later one of another login (a new sign-in, perhaps into the same IdP session) is not ended. */
-  sameLoginAs?: StoredRecord
 }
 
 export interface RecordActionDeps {
@@ -116,7 +104,6 @@ export function createRecordActions(
     let ended: AuthenticationSession | null = null
     const result = await commit((current) => {
       if (endOptions.expectedGeneration !== undefined && current?.generation !== endOptions.expectedGeneration) return null
-      if (how.sameLoginAs && current && current.generation !== how.sameLoginAs.generation && !sameLogin(current, how.sameLoginAs)) return null
       const live = liveSession(current)
       if (!live) return null
       if (endOptions.onlyIf && !endOptions.onlyIf(live)) return null

@@ -118,7 +118,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const unfinishedLogout = createUnfinishedLogout({
     journal,
     held,
-    end: (entry, read) => endSession(entry.revokeReason, {}, { revokedAt: entry.revokedAt, grace: false, afterHydration: false, sameLoginAs: read }),
+    // Exactly the record it read: any later write (a new login into the same IdP session, too) is not this logout's to end.
+    end: (entry) => endSession(entry.revokeReason, { expectedGeneration: entry.generation }, { revokedAt: entry.revokedAt, grace: false, afterHydration: false }),
   })
 
   const hydrate = async () => {

@@ -16,7 +16,7 @@ export function createUnfinishedLogout(deps: {
   journal: LogoutJournal
   held(): StoredRecord | null
   /** Ends the noted session (no grace, no wait for hydration: it must land before this page's own writes). */
-  end(entry: JournaledLogout, read: StoredRecord): Promise<AuthenticationSession | null>
+  end(entry: JournaledLogout): Promise<AuthenticationSession | null>
 }): {
   endedView(record: StoredRecord): AuthenticationSession | null
   claim(): Promise<AuthenticationSession | null> | null
@@ -38,7 +38,7 @@ export function createUnfinishedLogout(deps: {
       if (!entry || !live) return null
       // Started once the record is held (a microtask later), still before any write that waits for hydration.
       finishing = Promise.resolve()
-        .then(() => deps.end(entry, record))
+        .then(() => deps.end(entry))
         .then((session) => ((endedGeneration = deps.held()?.generation), session))
         .catch(() => null)
       underWay = finishing.finally(() => (underWay = null))
