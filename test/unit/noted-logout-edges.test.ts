@@ -198,14 +198,7 @@ describe('controls (expected to pass)', () => {
   })
 
   it('reconcile() before start() finishes the noted logout once, and the page stays signed out after hydration', async () => {
-    const shared = new Map<string, unknown>()
-    const { store: before } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: null })
-    const s = makeSession()
-    await before.signIn(s)
-    before.destroy()
-    const rec = stored(shared)
-    const journal = tabStorage()
-    journal.setItem(JOURNAL_KEY, JSON.stringify({ sessionId: s.sessionId, generation: rec.generation, epoch: rec.epoch, revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
+    const { shared, journal } = await tornLogoutLeftovers()
     const store = trackTab(createSessionStore({ persistence: createMemoryPersistence(shared), logoutJournal: journal, channel: null, wake: { subscribe: () => () => {} } }))
     const seen: string[] = []
     store.on((e) => e.type === 'change' && seen.push(e.status))

@@ -20,6 +20,24 @@ const realIndexedDb = globalThis.indexedDB
 const stored = (shared: Map<string, unknown>) => shared.get('session') as { generation: number; ended: boolean; session: Record<string, unknown> }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
+/** A provider 40 ms away: it rotates the refresh token at once, its answer arrives later; sign-outs revoke (and are recorded). */
+function slowProvider(accessTokenTtlMs: number) {
+  const clock = new FakeClock()
+  const server = new FakeTokenServer(clock, { accessTokenTtlMs })
+  const inner = server.source()
+  const revoked: string[] = []
+  const source: SessionSource = {
+    ...inner,
+    refresh: async (session, context) => {
+      const answer = await inner.refresh(session, context)
+      await sleep(40)
+      return answer
+    },
+    signOut: async (session) => void revoked.push(session.refreshToken!),
+  }
+  return { clock, server, source, revoked }
+}
+
 describe("a tab's own logout, while it is being written", () => {
   it("a /logout page reloaded mid-logout: the next page's logout() still signs out at the provider, once", async () => {
     const clock = new FakeClock()
@@ -45,20 +63,7 @@ describe("a tab's own logout, while it is being written", () => {
   })
 
   it('an access token asked for during the logout grace starts no refresh: logout() revokes the live refresh token', async () => {
-    const clock = new FakeClock()
-    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 60_000 })
-    const inner = server.source()
-    const revoked: string[] = []
-    const source: SessionSource = {
-      ...inner,
-      // A provider 40 ms away: it rotates at once, the answer arrives later.
-      refresh: async (session, context) => {
-        const answer = await inner.refresh(session, context)
-        await sleep(40)
-        return answer
-      },
-      signOut: async (session) => void revoked.push(session.refreshToken!),
-    }
+    const { clock, server, source, revoked } = slowProvider(60_000)
     const shared = new Map<string, unknown>()
     const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks: createMemoryLocks(), source, logoutJournal: null })
     await store.signIn(server.signInSession())
@@ -74,19 +79,7 @@ describe("a tab's own logout, while it is being written", () => {
   })
 
   it('the refresh timer firing during the logout grace calls no provider; logout() revokes the live refresh token', async () => {
-    const clock = new FakeClock()
-    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * 60_000 })
-    const inner = server.source()
-    const revoked: string[] = []
-    const source: SessionSource = {
-      ...inner,
-      refresh: async (session, context) => {
-        const answer = await inner.refresh(session, context)
-        await sleep(40) // a provider 40 ms away
-        return answer
-      },
-      signOut: async (session) => void revoked.push(session.refreshToken!),
-    }
+    const { clock, server, source, revoked } = slowProvider(10 * 60_000)
     const shared = new Map<string, unknown>()
     const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, locks: createMemoryLocks(), source, logoutJournal: null })
     await store.signIn(server.signInSession())
