@@ -13,13 +13,31 @@ const root = fileURLToPath(new URL('..', import.meta.url))
 const PEERS = ['react', 'react-dom', 'react/jsx-runtime', 'zustand', 'zustand/*', 'idb-keyval', 'oidc-client-ts']
 const BUDGET_BOTH_GZIP = 4096
 
+/**
+ * Which capability a source file serves, to show where the bytes go (the
+ * issues that built them: the foundation, tab sync and logout, silent refresh).
+ */
+const CAPABILITIES: Array<[string, RegExp]> = [
+  ['react', /^src\/react\//],
+  ['silent refresh', /^src\/core\/(refresh-[\w-]+|source-actions|source|unsaved-answer-flag|locks)\.ts$/],
+  ['tab sync and logout', /^src\/core\/(tab-[\w-]+|logout-journal|provisional-end|unfinished-logout|delivery-grace|wake)\.ts$/],
+  ['foundation (record, store, persistence)', /^src\/core\//],
+]
+const capabilityOf = (file: string) => CAPABILITIES.find(([, pattern]) => pattern.test(file))?.[0] ?? 'other'
+
+/** Installed packages an OpenID Connect app uses today instead: the peers this library is compared with. */
+const PEER_PACKAGES: Array<{ name: string; contents: string; external: string[] }> = [
+  { name: 'react-oidc-context', contents: `export * from 'react-oidc-context'`, external: ['react', 'react/jsx-runtime', 'oidc-client-ts'] },
+  { name: 'oidc-client-ts', contents: `export * from 'oidc-client-ts'`, external: [] },
+]
+
 interface Measured {
   minified: number
   gzip: number
   metafile: Metafile
 }
 
-async function measure(entry: { file: string } | { contents: string }): Promise<Measured> {
+async function measure(entry: { file: string } | { contents: string }, external = PEERS): Promise<Measured> {
   const result = await build({
     ...('file' in entry
       ? { entryPoints: [`${root}/${entry.file}`] }
@@ -32,15 +50,17 @@ async function measure(entry: { file: string } | { contents: string }): Promise<
     jsx: 'automatic',
     // What an app's production build substitutes.
     define: { 'process.env.NODE_ENV': '"production"' },
-    external: PEERS,
+    external,
     metafile: true,
     write: false,
     logLevel: 'silent',
   })
   const code = result.outputFiles[0]!.contents
   // A peer that slipped into the bundle would inflate every number; fail loudly instead.
-  const bundledDeps = Object.keys(result.metafile.inputs).filter((path) => path.includes('node_modules'))
-  expect(bundledDeps, 'dependencies bundled instead of external').toEqual([])
+  if (external === PEERS) {
+    const bundledDeps = Object.keys(result.metafile.inputs).filter((path) => path.includes('node_modules'))
+    expect(bundledDeps, 'dependencies bundled instead of external').toEqual([])
+  }
   return { minified: code.byteLength, gzip: gzipSync(code, { level: 9 }).byteLength, metafile: result.metafile }
 }
 
@@ -67,6 +87,30 @@ it('bundle size of each entry, min+gzip, peers external', async () => {
     .slice(0, 8)
   for (const { file, bytesInOutput } of topFiles) rows.push({ entry: '  top file (both)', file, minified: bytesInOutput, gzip: '' })
 
+  // gzip cannot be split by file: each capability's gzip is its share of the minified bytes, applied to the total.
+  const byCapability = new Map<string, number>()
+  for (const [file, { bytesInOutput }] of Object.entries(inputs)) {
+    if (bytesInOutput === 0) continue // entry files that only re-export
+    byCapability.set(capabilityOf(file), (byCapability.get(capabilityOf(file)) ?? 0) + bytesInOutput)
+  }
+  const counted = [...byCapability.values()].reduce((sum, bytes) => sum + bytes, 0)
+  const capabilities = [...byCapability].sort((a, b) => b[1] - a[1]).map(([capability, minified]) => ({
+    capability,
+    minified,
+    gzipShare: Math.round((both.gzip * minified) / counted),
+  }))
+  for (const { capability, minified, gzipShare } of capabilities) {
+    rows.push({ entry: '  capability (both)', file: capability, minified, gzip: `~${gzipShare}` })
+  }
+
+  // The same measure for the peers, bundled with their own dependencies except react and oidc-client-ts.
+  const peers = []
+  for (const peer of PEER_PACKAGES) {
+    const { minified, gzip } = await measure({ contents: peer.contents }, peer.external)
+    rows.push({ entry: `peer: ${peer.name}`, file: 'package entry', minified, gzip })
+    peers.push({ name: peer.name, gzip })
+  }
+
   report('size', {
     description: `min+gzip (level 9) bytes per entry, esbuild bundle/minify/esm/browser, peers external (${PEERS.join(', ')}); top files: minified bytes in the combined bundle`,
     rows,
@@ -75,6 +119,8 @@ it('bundle size of each entry, min+gzip, peers external', async () => {
       budgetBothGzip: BUDGET_BOTH_GZIP,
       withinBudget: both.gzip <= BUDGET_BOTH_GZIP,
       topFilesBoth: topFiles,
+      capabilitiesBoth: capabilities,
+      peers,
     },
   })
 })

@@ -1,0 +1,85 @@
+// @vitest-environment node
+import { execFileSync } from 'node:child_process'
+import { existsSync, readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+/**
+ * The built package as an app meets it: dist/, imported by its name through
+ * package.json `exports`, from ESM and from CommonJS, in a plain Node process
+ * (no DOM). The source entries are tested everywhere else; this catches what
+ * the build could change (a missing export, an import-time side effect in the
+ * CommonJS output, a broken `exports` map).
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const ENTRIES = { 'authsession': 'index', 'authsession/react': 'react', 'authsession/oidc': 'oidc' } as const
+const BROWSER_GLOBALS = ['window', 'document', 'navigator', 'indexedDB', 'localStorage', 'sessionStorage', 'location', 'BroadcastChannel']
+// Loaded before the traps are set: what the peers probe at import time is not ours to judge.
+const PEERS = ['react', 'react/jsx-runtime', 'zustand', 'zustand/vanilla', 'idb-keyval', 'oidc-client-ts']
+
+const newestIn = (dir: string): number =>
+  Math.max(...readdirSync(dir, { withFileTypes: true }).map((entry) => {
+    const path = join(dir, entry.name)
+    return entry.isDirectory() ? newestIn(path) : statSync(path).mtimeMs
+  }))
+
+beforeAll(() => {
+  // `npm test` builds first; run alone (or after an edit), this builds what it tests.
+  const built = join(root, 'dist/index.js')
+  if (!existsSync(built) || statSync(built).mtimeMs < newestIn(join(root, 'src'))) {
+    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' })
+  }
+}, 120_000)
+
+/** Runs `body` in a fresh Node process inside the package (so its name resolves to itself); returns what it printed as JSON. */
+function inNode(kind: 'esm' | 'cjs', body: string): Record<string, unknown> {
+  const load = kind === 'esm' ? (id: string) => `await import(${JSON.stringify(id)})` : (id: string) => `require(${JSON.stringify(id)})`
+  const script = [
+    ...PEERS.map((peer) => `${load(peer)};`),
+    'const touched = [];',
+    `for (const name of ${JSON.stringify(BROWSER_GLOBALS)}) Object.defineProperty(globalThis, name, { configurable: true, get() { touched.push(name) } });`,
+    kind === 'esm' ? `const load = (id) => import(id);` : `const load = async (id) => require(id);`,
+    kind === 'esm' ? body : `(async () => { ${body} })()`,
+  ].join('\n')
+  const args = kind === 'esm' ? ['--input-type=module', '-e', script] : ['-e', script]
+  return JSON.parse(execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' })) as Record<string, unknown>
+}
+
+describe.each(['esm', 'cjs'] as const)('the built package from %s', (kind) => {
+  it('exports what the source entries export, touching no browser global when imported', async () => {
+    const seen = inNode(
+      kind,
+      `const exported = {};
+       for (const id of ${JSON.stringify(Object.keys(ENTRIES))}) exported[id] = Object.keys(await load(id)).sort();
+       console.log(JSON.stringify({ touched, exported }));`,
+    )
+    expect(seen.touched).toEqual([])
+    for (const [id, file] of Object.entries(ENTRIES)) {
+      const fromSource = Object.keys(await import(`../../src/${file}.ts`)).sort()
+      expect((seen.exported as Record<string, string[]>)[id], id).toEqual(fromSource)
+    }
+  })
+
+  it('makes a store that falls back to memory where there is no IndexedDB, with a typed event', () => {
+    const seen = inNode(
+      kind,
+      `const { createSessionStore, parseSession } = await load('authsession');
+       const store = createSessionStore();
+       const events = [];
+       store.on((event) => events.push(event.type));
+       let parseError = null;
+       try { parseSession({}) } catch (error) { parseError = { name: error.name, code: error.code, path: error.path } }
+       await store.whenHydrated();
+       const { status, error } = store.getState();
+       store.destroy();
+       console.log(JSON.stringify({ status, errorCode: error && error.code, events, parseError }));`,
+    )
+    expect(seen).toMatchObject({
+      status: 'unauthenticated',
+      errorCode: 'storage-unavailable',
+      parseError: { name: 'SessionParseError', code: 'missing-field', path: 'user' },
+    })
+    expect(seen.events).toContain('storage-unavailable')
+  })
+})
