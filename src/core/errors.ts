@@ -48,6 +48,10 @@ export type StorageErrorCode =
   | 'storage-write-failed'
   | 'storage-corrupt'
   | 'storage-future-version'
+  /** A record of an older schema version that `migrate` could not upgrade: left stored, the tab starts signed out. */
+  | 'storage-migrate-failed'
+  /** Reading the stored record failed while hydrating: the tab starts signed out and reads again on the next wake-up or tab message. */
+  | 'storage-read-failed'
 
 export class StorageError extends AuthSessionError {
   declare readonly code: StorageErrorCode

@@ -6,7 +6,7 @@ import { statusOf } from './record-actions'
 import type { AuthenticationSession } from './session'
 import type { SessionEvent } from './session-events'
 import type { Build, CommitResult, SessionState } from './store-types'
-import { decodeRecord, forQuarantine, rawEpoch, rawGeneration, rawVersion, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
+import { decodeOrBad, forQuarantine, rawEpoch, rawGeneration, rawVersion, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
 import { createShownActivity } from './shown-activity'
 import { createUnsavedChange } from './unsaved-change'
 
@@ -132,16 +132,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     retryDelay = 0
   }
 
-  /** Decodes a raw value; a bad one is reported and treated as absent. */
-  const decodeOrReport = (raw: unknown): { record: StoredRecord | null; bad?: StorageError } => {
-    try {
-      const decoded = decodeRecord(raw, deps.version, deps.migrate)
-      return { record: decoded.kind === 'record' ? decoded.record : null }
-    } catch (error) {
-      const bad = error instanceof StorageError ? error : new StorageError('storage-corrupt', String(error), { cause: error })
-      return { record: null, bad }
-    }
-  }
+  const decodeOrReport = (raw: unknown) => decodeOrBad(raw, version, deps.migrate)
 
   const commit = async (build: Build, reason: ChangeReason): Promise<CommitResult> => {
     const heldAtStart = held?.generation ?? 0
@@ -160,8 +151,9 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         }
         // What this tab could not store earlier rides along with this write.
         const current = unsaved.foldInto(stored) ?? stored
-        quarantined = bad
-        const quarantine = bad ? { quarantine: forQuarantine(raw) } : {}
+        // A corrupt record is moved aside; one that `migrate` failed on stays for a fixed deploy (a sign-in or clear may replace it).
+        quarantined = bad?.code === 'storage-corrupt' ? bad : undefined
+        const quarantine = quarantined ? { quarantine: forQuarantine(raw) } : {}
         let next: ReturnType<Build>
         try {
           next = build(current)
@@ -200,7 +192,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
       deps.announce(result.record, reason)
     } else if (result.error) {
       // Only a newer app version's record puts an error here (a failed write returned above).
-      await yieldToNewerVersion(result.error as StorageError)
+      await stopUsing(result.error as StorageError)
     } else {
       adopt(result.current, 'remote')
       emit({ type: 'write-refused', reason, heldGeneration: heldAtStart, currentGeneration: result.current?.generation ?? 0 })
@@ -209,18 +201,20 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   }
 
   /**
-   * A record from a newer app version: stop using what this tab holds (its
-   * tokens may be rotated away) until reloaded. The record stays where it is
-   * for the tabs that can read it; a copy without tokens goes to the
-   * quarantine key for diagnosis.
+   * A record this tab cannot read but must not move: a newer app version's
+   * (stays for the tabs that can read it, a copy without tokens goes to the
+   * quarantine key; nothing of this tab's is written meanwhile) or an older
+   * one `migrate` failed on. Stop using what this tab holds (its tokens may
+   * be rotated away).
    */
-  const yieldToNewerVersion = async (bad: StorageError) => {
-    yielded = true
+  const stopUsing = async (bad: StorageError) => {
+    yielded = bad.code === 'storage-future-version'
     forgetUnsaved()
     hold(null)
     state.setState({ status: 'unauthenticated', session: null })
     if (state.getState().error?.code === bad.code) return
     reportError(bad)
+    if (!yielded) return
     await persistence
       .update((raw) => ({ result: null, ...(rawVersion(raw) > version ? { quarantine: forQuarantine(raw) } : {}) }))
       .catch(() => {})
@@ -256,8 +250,10 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         const changesBefore = changes
         try {
           raw = await persistence.read()
-        } catch {
-          continue // A failed read says nothing about the record; the next wake-up or message reads again.
+        } catch (cause) {
+          // Says nothing about the record; the next wake-up or message reads again. At start-up, the tab says why it shows signed out.
+          if (reason === 'hydrate' && !held) reportError(new StorageError('storage-read-failed', 'Reading the stored session failed', { cause }))
+          continue
         }
         // This tab wrote (or adopted) while the read was in flight: its answer may be older than what we hold.
         if (changes !== changesBefore) {
@@ -265,7 +261,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
           continue
         }
         const { record, bad } = decodeOrReport(raw)
-        if (bad?.code === 'storage-future-version') await yieldToNewerVersion(bad)
+        if (bad && bad.code !== 'storage-corrupt') await stopUsing(bad)
         else if (bad) await repair(bad)
         else if (record) adopt(unsaved.foldInto(record) ?? record, 'remote', reason)
         else if (held && held.generation > 0) wiped()

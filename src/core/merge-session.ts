@@ -1,6 +1,13 @@
 import type { AuthenticationSession } from './session'
 
-export const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b)
+export const same = (a: unknown, b: unknown) => {
+  if (a === b) return true
+  try {
+    return JSON.stringify(a) === JSON.stringify(b)
+  } catch {
+    return false // a BigInt or a cycle in a patch: parseSession then refuses it, naming its path
+  }
+}
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value)

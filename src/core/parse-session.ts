@@ -75,14 +75,40 @@ export function isIsoDateTime(value: unknown): value is string {
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && time
 }
 
+/**
+ * A plain object: not a class instance (a Date, a Map, a DTO whose fields are
+ * getters), which storage would flatten into something else. Any realm's
+ * Object.prototype (an iframe's too) or none.
+ */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
+  const proto: unknown = Object.getPrototypeOf(value)
+  return proto === null || Object.getPrototypeOf(proto) === null
 }
 
 function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'object' && !isPlainObject(value)) return `a ${Object.getPrototypeOf(value)?.constructor?.name || 'non-plain'} object`
   return `a ${typeof value}`
+}
+
+/**
+ * The open parts (metadata, unknown keys, the open objects' extra keys) hold
+ * JSON data: what every tab reads back alike and what update() compares.
+ * A function, a BigInt, a class instance or a cycle is refused here, with
+ * its path, rather than failing later in storage or in a comparison.
+ */
+function checkData(path: string, value: unknown, within: Set<object>): void {
+  if (value === null || value === undefined || ['string', 'number', 'boolean'].includes(typeof value)) return
+  if (typeof value !== 'object' || !(Array.isArray(value) || isPlainObject(value))) {
+    throw new SessionParseError('wrong-type', path, `expected JSON data (strings, numbers, booleans, null, arrays, plain objects), got ${describe(value)}`)
+  }
+  if (within.has(value)) throw new SessionParseError('wrong-type', path, 'the value contains itself (a cycle)')
+  within.add(value)
+  const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((item, index) => [`[${index}]`, item]) : Object.entries(value).map(([key, item]) => [path ? `.${key}` : key, item])
+  for (const [step, item] of entries) checkData(`${path}${step}`, item, within)
+  within.delete(value)
 }
 
 function check(path: string, value: unknown, field: FieldRule): void {
@@ -138,13 +164,8 @@ export function parseSession(input: unknown): AuthenticationSession {
     }
     check(name, value, field)
   }
-  let copy: Record<string, unknown>
-  try {
-    copy = structuredCloneSafe(input)
-  } catch {
-    // Functions, symbols or DOM objects somewhere in an open object cannot be stored.
-    throw new SessionParseError('wrong-type', '', 'contains values that cannot be stored (functions, symbols, DOM objects)')
-  }
+  checkData('', input, new Set())
+  const copy = structuredCloneSafe(input)
   // Calculated from a clock whenever they are read (derived.ts): a stored copy would only go stale.
   for (const calculated of CALCULATED_FIELDS) delete copy[calculated]
   return copy as unknown as AuthenticationSession

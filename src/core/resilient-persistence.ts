@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from './clock'
 import { StorageError } from './errors'
 import { createIdbPersistence, type IdbPersistenceOptions } from './idb-persistence'
 import { createMemoryPersistence, type SessionPersistence } from './persistence'
@@ -12,6 +13,8 @@ export interface ResilientPersistenceOptions extends IdbPersistenceOptions {
    * from then on it is used again.
    */
   onRecovered?: () => void
+  /** Timers for the open timeout (the store passes its own clock). Default: the system clock. */
+  clock?: Clock
 }
 
 /**
@@ -53,9 +56,10 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
     const idb = createIdbPersistence(options)
     const writesAtStart = writes
     const read = idb.read()
-    let timer: ReturnType<typeof setTimeout> | undefined
+    const clock = options.clock ?? systemClock
+    let timer: unknown
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      timer = clock.setTimeout(() => {
         reject(new Error(`open did not answer within ${timeoutMs} ms`))
         // A slow disk or a busy browser at start-up is not a broken IndexedDB:
         // if the open answers after all, this tab rejoins the shared record
@@ -74,7 +78,7 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
       // Only for the read that asked, and only if no write can have overtaken it.
       if (forRead && writes === writesAtStart) probed = { value }
     } finally {
-      clearTimeout(timer)
+      clock.clearTimeout(timer)
     }
     return idb
   }

@@ -49,6 +49,13 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   if (typeof tabId !== 'string' || tabId.length === 0 || tabId.length > MAX_TAB_ID_LENGTH) {
     throw new AuthSessionError('invalid-argument', `tabId must be a string of 1 to ${MAX_TAB_ID_LENGTH} characters`)
   }
+  // Stored with every record and compared on every read: a fraction or NaN (an unset env variable) would read back as corrupt.
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new AuthSessionError('invalid-argument', `version must be a whole number of at least 1, got ${String(version)}`)
+  }
+  if (options.migrate !== undefined && typeof options.migrate !== 'function') {
+    throw new AuthSessionError('invalid-argument', 'migrate must be a function (storedSession, fromVersion) => session')
+  }
   const activityWriteIntervalMs = options.activityWriteIntervalMs ?? 60_000
   const events = new Listeners<SessionEvent>()
   const emit = (event: SessionEvent) => events.emit(event)
@@ -58,6 +65,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       key,
       dbName: options.dbName,
       openTimeoutMs: options.openTimeoutMs,
+      clock,
       onUnavailable: (error) => {
         state.setState({ error })
         emit({ type: 'storage-unavailable', error })
@@ -122,15 +130,22 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     end: (entry) => endSession(entry.revokeReason, { expectedGeneration: entry.generation }, { revokedAt: entry.revokedAt, grace: false, afterHydration: false }),
   })
 
+  // Only an app's state listener throws during hydration (reads and decodes
+  // do not): hydration still completes, or every whenHydrated() would reject
+  // for good, and the app's error surfaces as uncaught, as in events.ts.
+  const uncaught = (error: unknown) => queueMicrotask(() => {
+    throw error
+  })
   const hydrate = async () => {
+    await reconcile('hydrate').catch(uncaught)
+    hydrated = true
     try {
-      await reconcile('hydrate')
-    } finally {
-      hydrated = true
       if (state.getState().status === 'loading') state.setState({ status: 'unauthenticated' })
-      resolveHydrated()
-      emit({ type: 'hydrated', status: state.getState().status })
+    } catch (error) {
+      uncaught(error)
     }
+    resolveHydrated()
+    emit({ type: 'hydrated', status: state.getState().status })
   }
 
   let hydration: Promise<void> | null = null

@@ -44,14 +44,19 @@ export interface StoredRecord {
   epoch?: string
 }
 
+/**
+ * Upgrades a session stored by an older `version`. Synchronous: it runs
+ * inside the storage transaction, which would close while a Promise waits.
+ */
 export type Migrate = (persistedSession: unknown, fromVersion: number) => unknown
 
 export type Decoded = { kind: 'empty' } | { kind: 'record'; record: StoredRecord }
 
 /**
  * Decodes a raw stored value. Throws StorageError `storage-corrupt` for a value
- * that is not a record or whose session does not parse, and
- * `storage-future-version` for a record written by a newer schema.
+ * that is not a record or whose session does not parse,
+ * `storage-future-version` for a record written by a newer schema, and
+ * `storage-migrate-failed` for an older one this app cannot upgrade.
  */
 export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): Decoded {
   if (raw === undefined) return { kind: 'empty' }
@@ -72,16 +77,7 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
   if (typeof value.ended !== 'boolean') throw corrupt('missing tombstone flag')
   let session: AuthenticationSession | null = null
   if (value.session !== null) {
-    let input: unknown = value.session
-    if (storedVersion < version) {
-      if (!migrate) throw corrupt(`schema version ${storedVersion} needs a migrate function to reach ${version}`)
-      input = migrate(input, storedVersion)
-    }
-    try {
-      session = parseSession(input)
-    } catch (error) {
-      throw corrupt(error instanceof AuthSessionError ? error.message : 'unparsable session', error)
-    }
+    session = storedVersion < version ? migrated(value.session, storedVersion, version, migrate) : parsed(value.session, corrupt)
   }
   return {
     kind: 'record',
@@ -99,6 +95,16 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
       refreshFailedAt: finiteOrUndefined(value.refreshFailedAt),
       epoch: rawEpoch(value),
     },
+  }
+}
+
+/** Decodes a raw value; a bad one comes back as `bad` (to be reported), its record as absent. */
+export function decodeOrBad(raw: unknown, version: number, migrate?: Migrate): { record: StoredRecord | null; bad?: StorageError } {
+  try {
+    const decoded = decodeRecord(raw, version, migrate)
+    return { record: decoded.kind === 'record' ? decoded.record : null }
+  } catch (error) {
+    return { record: null, bad: error instanceof StorageError ? error : new StorageError('storage-corrupt', String(error), { cause: error }) }
   }
 }
 
@@ -128,6 +134,37 @@ function corrupt(detail: string, cause?: unknown): StorageError {
   return new StorageError('storage-corrupt', `The stored session record is corrupt: ${detail}`, { cause })
 }
 
+function parsed(input: unknown, fail: (detail: string, cause?: unknown) => StorageError): AuthenticationSession {
+  try {
+    return parseSession(input)
+  } catch (error) {
+    throw fail(error instanceof AuthSessionError ? error.message : 'unparsable session', error)
+  }
+}
+
+/**
+ * An older version's session, upgraded. When the app's migrate cannot do it
+ * (missing, throwing, async, or answering an invalid session), the record is
+ * not corrupt: it is left where it is (never quarantined or overwritten by a
+ * repair), so a fixed migrate in the next deploy still finds the user's session.
+ */
+function migrated(input: unknown, from: number, to: number, migrate: Migrate | undefined): AuthenticationSession {
+  const failed = (detail: string, cause?: unknown) =>
+    new StorageError('storage-migrate-failed', `The stored session (schema version ${from}) could not be migrated to version ${to}: ${detail}`, { cause })
+  if (!migrate) throw failed('there is no migrate function')
+  let output: unknown
+  try {
+    output = migrate(input, from)
+  } catch (error) {
+    throw failed(`migrate threw ${error instanceof Error ? error.name : typeof error}`, error)
+  }
+  if (typeof (output as PromiseLike<unknown> | null)?.then === 'function') {
+    void Promise.resolve(output).catch(() => {}) // its rejection is reported here, not as an unhandled one
+    throw failed('migrate returned a Promise; it must return the session synchronously (it runs inside the storage transaction)')
+  }
+  return parsed(output, failed)
+}
+
 // String fields that say what a record is, never what it unlocks. Every other
 // string, at any depth and under any name, is replaced by its length: a
 // corrupt or newer-version record may hold credentials under names we
@@ -146,6 +183,12 @@ function redact(value: unknown, key: string, depth: number): unknown {
   if (typeof value !== 'object' || value === null) return value
   if (depth >= MAX_DEPTH) return '[too deep]'
   if (Array.isArray(value)) return value.map((item) => redact(item, key, depth + 1))
+  // Bytes (a key, a token as a buffer) only as their length; any other non-plain object (a Map, a Blob) only as its kind.
+  // (Tagged, not instanceof: a buffer may come from another realm.)
+  if (ArrayBuffer.isView(value) || /ArrayBuffer\]$/.test(Object.prototype.toString.call(value))) return `[bytes, ${(value as ArrayBuffer).byteLength}]`
+  if (value instanceof Date) return value
+  const proto: unknown = Object.getPrototypeOf(value)
+  if (proto !== null && Object.getPrototypeOf(proto) !== null) return `[${(proto as { constructor?: { name?: string } }).constructor?.name || 'object'}]`
   return Object.fromEntries(Object.entries(value).map(([inner, item]) => [inner, redact(item, inner, depth + 1)]))
 }
 

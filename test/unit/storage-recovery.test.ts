@@ -26,6 +26,8 @@ async function slowStore(dbName: string, options: SessionStoreOptions = {}) {
   const events: SessionEvent[] = []
   store.on((event) => events.push(event))
   store.start()
+  // The open timeout runs on the store's clock.
+  if (options.clock instanceof FakeClock) await options.clock.advance(50)
   await store.whenHydrated()
   // The store has its connection request; everyone else gets the normal factory again.
   vi.unstubAllGlobals()
