@@ -111,6 +111,18 @@ it('bundle size of each entry, min+gzip, peers external', async () => {
     peers.push({ name: peer.name, gzip })
   }
 
+  // What an OpenID Connect app ships for its session layer, every dependency
+  // but React bundled in: authsession (core, react, oidc) with zustand,
+  // idb-keyval and oidc-client-ts, beside react-oidc-context with oidc-client-ts.
+  const REACT_ONLY = ['react', 'react-dom', 'react/jsx-runtime']
+  const oidcApp = await measure({ contents: `export * from './src/index'\nexport * from './src/react'\nexport * from './src/oidc'\n` }, REACT_ONLY)
+  // (Each side bundles only the part of oidc-client-ts it imports.)
+  const peerApp = await measure({ contents: `export * from 'react-oidc-context'\n` }, REACT_ONLY)
+  const appRatio = Number((oidcApp.gzip / peerApp.gzip).toFixed(2))
+  rows.push({ entry: 'OIDC app: authsession', file: 'core+react+oidc, deps bundled', minified: oidcApp.minified, gzip: oidcApp.gzip })
+  rows.push({ entry: 'OIDC app: peer', file: 'react-oidc-context, deps bundled', minified: peerApp.minified, gzip: peerApp.gzip })
+  rows.push({ entry: 'OIDC app ratio', file: 'authsession ÷ peer (gzip)', minified: '', gzip: appRatio })
+
   report('size', {
     description: `min+gzip (level 9) bytes per entry, esbuild bundle/minify/esm/browser, peers external (${PEERS.join(', ')}); top files: minified bytes in the combined bundle`,
     rows,
@@ -121,6 +133,7 @@ it('bundle size of each entry, min+gzip, peers external', async () => {
       topFilesBoth: topFiles,
       capabilitiesBoth: capabilities,
       peers,
+      oidcApp: { authsessionGzip: oidcApp.gzip, peerGzip: peerApp.gzip, ratio: appRatio },
     },
   })
 })
