@@ -9,6 +9,7 @@ import type { Build, CommitResult, SessionState } from './store-types'
 import { decodeOrBad, forQuarantine, rawEpoch, rawGeneration, rawVersion, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
 import { createShownActivity } from './shown-activity'
 import { createUnsavedChange } from './unsaved-change'
+import { createRetrySchedule } from './retry-schedule'
 
 export interface HeldRecordDeps {
   persistence: SessionPersistence
@@ -28,9 +29,7 @@ export interface HeldRecordDeps {
   endedView?(record: StoredRecord): AuthenticationSession | null
 }
 
-// Retries of a change that could not be stored: 5 s, doubling, at most a minute apart.
-const RETRY_FIRST_MS = 5000
-const RETRY_MAX_MS = 60_000
+const UNREADABLE: string[] = ['storage-read-failed', 'storage-migrate-failed', 'storage-future-version']
 
 /**
  * The record this tab holds, and the only ways it changes: adopting a newer
@@ -41,8 +40,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   const { persistence, state, emit, version } = deps
   let held: StoredRecord | null = null
   const unsaved = createUnsavedChange()
-  let retryTimer: unknown = null
-  let retryDelay = 0
+  const retry = createRetrySchedule(deps.clock, () => offerAgain())
   let stopped = false
   // Storage holds a newer app version's record: nothing this tab holds may be kept or retried until it adopts a record again.
   let yielded = false
@@ -95,9 +93,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
 
   /** Offers the unsaved change to storage again, until it lands or storage has moved on from its session. */
   const retryLater = () => {
-    if (stopped || retryTimer !== null || !unsaved.has()) return
-    retryDelay = Math.min(retryDelay ? retryDelay * 2 : RETRY_FIRST_MS, RETRY_MAX_MS)
-    retryTimer = deps.clock.setTimeout(offerAgain, retryDelay)
+    if (!stopped && unsaved.has()) retry.later()
   }
   /**
    * An announced logout waits for its tombstone: another tab's, shown here
@@ -107,8 +103,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   const logoutPending = () =>
     (state.getState().status === 'unauthenticated' && statusOf(held) === 'authenticated') || !!deps.endingHere?.()
   function offerAgain() {
-    retryTimer = null
-    if (!unsaved.has()) return void (retryDelay = 0)
+    if (!unsaved.has()) return retry.landed()
     // The confirm decides first; if the logout does not land, it offers the change at once (retryUnsavedNow).
     if (logoutPending()) return retryLater()
     void commit((current) => {
@@ -116,20 +111,16 @@ export function createHeldRecord(deps: HeldRecordDeps) {
       if (!current || !unsaved.has()) return null
       const { version: _version, generation: _generation, ...rest } = current
       return rest
-    }, unsaved.reason()).then((result) => (result.ok || !unsaved.has() ? (retryDelay = 0) : retryLater()))
+    }, unsaved.reason()).then((result) => (result.ok || !unsaved.has() ? retry.landed() : retryLater()))
   }
   /** Offers the unsaved change now (what it waited for has passed), then on the usual schedule. */
   const retryUnsavedNow = () => {
-    if (stopped || !unsaved.has()) return
-    deps.clock.clearTimeout(retryTimer)
-    offerAgain()
+    if (!stopped && unsaved.has()) retry.now()
   }
 
   const forgetUnsaved = () => {
     unsaved.clear()
-    deps.clock.clearTimeout(retryTimer)
-    retryTimer = null
-    retryDelay = 0
+    retry.reset()
   }
 
   const decodeOrReport = (raw: unknown) => decodeOrBad(raw, version, deps.migrate)
@@ -251,8 +242,8 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         try {
           raw = await persistence.read()
         } catch (cause) {
-          // Says nothing about the record; the next wake-up or message reads again. At start-up, the tab says why it shows signed out.
-          if (reason === 'hydrate' && !held) reportError(new StorageError('storage-read-failed', 'Reading the stored session failed', { cause }))
+          // Says nothing about the record; the next wake-up or message reads again. Before the first read, the tab says why it shows signed out.
+          if (state.getState().status === 'loading') reportError(new StorageError('storage-read-failed', 'Reading the stored session failed', { cause }))
           continue
         }
         // This tab wrote (or adopted) while the read was in flight: its answer may be older than what we hold.
@@ -261,6 +252,10 @@ export function createHeldRecord(deps: HeldRecordDeps) {
           continue
         }
         const { record, bad } = decodeOrReport(raw)
+        // Read and decoded: an earlier failure to read, migrate or understand the record no longer stands.
+        if (!bad && UNREADABLE.includes(state.getState().error?.code ?? '')) state.setState({ error: null })
+        // A sign-in or clear held in memory replaces a record `migrate` failed on, once stored: it stays shown.
+        if (bad?.code === 'storage-migrate-failed' && unsaved.foldInto(null)) continue
         if (bad && bad.code !== 'storage-corrupt') await stopUsing(bad)
         else if (bad) await repair(bad)
         else if (record) adopt(unsaved.foldInto(record) ?? record, 'remote', reason)
@@ -281,7 +276,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     },
     stop: () => {
       stopped = true
-      deps.clock.clearTimeout(retryTimer)
+      retry.reset()
     },
     holdLocally,
     retryUnsavedNow,

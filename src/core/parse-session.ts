@@ -1,4 +1,5 @@
 import { SessionParseError } from './errors'
+import { assertJsonData, describe, isPlainObject } from './json-data'
 import {
   DEVICE_TRUST_LEVELS,
   REVOKE_REASONS,
@@ -75,43 +76,7 @@ export function isIsoDateTime(value: unknown): value is string {
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && time
 }
 
-/**
- * A plain object: not a class instance (a Date, a Map, a DTO whose fields are
- * getters), which storage would flatten into something else. Any realm's
- * Object.prototype (an iframe's too) or none.
- */
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
-  const proto: unknown = Object.getPrototypeOf(value)
-  return proto === null || Object.getPrototypeOf(proto) === null
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'object' && !isPlainObject(value)) return `a ${Object.getPrototypeOf(value)?.constructor?.name || 'non-plain'} object`
-  return `a ${typeof value}`
-}
-
-/**
- * The open parts (metadata, unknown keys, the open objects' extra keys) hold
- * JSON data: what every tab reads back alike and what update() compares.
- * A function, a BigInt, a class instance or a cycle is refused here, with
- * its path, rather than failing later in storage or in a comparison.
- */
-function checkData(path: string, value: unknown, within: Set<object>): void {
-  if (value === null || value === undefined || ['string', 'number', 'boolean'].includes(typeof value)) return
-  if (typeof value !== 'object' || !(Array.isArray(value) || isPlainObject(value))) {
-    throw new SessionParseError('wrong-type', path, `expected JSON data (strings, numbers, booleans, null, arrays, plain objects), got ${describe(value)}`)
-  }
-  if (within.has(value)) throw new SessionParseError('wrong-type', path, 'the value contains itself (a cycle)')
-  within.add(value)
-  const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((item, index) => [`[${index}]`, item]) : Object.entries(value).map(([key, item]) => [path ? `.${key}` : key, item])
-  for (const [step, item] of entries) checkData(`${path}${step}`, item, within)
-  within.delete(value)
-}
-
-function check(path: string, value: unknown, field: FieldRule): void {
+function check(path: string, value: unknown, field: FieldRule, isObject: (value: unknown) => value is Record<string, unknown>): void {
   const { rule } = field
   if (typeof rule !== 'string') {
     if (typeof value !== 'string') throw new SessionParseError('wrong-type', path, `expected a string, got ${describe(value)}`)
@@ -138,7 +103,7 @@ function check(path: string, value: unknown, field: FieldRule): void {
       })
       return
     case 'object':
-      if (!isPlainObject(value)) throw new SessionParseError('wrong-type', path, `expected an object, got ${describe(value)}`)
+      if (!isObject(value)) throw new SessionParseError('wrong-type', path, `expected an object, got ${describe(value)}`)
       for (const [key, type] of Object.entries(field.keys ?? {})) {
         const inner = value[key]
         if (inner !== undefined && typeof inner !== type) {
@@ -152,20 +117,45 @@ function check(path: string, value: unknown, field: FieldRule): void {
 /**
  * Validates untrusted input (storage, a server response, a test fixture) as an
  * AuthenticationSession. Returns a copy; unknown top-level and nested keys are
- * kept. Throws SessionParseError naming the first offending field.
+ * kept. The input and its objects must be plain objects, and its open parts
+ * JSON data (see json-data.ts). Throws SessionParseError naming the first
+ * offending field.
  */
 export function parseSession(input: unknown): AuthenticationSession {
-  if (!isPlainObject(input)) throw new SessionParseError('not-an-object', '', `expected an object, got ${describe(input)}`)
+  try {
+    return parseWith(input, true)
+  } catch (error) {
+    // A value that throws when read (a revoked Proxy, a getter) is bad input like any other.
+    if (error instanceof SessionParseError) throw error
+    throw new SessionParseError('wrong-type', '', `the session cannot be read (${error instanceof Error ? error.name : typeof error})`)
+  }
+}
+
+/**
+ * A session storage already holds (or one made of it and checked new parts):
+ * the schema is checked, but its open parts are taken as storage gives them.
+ * An earlier release stored whatever IndexedDB can copy (a Date in metadata):
+ * refusing that now would quarantine the record and sign the user out.
+ */
+export function parseStoredSession(input: unknown): AuthenticationSession {
+  return parseWith(input, false)
+}
+
+const anyObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
+
+function parseWith(input: unknown, strict: boolean): AuthenticationSession {
+  const isObject = strict ? isPlainObject : anyObject
+  if (!isObject(input)) throw new SessionParseError('not-an-object', '', `expected an object, got ${describe(input)}`)
   for (const [name, field] of Object.entries(FIELDS)) {
     const value = input[name]
     if (value === undefined) {
       if (field.required) throw new SessionParseError('missing-field', name, 'required field is missing')
       continue
     }
-    check(name, value, field)
+    check(name, value, field, isObject)
   }
-  checkData('', input, new Set())
-  const copy = structuredCloneSafe(input)
+  if (strict) assertJsonData(input)
+  const copy = copyOf(input)
   // Calculated from a clock whenever they are read (derived.ts): a stored copy would only go stale.
   for (const calculated of CALCULATED_FIELDS) delete copy[calculated]
   return copy as unknown as AuthenticationSession
@@ -173,7 +163,15 @@ export function parseSession(input: unknown): AuthenticationSession {
 
 const CALCULATED_FIELDS: ReadonlyArray<keyof DerivedSessionFields> = ['isExpired', 'durationMinutes', 'idleMinutes']
 
-/** Deep copy of plain JSON-like data, so callers cannot mutate the stored record through a reference. */
-function structuredCloneSafe<T>(value: T): T {
-  return typeof structuredClone === 'function' ? structuredClone(value) : (JSON.parse(JSON.stringify(value)) as T)
+/**
+ * A deep copy, so callers cannot mutate the stored record through a
+ * reference. JSON for what structured cloning refuses: a reactive Proxy
+ * (checked to be JSON data first).
+ */
+function copyOf<T>(value: T): T {
+  try {
+    return structuredClone(value)
+  } catch {
+    return JSON.parse(JSON.stringify(value)) as T
+  }
 }

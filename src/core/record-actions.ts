@@ -4,7 +4,8 @@ import { deliveryGrace } from './delivery-grace'
 import { AuthSessionError, SessionParseError } from './errors'
 import type { JournaledLogout, LogoutJournal } from './logout-journal'
 import { same } from './merge-session'
-import { parseSession } from './parse-session'
+import { assertJsonChanges } from './json-data'
+import { parseSession, parseStoredSession } from './parse-session'
 import { recordStatusFor, REVOKE_REASONS, type AuthenticationSession, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
 import type { CommitResult, EndSessionOptions, SessionState, SessionStore, SessionStoreInternals } from './store-types'
@@ -179,7 +180,9 @@ export function createRecordActions(
           alreadyStored = !asksCredentialChange(patch, live)
           return null
         }
-        const session = parseSession({ ...live, ...changes })
+        // New values must be JSON data; what is stored already (in a copy spread back in) stays as stored (see parseStoredSession).
+        assertJsonChanges(changes, live as unknown as Record<string, unknown>)
+        const session = parseStoredSession({ ...live, ...changes })
         // Ending goes through end(): a record marked revoked but not a
         // tombstone would keep its tokens stored, signed out or not.
         if (session.status !== live.status) {

@@ -130,22 +130,15 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     end: (entry) => endSession(entry.revokeReason, { expectedGeneration: entry.generation }, { revokedAt: entry.revokedAt, grace: false, afterHydration: false }),
   })
 
-  // Only an app's state listener throws during hydration (reads and decodes
-  // do not): hydration still completes, or every whenHydrated() would reject
-  // for good, and the app's error surfaces as uncaught, as in events.ts.
-  const uncaught = (error: unknown) => queueMicrotask(() => {
-    throw error
-  })
   const hydrate = async () => {
-    await reconcile('hydrate').catch(uncaught)
-    hydrated = true
     try {
+      await reconcile('hydrate')
+    } finally {
+      hydrated = true
       if (state.getState().status === 'loading') state.setState({ status: 'unauthenticated' })
-    } catch (error) {
-      uncaught(error)
+      resolveHydrated()
+      emit({ type: 'hydrated', status: state.getState().status })
     }
-    resolveHydrated()
-    emit({ type: 'hydrated', status: state.getState().status })
   }
 
   let hydration: Promise<void> | null = null
@@ -214,7 +207,20 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     clock,
     getState: state.getState,
     getInitialState: state.getInitialState,
-    subscribe: state.subscribe,
+    // Each app listener on its own, as in events.ts: zustand calls them in one
+    // loop, so one that throws would keep the others (React's among them)
+    // from hearing of the change, and the write that made it from finishing
+    // (unannounced to the other tabs). Its error surfaces as uncaught.
+    subscribe: (listener) =>
+      state.subscribe((current, previous) => {
+        try {
+          listener(current, previous)
+        } catch (error) {
+          queueMicrotask(() => {
+            throw error
+          })
+        }
+      }),
     // A destroyed store stays stopped: a provider mounting it again must not bring back half of it.
     start: () => (destroyed ? () => {} : mounts.start()),
     // Asking for hydration starts it: a caller awaiting a token before start() must not wait forever.

@@ -1,5 +1,5 @@
 import { AuthSessionError, StorageError } from './errors'
-import { parseSession } from './parse-session'
+import { parseStoredSession } from './parse-session'
 import type { AuthenticationSession, RevokeReason, SessionRecordStatus } from './session'
 
 /** Why the record last changed; travels in the record so other tabs can report it. */
@@ -136,7 +136,7 @@ function corrupt(detail: string, cause?: unknown): StorageError {
 
 function parsed(input: unknown, fail: (detail: string, cause?: unknown) => StorageError): AuthenticationSession {
   try {
-    return parseSession(input)
+    return parseStoredSession(input)
   } catch (error) {
     throw fail(error instanceof AuthSessionError ? error.message : 'unparsable session', error)
   }

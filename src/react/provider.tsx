@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react'
+import { useEffect, useRef, type ReactNode } from 'react'
 import { createSessionStore, type SessionStore, type SessionStoreOptions } from '../core/store'
 import { SessionStoreContext } from './context'
 
@@ -18,13 +18,13 @@ export type SessionProviderProps = { children?: ReactNode } & (
  */
 export function SessionProvider({ store, options, children }: SessionProviderProps) {
   // Made only when no `store` is given (also after a `store` prop is dropped):
-  // a store passed in is the caller's, never this provider's own.
-  const [ownStore, setOwnStore] = useState<SessionStore | null>(() => (store ? null : createSessionStore(options)))
-  let active = store ?? ownStore
-  if (!active) {
-    active = createSessionStore(options)
-    setOwnStore(active)
-  }
+  // a store passed in is the caller's, never this provider's own. Kept in a
+  // ref, not a state initializer, which StrictMode calls twice (React 19
+  // keeps the ref between its two renders; React 18 may make a second store
+  // in development, never started).
+  const own = useRef<SessionStore | null>(null)
+  if (!store && !own.current) own.current = createSessionStore(options)
+  const active = store ?? own.current!
   useEffect(() => active.start(), [active])
   return <SessionStoreContext.Provider value={active}>{children}</SessionStoreContext.Provider>
 }

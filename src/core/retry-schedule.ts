@@ -1,0 +1,38 @@
+import type { Clock } from './clock'
+
+/**
+ * When to offer a change that could not be stored again: 5 s after the first
+ * failure, doubling, at most a minute apart, back to 5 s once it lands. One
+ * timer at a time, on the store's clock.
+ */
+export function createRetrySchedule(clock: Clock, attempt: () => void, firstMs = 5000, maxMs = 60_000) {
+  let timer: unknown = null
+  let delay = 0
+  const run = () => {
+    timer = null
+    attempt()
+  }
+  return {
+    /** Schedules the next attempt, unless one is scheduled already. */
+    later() {
+      if (timer !== null) return
+      delay = Math.min(delay ? delay * 2 : firstMs, maxMs)
+      timer = clock.setTimeout(run, delay)
+    },
+    /** Attempts now instead of waiting. */
+    now() {
+      clock.clearTimeout(timer)
+      run()
+    },
+    /** The change landed (or is gone): the next failure starts from the first delay again. */
+    landed() {
+      delay = 0
+    },
+    /** Nothing scheduled, and the next failure starts from the first delay. */
+    reset() {
+      clock.clearTimeout(timer)
+      timer = null
+      delay = 0
+    },
+  }
+}

@@ -1,0 +1,96 @@
+import { act, render, screen } from '@testing-library/react'
+import { StrictMode } from 'react'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createMemoryPersistence, createSessionStore, type SessionStore, type SessionStoreOptions } from '../../src/index'
+import { SessionProvider, useSession } from '../../src/react'
+import { settle } from '../support/fake-clock'
+import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { makeSession } from '../support/sessions'
+
+const stores: SessionStore[] = []
+afterEach(() => {
+  stores.splice(0).forEach((store) => store.destroy())
+  destroyTabs()
+})
+
+const signedInStorage = () => new Map<string, unknown>([['session', { version: 1, generation: 1, ended: false, reason: 'sign-in', session: makeSession() }]])
+
+/** The errors the store rethrows from app listeners (in a microtask, as uncaught), kept out of the test run's own report. */
+function catchUncaught() {
+  const caught: unknown[] = []
+  const original = globalThis.queueMicrotask
+  vi.stubGlobal('queueMicrotask', (callback: () => void) =>
+    original(() => {
+      try {
+        callback()
+      } catch (error) {
+        caught.push(error)
+      }
+    }),
+  )
+  return { caught, stop: () => vi.unstubAllGlobals() }
+}
+
+function Status() {
+  const { status, session } = useSession()
+  return <p>{`${status}:${session?.user.username ?? 'nobody'}`}</p>
+}
+
+describe("an app's store.subscribe listener that throws", () => {
+  it('does not keep React from showing the hydrated session', async () => {
+    const store = createSessionStore({ persistence: createMemoryPersistence(signedInStorage()), channel: null })
+    stores.push(store)
+    const bug = new Error('app listener bug')
+    let thrown = false
+    store.subscribe(() => {
+      if (thrown) return
+      thrown = true
+      throw bug
+    })
+    const errors = catchUncaught()
+    render(<SessionProvider store={store}><Status /></SessionProvider>)
+    await act(() => settle(5))
+    errors.stop()
+    expect(screen.getByRole('paragraph').textContent).toBe('authenticated:alice')
+    expect(errors.caught).toEqual([bug])
+  })
+
+  it('does not make the write reject or the tree miss it, and the other tabs are told', async () => {
+    const shared = signedInStorage()
+    const channels = bus()
+    const a = await startedTab({ persistence: createMemoryPersistence(shared), channel: channels() })
+    const b = await startedTab({ persistence: createMemoryPersistence(shared), channel: channels() })
+    // Subscribed before React's own listener; it assumes there is a session.
+    a.store.subscribe((state) => void state.session!.user.username)
+    render(<SessionProvider store={a.store}><Status /></SessionProvider>)
+    await screen.findByText('authenticated:alice')
+    const errors = catchUncaught()
+    let outcome = 'resolved'
+    await act(async () => {
+      await a.store.clear().catch(() => (outcome = 'rejected'))
+      await settle(10)
+    })
+    errors.stop()
+    expect(outcome).toBe('resolved')
+    expect(screen.getByRole('paragraph').textContent).toBe('unauthenticated:nobody')
+    expect(errors.caught).toHaveLength(1)
+    expect(shared.get('session')).toMatchObject({ session: null })
+    expect(b.store.getState().status).toBe('unauthenticated')
+  })
+})
+
+it('SessionProvider reads its options (makes its store) once under StrictMode', async () => {
+  let reads = 0
+  const options = new Proxy<SessionStoreOptions>(
+    { persistence: createMemoryPersistence(), channel: null },
+    {
+      get(target, property) {
+        if (property === 'key') reads += 1 // read once by each createSessionStore
+        return target[property as keyof SessionStoreOptions]
+      },
+    },
+  )
+  render(<StrictMode><SessionProvider options={options}><Status /></SessionProvider></StrictMode>)
+  await screen.findByText('unauthenticated:nobody')
+  expect(reads).toBe(1)
+})

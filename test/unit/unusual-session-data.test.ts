@@ -1,0 +1,76 @@
+import { createStore as createIdbStore, set } from 'idb-keyval'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMemoryPersistence, parseSession, SessionParseError } from '../../src/index'
+import { makeSession, uniqueDbName } from '../support/sessions'
+import { idbRaw, startedStore as started, stopStartedStores } from '../support/started-store'
+
+afterEach(() => stopStartedStores())
+
+const caught = (act: () => unknown): unknown => {
+  try {
+    act()
+  } catch (error) {
+    return error
+  }
+  return undefined
+}
+
+describe('a record an earlier release stored with data that is not JSON (a Date in metadata)', () => {
+  const storedWithDate = async () => {
+    const dbName = uniqueDbName()
+    const session = { ...makeSession(), metadata: { lastSeen: new Date('2026-11-20T10:00:00Z'), theme: 'dark' } }
+    // What IndexedDB kept of it: a real Date.
+    await set('session', { version: 1, generation: 4, ended: false, reason: 'update', session }, createIdbStore(dbName, 'sessions'))
+    return { dbName, session }
+  }
+
+  it('is still read: the user stays signed in, nothing is quarantined', async () => {
+    const { dbName, session } = await storedWithDate()
+    const { store } = await started({ dbName })
+    expect(store.getState()).toMatchObject({ status: 'authenticated', error: null, session: { sessionId: session.sessionId } })
+    expect(store.getState().session?.metadata?.lastSeen).toBeInstanceOf(Date)
+    expect(await idbRaw(dbName, 'session:quarantine')).toBeUndefined()
+  })
+
+  it('can still be updated, also with a patch spread from a copy of it; a new non-JSON value is refused', async () => {
+    const { dbName } = await storedWithDate()
+    const { store } = await started({ dbName })
+    await expect(store.update({ ipAddress: '10.0.0.1' })).resolves.toBe(true)
+    const copy = store.getState().session!
+    await expect(store.update({ ...copy, deviceTrustLevel: 'trusted' })).resolves.toBe(true)
+    await expect(store.update((stored) => ({ metadata: { ...stored.metadata, theme: 'light' } }))).resolves.toBe(true)
+    expect(await idbRaw(dbName)).toMatchObject({ session: { ipAddress: '10.0.0.1', deviceTrustLevel: 'trusted', metadata: { theme: 'light' } } })
+    await expect(store.update({ metadata: { at: new Date() } })).rejects.toMatchObject({ name: 'SessionParseError', path: 'metadata.at' })
+  })
+})
+
+describe('parseSession with unusual objects', () => {
+  it('takes a reactive Proxy of plain data (Vue, MobX) and returns a plain copy', () => {
+    const metadata = new Proxy({ theme: 'dark', tags: ['a'] }, {})
+    const session = parseSession({ ...makeSession(), metadata })
+    expect(session.metadata).toEqual({ theme: 'dark', tags: ['a'] })
+    expect(session.metadata).not.toBe(metadata)
+  })
+
+  it('update() takes a Proxy patch value too', async () => {
+    const { store } = await started({ persistence: createMemoryPersistence() })
+    await store.signIn(makeSession())
+    await expect(store.update({ metadata: new Proxy({ theme: 'dark' }, {}) })).resolves.toBe(true)
+    expect(store.getState().session?.metadata).toEqual({ theme: 'dark' })
+  })
+
+  it('refuses absurd nesting with a SessionParseError naming where, not a stack overflow', () => {
+    let deep: Record<string, unknown> = {}
+    for (let i = 0; i < 20_000; i += 1) deep = { d: deep }
+    const error = caught(() => parseSession({ ...makeSession(), metadata: deep }))
+    expect(error).toBeInstanceOf(SessionParseError)
+    expect((error as SessionParseError).path).toMatch(/^metadata(\.d)+$/)
+  })
+
+  it('refuses a value that throws when read (a revoked Proxy) with a SessionParseError', () => {
+    const { proxy, revoke } = Proxy.revocable({ theme: 'dark' }, {})
+    revoke()
+    expect(caught(() => parseSession({ ...makeSession(), metadata: proxy }))).toBeInstanceOf(SessionParseError)
+    expect(caught(() => parseSession(proxy))).toBeInstanceOf(SessionParseError)
+  })
+})
