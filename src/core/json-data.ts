@@ -1,5 +1,4 @@
 import { SessionParseError } from './errors'
-import { same } from './merge-session'
 
 /**
  * A plain object: not a class instance (a Date, a Map, a DTO whose fields are
@@ -16,71 +15,75 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 export function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'number') return String(value)
   if (typeof value === 'object' && !isPlainObject(value)) return `a ${Object.getPrototypeOf(value)?.constructor?.name || 'non-plain'} object`
   return `a ${typeof value}`
 }
 
-// Deeper than any session's data; past it a recursive check (or JSON.stringify) would overflow the stack.
+// Deeper than any session's data; past it a recursive walk would overflow the stack.
 const MAX_DEPTH = 64
+const LEFT_OUT = Symbol('left out')
+type Path = Array<string | number>
 
-/** Whether `value` is JSON data (strings, numbers, booleans, null, arrays, plain objects), with no cycle. */
-function isJsonData(value: unknown, depth: number, within: Set<object>): boolean {
-  if (value === null || value === undefined) return true
-  const type = typeof value
-  if (type === 'string' || type === 'number' || type === 'boolean') return true
-  if (type !== 'object' || depth > MAX_DEPTH || within.has(value as object)) return false
-  const array = Array.isArray(value)
-  if (!array && !isPlainObject(value)) return false
-  within.add(value as object)
-  const items: unknown[] = array ? (value as unknown[]) : Object.values(value as object)
-  const ok = items.every((item) => isJsonData(item, depth + 1, within))
-  within.delete(value as object)
-  return ok
-}
+const pathText = (path: Path) =>
+  path.map((step, index) => (typeof step === 'number' ? `[${step}]` : index === 0 ? step : `.${step}`)).join('')
 
-/** Throws for the first value that is not JSON data, naming its path (the slow walk: only once the fast one failed). */
-function explain(path: string, value: unknown, depth: number, within: Set<object>): void {
-  if (value === null || value === undefined || ['string', 'number', 'boolean'].includes(typeof value)) return
-  if (typeof value !== 'object' || value === null || !(Array.isArray(value) || isPlainObject(value))) {
-    throw new SessionParseError('wrong-type', path, `expected JSON data (strings, numbers, booleans, null, arrays, plain objects), got ${describe(value)}`)
-  }
-  if (within.has(value)) throw new SessionParseError('wrong-type', path, 'the value contains itself (a cycle)')
-  if (depth > MAX_DEPTH) throw new SessionParseError('wrong-type', path, `nested more than ${MAX_DEPTH} levels deep`)
-  within.add(value)
-  const entries = Array.isArray(value) ? value.map((item, index) => [`[${index}]`, item] as const) : Object.entries(value).map(([key, item]) => [path ? `.${key}` : key, item] as const)
-  for (const [step, item] of entries) explain(`${path}${step}`, item, depth + 1, within)
-  within.delete(value)
-}
+const isDate = (value: object) => Object.prototype.toString.call(value) === '[object Date]'
 
 /**
- * New values joining a session (a sign-in, a patch, a provider's answer) must
- * be JSON data: what every tab reads back alike and what update() compares.
- * A function, a BigInt, a class instance, a cycle or absurd nesting is
- * refused here, with its path, rather than failing later in storage or in a
- * comparison. A value that cannot even be read (a revoked Proxy) is refused too.
+ * A deep copy of `value` as JSON data (strings, finite numbers, booleans,
+ * null, arrays, plain objects; `undefined` left out, as JSON does), read
+ * through any Proxy.
+ *
+ * `strict` (new values: a sign-in, a patch, a provider's answer): anything
+ * else (a function, a BigInt, a Date, a Map, a cycle, nesting deeper than 64)
+ * throws SessionParseError naming its path, rather than failing later in
+ * storage, in another tab or in a comparison.
+ *
+ * Otherwise (what storage already holds: an earlier release kept whatever
+ * IndexedDB can copy) the value is carried over as JSON would carry it: a
+ * Date becomes its ISO string, a BigInt its digits, the rest is left out.
+ * The user stays signed in, and from then on the record is JSON data too.
  */
-export function assertJsonData(value: unknown, path = ''): void {
-  try {
-    if (isJsonData(value, 0, new Set())) return
-    explain(path, value, 0, new Set())
-  } catch (error) {
-    if (error instanceof SessionParseError) throw error
-    throw new SessionParseError('wrong-type', path, `the value cannot be read (${error instanceof Error ? error.name : typeof error})`)
-  }
-  throw new SessionParseError('wrong-type', path, 'expected JSON data')
+export function jsonCopy(value: unknown, strict: boolean, path: Path = []): unknown {
+  const copied = copy(value, strict, path, new Set())
+  return copied === LEFT_OUT ? undefined : copied
 }
 
-/**
- * assertJsonData for a patch onto `stored`: only what differs from it must be
- * JSON data. What storage gave (an earlier release kept a Date in metadata)
- * may come back in a copy spread from it, and stays as it is.
- */
-export function assertJsonChanges(changes: Record<string, unknown>, stored: Record<string, unknown>, path = '', depth = 0): void {
-  for (const [key, value] of Object.entries(changes)) {
-    const at = path ? `${path}.${key}` : key
-    const before = stored[key]
-    if (same(value, before)) continue
-    if (depth < MAX_DEPTH && isPlainObject(value) && isPlainObject(before)) assertJsonChanges(value, before, at, depth + 1)
-    else assertJsonData(value, at)
+function copy(value: unknown, strict: boolean, path: Path, within: Set<object>): unknown {
+  if (value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean') return value
+  if (typeof value === 'number') return Number.isFinite(value) ? value : strict ? refuse(path, value) : null
+  if (typeof value === 'object') {
+    const array = Array.isArray(value)
+    if (array || isPlainObject(value)) {
+      if (within.has(value)) return strict ? refuse(path, value, 'the value contains itself (a cycle)') : LEFT_OUT
+      if (path.length > MAX_DEPTH) return strict ? refuse(path, value, `nested more than ${MAX_DEPTH} levels deep`) : LEFT_OUT
+      within.add(value)
+      const out: Record<string, unknown> | unknown[] = array ? [] : {}
+      const keys: Array<string | number> = array ? [...(value as unknown[]).keys()] : Object.keys(value)
+      for (const key of keys) {
+        path.push(key)
+        const item = copy((value as Record<string | number, unknown>)[key], strict, path, within)
+        path.pop()
+        if (array) (out as unknown[]).push(item === LEFT_OUT || item === undefined ? null : item)
+        else if (item !== LEFT_OUT && item !== undefined) (out as Record<string, unknown>)[key as string] = item
+      }
+      within.delete(value)
+      return out
+    }
+    if (!strict && isDate(value)) {
+      const time = Date.prototype.getTime.call(value)
+      return Number.isNaN(time) ? null : new Date(time).toISOString()
+    }
   }
+  if (!strict && typeof value === 'bigint') return String(value)
+  return strict ? refuse(path, value) : LEFT_OUT
+}
+
+function refuse(path: Path, value: unknown, detail?: string): never {
+  throw new SessionParseError(
+    'wrong-type',
+    pathText(path),
+    detail ?? `expected JSON data (strings, finite numbers, booleans, null, arrays, plain objects), got ${describe(value)}`,
+  )
 }

@@ -1,5 +1,5 @@
 import { SessionParseError } from './errors'
-import { assertJsonData, describe, isPlainObject } from './json-data'
+import { describe, isPlainObject, jsonCopy } from './json-data'
 import {
   DEVICE_TRUST_LEVELS,
   REVOKE_REASONS,
@@ -76,7 +76,7 @@ export function isIsoDateTime(value: unknown): value is string {
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && time
 }
 
-function check(path: string, value: unknown, field: FieldRule, isObject: (value: unknown) => value is Record<string, unknown>): void {
+function check(path: string, value: unknown, field: FieldRule): void {
   const { rule } = field
   if (typeof rule !== 'string') {
     if (typeof value !== 'string') throw new SessionParseError('wrong-type', path, `expected a string, got ${describe(value)}`)
@@ -103,7 +103,7 @@ function check(path: string, value: unknown, field: FieldRule, isObject: (value:
       })
       return
     case 'object':
-      if (!isObject(value)) throw new SessionParseError('wrong-type', path, `expected an object, got ${describe(value)}`)
+      if (!isPlainObject(value)) throw new SessionParseError('wrong-type', path, `expected an object, got ${describe(value)}`)
       for (const [key, type] of Object.entries(field.keys ?? {})) {
         const inner = value[key]
         if (inner !== undefined && typeof inner !== type) {
@@ -132,46 +132,30 @@ export function parseSession(input: unknown): AuthenticationSession {
 }
 
 /**
- * A session storage already holds (or one made of it and checked new parts):
- * the schema is checked, but its open parts are taken as storage gives them.
- * An earlier release stored whatever IndexedDB can copy (a Date in metadata):
- * refusing that now would quarantine the record and sign the user out.
+ * A session storage already holds: the schema is checked alike, but its open
+ * parts are carried over as JSON would carry them (see jsonCopy), not
+ * refused. An earlier release stored whatever IndexedDB can copy (a Date in
+ * metadata): refusing that now would quarantine the record and sign the user out.
  */
 export function parseStoredSession(input: unknown): AuthenticationSession {
   return parseWith(input, false)
 }
 
-const anyObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
-
 function parseWith(input: unknown, strict: boolean): AuthenticationSession {
-  const isObject = strict ? isPlainObject : anyObject
-  if (!isObject(input)) throw new SessionParseError('not-an-object', '', `expected an object, got ${describe(input)}`)
+  if (!isPlainObject(input)) throw new SessionParseError('not-an-object', '', `expected an object, got ${describe(input)}`)
   for (const [name, field] of Object.entries(FIELDS)) {
     const value = input[name]
     if (value === undefined) {
       if (field.required) throw new SessionParseError('missing-field', name, 'required field is missing')
       continue
     }
-    check(name, value, field, isObject)
+    check(name, value, field)
   }
-  if (strict) assertJsonData(input)
-  const copy = copyOf(input)
+  // A plain copy, so callers cannot mutate the stored record through a reference.
+  const copy = jsonCopy(input, strict) as Record<string, unknown>
   // Calculated from a clock whenever they are read (derived.ts): a stored copy would only go stale.
   for (const calculated of CALCULATED_FIELDS) delete copy[calculated]
   return copy as unknown as AuthenticationSession
 }
 
 const CALCULATED_FIELDS: ReadonlyArray<keyof DerivedSessionFields> = ['isExpired', 'durationMinutes', 'idleMinutes']
-
-/**
- * A deep copy, so callers cannot mutate the stored record through a
- * reference. JSON for what structured cloning refuses: a reactive Proxy
- * (checked to be JSON data first).
- */
-function copyOf<T>(value: T): T {
-  try {
-    return structuredClone(value)
-  } catch {
-    return JSON.parse(JSON.stringify(value)) as T
-  }
-}

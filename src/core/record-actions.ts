@@ -4,8 +4,7 @@ import { deliveryGrace } from './delivery-grace'
 import { AuthSessionError, SessionParseError } from './errors'
 import type { JournaledLogout, LogoutJournal } from './logout-journal'
 import { same } from './merge-session'
-import { assertJsonChanges } from './json-data'
-import { parseSession, parseStoredSession } from './parse-session'
+import { parseSession } from './parse-session'
 import { recordStatusFor, REVOKE_REASONS, type AuthenticationSession, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
 import type { CommitResult, EndSessionOptions, SessionState, SessionStore, SessionStoreInternals } from './store-types'
@@ -180,9 +179,7 @@ export function createRecordActions(
           alreadyStored = !asksCredentialChange(patch, live)
           return null
         }
-        // New values must be JSON data; what is stored already (in a copy spread back in) stays as stored (see parseStoredSession).
-        assertJsonChanges(changes, live as unknown as Record<string, unknown>)
-        const session = parseStoredSession({ ...live, ...changes })
+        const session = parseSession({ ...live, ...changes })
         // Ending goes through end(): a record marked revoked but not a
         // tombstone would keep its tokens stored, signed out or not.
         if (session.status !== live.status) {

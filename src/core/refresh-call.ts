@@ -1,7 +1,6 @@
 import type { Clock } from './clock'
 import { RefreshError, SessionParseError } from './errors'
-import { assertJsonChanges } from './json-data'
-import { parseSession, parseStoredSession } from './parse-session'
+import { parseSession } from './parse-session'
 import type { AuthenticationSession } from './session'
 import type { SessionSource, SourceResult } from './source'
 import type { StoredRecord } from './stored-record'
@@ -84,8 +83,7 @@ export function usableSession(previous: AuthenticationSession, answer: unknown):
       for (const candidate of [carried, orElse]) {
         if (!candidate) continue
         try {
-          assertJsonChanges(candidate, session as unknown as Record<string, unknown>)
-          session = parseStoredSession({ ...session, ...candidate })
+          session = parseSession({ ...session, ...candidate })
           return true
         } catch {
           // try the fallback, or keep the old values

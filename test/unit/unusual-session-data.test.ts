@@ -1,6 +1,9 @@
 import { createStore as createIdbStore, set } from 'idb-keyval'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryPersistence, parseSession, SessionParseError } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, parseSession, SessionParseError } from '../../src/index'
+import { FakeClock } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { noWake } from '../support/fake-tabs'
 import { makeSession, uniqueDbName } from '../support/sessions'
 import { idbRaw, startedStore as started, stopStartedStores } from '../support/started-store'
 
@@ -24,12 +27,26 @@ describe('a record an earlier release stored with data that is not JSON (a Date 
     return { dbName, session }
   }
 
-  it('is still read: the user stays signed in, nothing is quarantined', async () => {
+  it('is still read, as JSON would carry it: the user stays signed in, nothing is quarantined', async () => {
     const { dbName, session } = await storedWithDate()
     const { store } = await started({ dbName })
     expect(store.getState()).toMatchObject({ status: 'authenticated', error: null, session: { sessionId: session.sessionId } })
-    expect(store.getState().session?.metadata?.lastSeen).toBeInstanceOf(Date)
+    expect(store.getState().session?.metadata).toEqual({ lastSeen: '2026-11-20T10:00:00.000Z', theme: 'dark' })
     expect(await idbRaw(dbName, 'session:quarantine')).toBeUndefined()
+  })
+
+  it('refreshes like any other session (a source answer spreads the old session back)', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const dbName = uniqueDbName()
+    const session = { ...server.signInSession(), metadata: { lastSeen: new Date(clock.now()), seen: new Map([['a', 1]]) } }
+    await set('session', { version: 1, generation: 4, ended: false, reason: 'update', session }, createIdbStore(dbName, 'sessions'))
+    const { store, events } = await started({ dbName, clock, source: server.source(), locks: createMemoryLocks(), wake: noWake })
+    await expect(store.refresh({ force: true })).resolves.toBeUndefined()
+    expect(server.refreshes).toBe(1)
+    expect(events.map((event) => event.type)).toContain('refreshed')
+    expect(events.map((event) => event.type)).not.toContain('refresh-failed')
+    expect(await idbRaw(dbName)).toMatchObject({ session: { metadata: { lastSeen: new Date(clock.now()).toISOString() } } })
   })
 
   it('can still be updated, also with a patch spread from a copy of it; a new non-JSON value is refused', async () => {
@@ -41,6 +58,14 @@ describe('a record an earlier release stored with data that is not JSON (a Date 
     await expect(store.update((stored) => ({ metadata: { ...stored.metadata, theme: 'light' } }))).resolves.toBe(true)
     expect(await idbRaw(dbName)).toMatchObject({ session: { ipAddress: '10.0.0.1', deviceTrustLevel: 'trusted', metadata: { theme: 'light' } } })
     await expect(store.update({ metadata: { at: new Date() } })).rejects.toMatchObject({ name: 'SessionParseError', path: 'metadata.at' })
+    await expect(store.update((stored) => ({ metadata: { ...stored.metadata, logins: [new Date()] } }))).rejects.toMatchObject({ path: 'metadata.logins[0]' })
+  })
+
+  it('a migrate that adds a value JSON has no form for fails (storage-migrate-failed), and the record stays', async () => {
+    const { dbName } = await storedWithDate()
+    const { store } = await started({ dbName, version: 2, migrate: (old) => ({ ...(old as object), metadata: { since: new Date() } }) })
+    expect(store.getState().error?.code).toBe('storage-migrate-failed')
+    expect(await idbRaw(dbName)).toMatchObject({ version: 1, session: { metadata: { lastSeen: expect.any(Date) } } })
   })
 })
 
@@ -50,6 +75,23 @@ describe('parseSession with unusual objects', () => {
     const session = parseSession({ ...makeSession(), metadata })
     expect(session.metadata).toEqual({ theme: 'dark', tags: ['a'] })
     expect(session.metadata).not.toBe(metadata)
+  })
+
+  it('refuses a Map, a Set or a Date in a patch, whatever JSON.stringify makes of it', async () => {
+    const { store } = await started({ persistence: createMemoryPersistence() })
+    await store.signIn({ ...makeSession(), metadata: {}, ipAddress: '2026-11-20T10:00:00.000Z' })
+    await expect(store.update(() => ({ metadata: new Map([['a', 1]]) as never }))).rejects.toMatchObject({ path: 'metadata' })
+    await expect(store.update(() => ({ metadata: { tags: new Set(['a']) } }))).rejects.toMatchObject({ path: 'metadata.tags' })
+    await expect(store.update(() => ({ ipAddress: new Date('2026-11-20T10:00:00Z') as never }))).rejects.toMatchObject({ path: 'ipAddress' })
+    await expect(store.update({ metadata: { score: Number.NaN } })).rejects.toMatchObject({ path: 'metadata.score' })
+  })
+
+  it('a revoked Proxy in update() is refused with a SessionParseError', async () => {
+    const { store } = await started({ persistence: createMemoryPersistence() })
+    await store.signIn(makeSession())
+    const { proxy, revoke } = Proxy.revocable({ theme: 'dark' }, {})
+    revoke()
+    await expect(store.update({ metadata: proxy })).rejects.toBeInstanceOf(SessionParseError)
   })
 
   it('update() takes a Proxy patch value too', async () => {
