@@ -9,24 +9,27 @@ import { SessionParseError } from './errors'
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
   const proto: unknown = Object.getPrototypeOf(value)
-  return proto === null || Object.getPrototypeOf(proto) === null
+  // The tag too: a Proxy's prototype trap may claim plain for a Map.
+  return (proto === null || Object.getPrototypeOf(proto) === null) && Object.prototype.toString.call(value) === '[object Object]'
 }
 
 export function describe(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'number') return String(value)
   if (typeof value === 'object' && !isPlainObject(value)) return `a ${Object.getPrototypeOf(value)?.constructor?.name || 'non-plain'} object`
   return `a ${typeof value}`
 }
 
-// Deeper than any session's data; past it a recursive walk would overflow the stack.
-const MAX_DEPTH = 64
+// Deeper than any session's data; past it a recursive walk (or JSON.stringify) could overflow the stack.
+const MAX_DEPTH = 1000
 const LEFT_OUT = Symbol('left out')
 type Path = Array<string | number>
 
+// `metadata.a.b`, `scopes[2]`; a key that would read as more than one step is quoted: `metadata["a.b"]`.
 const pathText = (path: Path) =>
-  path.map((step, index) => (typeof step === 'number' ? `[${step}]` : index === 0 ? step : `.${step}`)).join('')
+  path
+    .map((step, index) => (typeof step === 'number' ? `[${step}]` : /[.[\]"]|^$/.test(step) ? `[${JSON.stringify(step)}]` : index === 0 ? step : `.${step}`))
+    .join('')
 
 const isDate = (value: object) => Object.prototype.toString.call(value) === '[object Date]'
 
@@ -36,7 +39,7 @@ const isDate = (value: object) => Object.prototype.toString.call(value) === '[ob
  * through any Proxy.
  *
  * `strict` (new values: a sign-in, a patch, a provider's answer): anything
- * else (a function, a BigInt, a Date, a Map, a cycle, nesting deeper than 64)
+ * else (a function, a BigInt, a Date, a Map, a cycle, nesting deeper than 1,000)
  * throws SessionParseError naming its path, rather than failing later in
  * storage, in another tab or in a comparison.
  *
@@ -52,10 +55,15 @@ export function jsonCopy(value: unknown, strict: boolean, path: Path = []): unkn
 
 function copy(value: unknown, strict: boolean, path: Path, within: Set<object>): unknown {
   if (value === null || value === undefined || typeof value === 'string' || typeof value === 'boolean') return value
-  if (typeof value === 'number') return Number.isFinite(value) ? value : strict ? refuse(path, value) : null
+  if (typeof value === 'number') return Number.isFinite(value) ? value : strict ? refuse(path, value, `expected a finite number, got ${value}`) : null
   if (typeof value === 'object') {
+    if (!strict && isDate(value)) {
+      const time = Date.prototype.getTime.call(value)
+      return Number.isNaN(time) ? null : new Date(time).toISOString()
+    }
     const array = Array.isArray(value)
-    if (array || isPlainObject(value)) {
+    // What storage holds is carried over as JSON would: any other object by its own keys (a Map as {}).
+    if (array || isPlainObject(value) || !strict) {
       if (within.has(value)) return strict ? refuse(path, value, 'the value contains itself (a cycle)') : LEFT_OUT
       if (path.length > MAX_DEPTH) return strict ? refuse(path, value, `nested more than ${MAX_DEPTH} levels deep`) : LEFT_OUT
       within.add(value)
@@ -66,14 +74,11 @@ function copy(value: unknown, strict: boolean, path: Path, within: Set<object>):
         const item = copy((value as Record<string | number, unknown>)[key], strict, path, within)
         path.pop()
         if (array) (out as unknown[]).push(item === LEFT_OUT || item === undefined ? null : item)
-        else if (item !== LEFT_OUT && item !== undefined) (out as Record<string, unknown>)[key as string] = item
+        // Defined, not assigned: an own "__proto__" key (JSON.parse makes them) stays a key, never the copy's prototype.
+        else if (item !== LEFT_OUT && item !== undefined) Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
       }
       within.delete(value)
       return out
-    }
-    if (!strict && isDate(value)) {
-      const time = Date.prototype.getTime.call(value)
-      return Number.isNaN(time) ? null : new Date(time).toISOString()
     }
   }
   if (!strict && typeof value === 'bigint') return String(value)

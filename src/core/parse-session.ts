@@ -143,16 +143,18 @@ export function parseStoredSession(input: unknown): AuthenticationSession {
 
 function parseWith(input: unknown, strict: boolean): AuthenticationSession {
   if (!isPlainObject(input)) throw new SessionParseError('not-an-object', '', `expected an object, got ${describe(input)}`)
+  // A plain copy first, then the schema checked on it: each value is read
+  // once (a getter or a Proxy cannot pass the check and then store something
+  // else), and callers cannot mutate the stored record through a reference.
+  const copy = jsonCopy(input, strict) as Record<string, unknown>
   for (const [name, field] of Object.entries(FIELDS)) {
-    const value = input[name]
+    const value = copy[name]
     if (value === undefined) {
       if (field.required) throw new SessionParseError('missing-field', name, 'required field is missing')
       continue
     }
     check(name, value, field)
   }
-  // A plain copy, so callers cannot mutate the stored record through a reference.
-  const copy = jsonCopy(input, strict) as Record<string, unknown>
   // Calculated from a clock whenever they are read (derived.ts): a stored copy would only go stale.
   for (const calculated of CALCULATED_FIELDS) delete copy[calculated]
   return copy as unknown as AuthenticationSession

@@ -116,3 +116,64 @@ describe('parseSession with unusual objects', () => {
     expect(caught(() => parseSession(proxy))).toBeInstanceOf(SessionParseError)
   })
 })
+
+describe('what storage holds is carried over as JSON would, and a value is read once', () => {
+  const storedSession = async (session: Record<string, unknown>) => {
+    const dbName = uniqueDbName()
+    await set('session', { version: 1, generation: 2, ended: false, reason: 'update', session }, createIdbStore(dbName, 'sessions'))
+    return dbName
+  }
+
+  it('a Map kept as metadata and a Set kept as location read as {} (not quarantined, still signed in)', async () => {
+    const dbName = await storedSession({ ...makeSession(), metadata: new Map([['a', 1]]), location: new Set(['x']) })
+    const { store } = await started({ dbName })
+    expect(store.getState()).toMatchObject({ status: 'authenticated', error: null, session: { metadata: {}, location: {} } })
+  })
+
+  it('metadata nested 70 levels deep (kept by an earlier release) survives the next update', async () => {
+    let deep: Record<string, unknown> = { leaf: true }
+    for (let i = 0; i < 70; i += 1) deep = { d: deep }
+    const dbName = await storedSession({ ...makeSession(), metadata: deep })
+    const { store } = await started({ dbName })
+    await expect(store.update({ ipAddress: '10.0.0.2' })).resolves.toBe(true)
+    expect(JSON.stringify(await idbRaw(dbName))).toContain('"leaf":true')
+  })
+
+  it('an own "__proto__" key stays a key: it never becomes the copy\'s prototype nor supplies a field', () => {
+    const { scopes: _scopes, ...withoutScopes } = makeSession()
+    const input = JSON.parse(JSON.stringify(withoutScopes).replace('{', '{"__proto__":{"scopes":42},')) as unknown
+    const session = parseSession(input)
+    expect(session.scopes).toBeUndefined()
+    expect(Object.getPrototypeOf(session)).toBe(Object.prototype)
+    const metadata = parseSession({ ...makeSession(), metadata: JSON.parse('{"__proto__":{"x":1},"y":2}') }).metadata!
+    expect(Object.keys(metadata)).toEqual(['__proto__', 'y'])
+    expect(Object.getPrototypeOf(metadata)).toBe(Object.prototype)
+  })
+
+  it('a getter that answers differently the second time cannot get an invalid value stored', async () => {
+    let reads = 0
+    const input = { ...makeSession() } as Record<string, unknown>
+    Object.defineProperty(input, 'expiresAt', { enumerable: true, get: () => (++reads === 1 ? '2030-01-01T00:00:00Z' : 'soon') })
+    const shared = new Map<string, unknown>()
+    const { store } = await started({ persistence: createMemoryPersistence(shared) })
+    await store.signIn(input as never)
+    const next = await started({ persistence: createMemoryPersistence(shared) })
+    expect(next.store.getState()).toMatchObject({ status: 'authenticated', error: null, session: { expiresAt: '2030-01-01T00:00:00Z' } })
+  })
+
+  it('error messages never print a value given for a credential', () => {
+    const error = caught(() => parseSession({ ...makeSession(), refreshToken: 918273645546372 })) as Error
+    expect(error).toMatchObject({ code: 'wrong-type', path: 'refreshToken' })
+    expect(error.message).not.toContain('918273645546372')
+  })
+
+  it('a key with a dot is quoted in the path, unlike a nested key', () => {
+    expect(caught(() => parseSession({ ...makeSession(), metadata: { 'a.b': () => 1 } }))).toMatchObject({ path: 'metadata["a.b"]' })
+    expect(caught(() => parseSession({ ...makeSession(), metadata: { a: { b: () => 1 } } }))).toMatchObject({ path: 'metadata.a.b' })
+  })
+
+  it('a Proxy of a Map whose prototype trap claims a plain object is refused', () => {
+    const lying = new Proxy(new Map([['a', 1]]), { getPrototypeOf: () => Object.prototype })
+    expect(caught(() => parseSession({ ...makeSession(), metadata: { m: lying } }))).toMatchObject({ code: 'wrong-type', path: 'metadata.m' })
+  })
+})
