@@ -74,8 +74,10 @@ function copy(value: unknown, strict: boolean, path: Path, within: Set<object>):
         const item = copy((value as Record<string | number, unknown>)[key], strict, path, within)
         path.pop()
         if (array) (out as unknown[]).push(item === LEFT_OUT || item === undefined ? null : item)
+        else if (item === LEFT_OUT || item === undefined) continue
+        else if (key !== '__proto__') (out as Record<string, unknown>)[key as string] = item
         // Defined, not assigned: an own "__proto__" key (JSON.parse makes them) stays a key, never the copy's prototype.
-        else if (item !== LEFT_OUT && item !== undefined) Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
+        else Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
       }
       within.delete(value)
       return out

@@ -4,6 +4,7 @@ import { deriveSessionFields } from './derived'
 import { AuthSessionError } from './errors'
 import { Listeners } from './events'
 import { createDefaultLocks } from './locks'
+import { createAppListeners } from './app-listeners'
 import { createMountCounter } from './mount-counter'
 import { createRefreshScheduler } from './refresh-scheduler'
 import { createDefaultPersistence } from './resilient-persistence'
@@ -50,8 +51,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     throw new AuthSessionError('invalid-argument', `tabId must be a string of 1 to ${MAX_TAB_ID_LENGTH} characters`)
   }
   // Stored with every record and compared on every read: a fraction or NaN (an unset env variable) would read back as corrupt.
-  if (!Number.isSafeInteger(version) || version < 1) {
-    throw new AuthSessionError('invalid-argument', `version must be a whole number of at least 1, got ${String(version)}`)
+  if (!Number.isSafeInteger(version)) {
+    throw new AuthSessionError('invalid-argument', `version must be a whole number, got ${String(version)}`)
   }
   if (options.migrate !== undefined && typeof options.migrate !== 'function') {
     throw new AuthSessionError('invalid-argument', 'migrate must be a function (storedSession, fromVersion) => session')
@@ -202,25 +203,13 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     }
   })
 
+  const appListeners = createAppListeners(state)
   const store: SessionStore = {
     tabId,
     clock,
     getState: state.getState,
     getInitialState: state.getInitialState,
-    // Each app listener on its own, as in events.ts: zustand calls them in one
-    // loop, so one that throws would keep the others (React's among them)
-    // from hearing of the change, and the write that made it from finishing
-    // (unannounced to the other tabs). Its error surfaces as uncaught.
-    subscribe: (listener) =>
-      state.subscribe((current, previous) => {
-        try {
-          listener(current, previous)
-        } catch (error) {
-          queueMicrotask(() => {
-            throw error
-          })
-        }
-      }),
+    subscribe: appListeners.add,
     // A destroyed store stays stopped: a provider mounting it again must not bring back half of it.
     start: () => (destroyed ? () => {} : mounts.start()),
     // Asking for hydration starts it: a caller awaiting a token before start() must not wait forever.

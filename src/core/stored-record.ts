@@ -1,6 +1,5 @@
 import { AuthSessionError, StorageError } from './errors'
-import { jsonCopy } from './json-data'
-import { parseSession, parseStoredSession } from './parse-session'
+import { parseStoredSession } from './parse-session'
 import type { AuthenticationSession, RevokeReason, SessionRecordStatus } from './session'
 
 /** Why the record last changed; travels in the record so other tabs can report it. */
@@ -135,9 +134,9 @@ function corrupt(detail: string, cause?: unknown): StorageError {
   return new StorageError('storage-corrupt', `The stored session record is corrupt: ${detail}`, { cause })
 }
 
-function parsed(input: unknown, fail: (detail: string, cause?: unknown) => StorageError, strict = false): AuthenticationSession {
+function parsed(input: unknown, fail: (detail: string, cause?: unknown) => StorageError): AuthenticationSession {
   try {
-    return strict ? parseSession(input) : parseStoredSession(input)
+    return parseStoredSession(input)
   } catch (error) {
     throw fail(error instanceof AuthSessionError ? error.message : 'unparsable session', error)
   }
@@ -155,8 +154,8 @@ function migrated(input: unknown, from: number, to: number, migrate: Migrate | u
   if (!migrate) throw failed('there is no migrate function')
   let output: unknown
   try {
-    // What it is given is JSON data, like every session this version holds (see jsonCopy); what it answers is new data.
-    output = migrate(jsonCopy(input, false), from)
+    // The session as stored: the app's migration knows what its older versions kept (a Date, say).
+    output = migrate(input, from)
   } catch (error) {
     throw failed(`migrate threw ${error instanceof Error ? error.name : typeof error}`, error)
   }
@@ -164,7 +163,8 @@ function migrated(input: unknown, from: number, to: number, migrate: Migrate | u
     void Promise.resolve(output).catch(() => {}) // its rejection is reported here, not as an unhandled one
     throw failed('migrate returned a Promise; it must return the session synchronously (it runs inside the storage transaction)')
   }
-  return parsed(output, failed, true)
+  // Carried over as JSON would, like every stored session (a Date it kept becomes its ISO string): not refused for its data.
+  return parsed(output, failed)
 }
 
 // String fields that say what a record is, never what it unlocks. Every other

@@ -29,10 +29,18 @@ const caught = (act: () => unknown): unknown => {
 }
 
 describe('store options that would be stored and read back as corrupt', () => {
-  it.each([[1.5], [Number.NaN], [0], ['2']])('version %s is refused with invalid-argument', (version) => {
+  it.each([[1.5], [Number.NaN], [2 ** 53], ['2']])('version %s is refused with invalid-argument', (version) => {
     const error = caught(() => createSessionStore({ persistence: createMemoryPersistence(), channel: null, version: version as number }))
     expect(error).toBeInstanceOf(AuthSessionError)
     expect(error).toMatchObject({ code: 'invalid-argument' })
+  })
+
+  it('version 0 (any whole number) is taken and reads back', async () => {
+    const shared = new Map<string, unknown>()
+    const first = await started({ persistence: createMemoryPersistence(shared), version: 0 })
+    await first.store.signIn(makeSession())
+    const reloaded = await started({ persistence: createMemoryPersistence(shared), version: 0 })
+    expect(reloaded.store.getState()).toMatchObject({ status: 'authenticated', error: null })
   })
 
   it('a migrate that is not a function is refused with invalid-argument', () => {

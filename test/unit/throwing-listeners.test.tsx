@@ -79,6 +79,20 @@ describe("an app's store.subscribe listener that throws", () => {
   })
 })
 
+it('store.subscribe keeps zustand\'s set semantics: one listener subscribed twice is called once, one unsubscribe removes it', async () => {
+  const store = createSessionStore({ persistence: createMemoryPersistence(), channel: null })
+  stores.push(store)
+  let calls = 0
+  const listener = () => void (calls += 1)
+  const first = store.subscribe(listener)
+  store.subscribe(listener)
+  await store.whenHydrated()
+  expect(calls).toBe(1)
+  first()
+  await store.signIn(makeSession())
+  expect(calls).toBe(1)
+})
+
 it('SessionProvider reads its options (makes its store) once under StrictMode', async () => {
   let reads = 0
   const options = new Proxy<SessionStoreOptions>(

@@ -61,11 +61,17 @@ describe('a record an earlier release stored with data that is not JSON (a Date 
     await expect(store.update((stored) => ({ metadata: { ...stored.metadata, logins: [new Date()] } }))).rejects.toMatchObject({ path: 'metadata.logins[0]' })
   })
 
-  it('a migrate that adds a value JSON has no form for fails (storage-migrate-failed), and the record stays', async () => {
+  it('migrate gets the session as stored (its Date a Date), and what it answers is carried over as JSON would', async () => {
     const { dbName } = await storedWithDate()
-    const { store } = await started({ dbName, version: 2, migrate: (old) => ({ ...(old as object), metadata: { since: new Date() } }) })
-    expect(store.getState().error?.code).toBe('storage-migrate-failed')
-    expect(await idbRaw(dbName)).toMatchObject({ version: 1, session: { metadata: { lastSeen: expect.any(Date) } } })
+    const migrate = (old: unknown) => {
+      const stored = old as { metadata: { lastSeen: Date } }
+      return { ...stored, metadata: { loginAt: stored.metadata.lastSeen.toISOString(), since: new Date('2026-11-21T00:00:00Z') } }
+    }
+    const { store } = await started({ dbName, version: 2, migrate })
+    expect(store.getState()).toMatchObject({ status: 'authenticated', error: null })
+    expect(store.getState().session?.metadata).toEqual({ loginAt: '2026-11-20T10:00:00.000Z', since: '2026-11-21T00:00:00.000Z' })
+    await store.update({ ipAddress: '10.0.0.3' })
+    expect(await idbRaw(dbName)).toMatchObject({ version: 2, session: { metadata: { since: '2026-11-21T00:00:00.000Z' } } })
   })
 })
 

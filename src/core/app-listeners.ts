@@ -1,0 +1,37 @@
+import type { StoreApi } from 'zustand/vanilla'
+
+type Listener<T> = (state: T, previous: T) => void
+
+/**
+ * The app's `store.subscribe` listeners, as zustand keeps them (a Set: the
+ * same listener subscribed twice is called once, one unsubscribe removes
+ * it), behind one subscription of the store's own, each called on its own:
+ * zustand calls its listeners in one loop, so one that throws would keep the
+ * others (React's among them) from hearing of the change, and the write that
+ * made it from finishing (unannounced to the other tabs). Its error surfaces
+ * as uncaught, as in events.ts.
+ */
+export function createAppListeners<T>(state: StoreApi<T>) {
+  const listeners = new Set<Listener<T>>()
+  let attached = false
+  return {
+    add: (listener: Listener<T>): (() => void) => {
+      listeners.add(listener)
+      if (!attached) {
+        attached = true
+        state.subscribe((current, previous) =>
+          listeners.forEach((each) => {
+            try {
+              each(current, previous)
+            } catch (error) {
+              queueMicrotask(() => {
+                throw error
+              })
+            }
+          }),
+        )
+      }
+      return () => void listeners.delete(listener)
+    },
+  }
+}
