@@ -19,10 +19,11 @@ export function createAppListeners<T>(state: StoreApi<T>) {
       listeners.add(listener)
       if (!attached) {
         attached = true
-        state.subscribe((current, previous) =>
+        // Each gets the newest state, as zustand gives it: an earlier listener may have changed it meanwhile.
+        state.subscribe((_, previous) =>
           listeners.forEach((each) => {
             try {
-              each(current, previous)
+              each(state.getState(), previous)
             } catch (error) {
               queueMicrotask(() => {
                 throw error

@@ -75,8 +75,9 @@ function copy(value: unknown, strict: boolean, path: Path, within: Set<object>):
         path.pop()
         if (array) (out as unknown[]).push(item === LEFT_OUT || item === undefined ? null : item)
         else if (item === LEFT_OUT || item === undefined) continue
-        else if (key !== '__proto__') (out as Record<string, unknown>)[key as string] = item
-        // Defined, not assigned: an own "__proto__" key (JSON.parse makes them) stays a key, never the copy's prototype.
+        else if (!(key in out)) (out as Record<string, unknown>)[key as string] = item
+        // A key Object.prototype has ("__proto__", "constructor"): defined, not assigned, so it stays a key of
+        // the copy (never its prototype) and works where the built-ins are frozen.
         else Object.defineProperty(out, key, { value: item, enumerable: true, writable: true, configurable: true })
       }
       within.delete(value)

@@ -154,8 +154,10 @@ function migrated(input: unknown, from: number, to: number, migrate: Migrate | u
   if (!migrate) throw failed('there is no migrate function')
   let output: unknown
   try {
-    // The session as stored: the app's migration knows what its older versions kept (a Date, say).
-    output = migrate(input, from)
+    // A copy of the session as stored (a Date still a Date: the app's migration
+    // knows what its older versions kept), so one that edits its argument
+    // cannot change the stored record under other readers.
+    output = migrate(typeof structuredClone === 'function' ? structuredClone(input) : input, from)
   } catch (error) {
     throw failed(`migrate threw ${error instanceof Error ? error.name : typeof error}`, error)
   }

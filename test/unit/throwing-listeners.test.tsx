@@ -93,6 +93,24 @@ it('store.subscribe keeps zustand\'s set semantics: one listener subscribed twic
   expect(calls).toBe(1)
 })
 
+it('a listener after one that changed the state meanwhile gets the newest state, as zustand gives it', async () => {
+  const store = createSessionStore({ persistence: createMemoryPersistence(), channel: null })
+  stores.push(store)
+  await store.whenHydrated()
+  await store.signIn(makeSession())
+  const at = Date.parse(store.getState().session!.lastActivityAt)
+  let nudged = false
+  store.subscribe(() => {
+    if (nudged) return
+    nudged = true
+    store.recordActivity(at + 5_000)
+  })
+  const seen: string[] = []
+  store.subscribe((state) => void seen.push(state.session!.lastActivityAt))
+  store.recordActivity(at + 2_000)
+  expect(seen.at(-1)).toBe(store.getState().session!.lastActivityAt)
+})
+
 it('SessionProvider reads its options (makes its store) once under StrictMode', async () => {
   let reads = 0
   const options = new Proxy<SessionStoreOptions>(

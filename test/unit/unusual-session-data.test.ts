@@ -183,3 +183,35 @@ describe('what storage holds is carried over as JSON would, and a value is read 
     expect(caught(() => parseSession({ ...makeSession(), metadata: { m: lying } }))).toMatchObject({ code: 'wrong-type', path: 'metadata.m' })
   })
 })
+
+it('a migrate that edits its argument leaves the stored record as it was for the other readers', async () => {
+  const shared = new Map<string, unknown>([
+    ['session', { version: 1, generation: 2, ended: false, reason: 'sign-in', session: { ...makeSession(), metadata: { role: 'admin' } } }],
+  ])
+  const migrate = (old: unknown) => {
+    const session = old as { metadata: Record<string, unknown> }
+    session.metadata.roles = [session.metadata.role]
+    delete session.metadata.role
+    return session
+  }
+  const first = await started({ persistence: createMemoryPersistence(shared), version: 2, migrate })
+  const second = await started({ persistence: createMemoryPersistence(shared), version: 2, migrate })
+  expect(first.store.getState().session?.metadata).toEqual({ roles: ['admin'] })
+  expect(second.store.getState().session?.metadata).toEqual({ roles: ['admin'] })
+  expect(shared.get('session')).toMatchObject({ version: 1, session: { metadata: { role: 'admin' } } })
+})
+
+it('keys Object.prototype has ("constructor", "toString") are copied where the built-ins are frozen', () => {
+  const saved = Object.getOwnPropertyDescriptor(Object.prototype, 'constructor')!
+  Object.defineProperty(Object.prototype, 'constructor', { ...saved, writable: false })
+  let result: unknown
+  try {
+    result = caught(() => parseSession({ ...makeSession(), metadata: JSON.parse('{"constructor":"x","toString":"y"}') }))
+  } finally {
+    Object.defineProperty(Object.prototype, 'constructor', saved)
+  }
+  expect(result).toBeUndefined()
+  const { metadata } = parseSession({ ...makeSession(), metadata: JSON.parse('{"constructor":"x","toString":"y"}') })
+  expect(Object.keys(metadata!)).toEqual(['constructor', 'toString'])
+  expect(metadata!.constructor).toBe('x')
+})
