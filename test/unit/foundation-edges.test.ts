@@ -9,6 +9,7 @@ import {
   SessionParseError,
   type SessionPersistence,
 } from '../../src/index'
+import { caught } from '../support/caught'
 import { FakeClock } from '../support/fake-clock'
 import { makeSession, uniqueDbName } from '../support/sessions'
 import { idbRaw, startedStore as started, stopStartedStores, trackStore } from '../support/started-store'
@@ -19,14 +20,6 @@ afterEach(() => {
 })
 
 const v1Record = (session = makeSession()) => ({ version: 1, generation: 3, ended: false, reason: 'sign-in', session })
-const caught = (act: () => unknown): unknown => {
-  try {
-    act()
-  } catch (error) {
-    return error
-  }
-  return undefined
-}
 
 describe('store options that would be stored and read back as corrupt', () => {
   it.each([[1.5], [Number.NaN], [2 ** 53], ['2']])('version %s is refused with invalid-argument', (version) => {

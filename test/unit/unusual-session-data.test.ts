@@ -1,6 +1,7 @@
 import { createStore as createIdbStore, set } from 'idb-keyval'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryLocks, createMemoryPersistence, parseSession, SessionParseError } from '../../src/index'
+import { caught } from '../support/caught'
 import { FakeClock } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { noWake } from '../support/fake-tabs'
@@ -9,14 +10,6 @@ import { idbRaw, startedStore as started, stopStartedStores } from '../support/s
 
 afterEach(() => stopStartedStores())
 
-const caught = (act: () => unknown): unknown => {
-  try {
-    act()
-  } catch (error) {
-    return error
-  }
-  return undefined
-}
 
 describe('a record an earlier release stored with data that is not JSON (a Date in metadata)', () => {
   const storedWithDate = async () => {
