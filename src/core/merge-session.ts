@@ -1,3 +1,4 @@
+import { isPlainObject } from './json-data'
 import type { AuthenticationSession } from './session'
 
 export const same = (a: unknown, b: unknown) => {
@@ -8,9 +9,6 @@ export const same = (a: unknown, b: unknown) => {
     return false // a BigInt or a cycle in a patch: parseSession then refuses it, naming its path
   }
 }
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 const objectOrAbsent = (value: unknown) => value === undefined || isPlainObject(value)
 

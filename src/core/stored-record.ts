@@ -1,4 +1,5 @@
 import { AuthSessionError, StorageError } from './errors'
+import { isPlainObject } from './json-data'
 import { parseStoredSession } from './parse-session'
 import type { AuthenticationSession, RevokeReason, SessionRecordStatus } from './session'
 
@@ -191,8 +192,7 @@ function redact(value: unknown, key: string, depth: number): unknown {
   // (Tagged, not instanceof: a buffer may come from another realm.)
   if (ArrayBuffer.isView(value) || /ArrayBuffer\]$/.test(Object.prototype.toString.call(value))) return `[bytes, ${(value as ArrayBuffer).byteLength}]`
   if (value instanceof Date) return value
-  const proto: unknown = Object.getPrototypeOf(value)
-  if (proto !== null && Object.getPrototypeOf(proto) !== null) return `[${(proto as { constructor?: { name?: string } }).constructor?.name || 'object'}]`
+  if (!isPlainObject(value)) return `[${Object.getPrototypeOf(value)?.constructor?.name || 'object'}]`
   return Object.fromEntries(Object.entries(value).map(([inner, item]) => [inner, redact(item, inner, depth + 1)]))
 }
 

@@ -47,6 +47,18 @@ export function failable(inner: SessionPersistence) {
   return { persistence, disk }
 }
 
+/** Persistence whose first `n` reads throw (a lost IndexedDB connection); later ones read `inner`. */
+export function failingReads(inner: SessionPersistence, n = 1): SessionPersistence {
+  let left = n
+  return {
+    ...inner,
+    read: async () => {
+      if (left-- > 0) throw new DOMException('Connection to Indexed Database server lost', 'UnknownError')
+      return inner.read()
+    },
+  }
+}
+
 /** Registers a store made by hand, so destroyTabs() destroys it too. */
 export function trackTab(store: SessionStore): SessionStore {
   made.push(store)

@@ -7,10 +7,10 @@ import {
   createSessionStore,
   parseSession,
   SessionParseError,
-  type SessionPersistence,
 } from '../../src/index'
 import { caught } from '../support/caught'
 import { FakeClock } from '../support/fake-clock'
+import { failingReads } from '../support/fake-tabs'
 import { makeSession, uniqueDbName } from '../support/sessions'
 import { idbRaw, startedStore as started, stopStartedStores, trackStore } from '../support/started-store'
 
@@ -85,16 +85,7 @@ describe('a read that fails while hydrating', () => {
     const dbName = uniqueDbName()
     const session = makeSession()
     await set('session', v1Record(session), createIdbStore(dbName, 'sessions'))
-    const idb = createIdbPersistence({ dbName })
-    let failures = 1
-    const flaky: SessionPersistence = {
-      ...idb,
-      read: async () => {
-        if (failures-- > 0) throw new DOMException('Connection to Indexed Database server lost', 'UnknownError')
-        return idb.read()
-      },
-    }
-    const { store, events } = await started({ persistence: flaky })
+    const { store, events } = await started({ persistence: failingReads(createIdbPersistence({ dbName })) })
     expect(store.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'storage-read-failed' } })
     expect(events).toContainEqual(expect.objectContaining({ type: 'error', error: expect.objectContaining({ code: 'storage-read-failed' }) }))
     await store.reconcile() // a wake-up or a tab message

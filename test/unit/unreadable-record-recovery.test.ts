@@ -1,8 +1,8 @@
 import { afterEach, expect, it, vi } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionPersistence } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, createSessionStore } from '../../src/index'
 import { FakeClock } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
-import { noWake } from '../support/fake-tabs'
+import { failable, failingReads, noWake } from '../support/fake-tabs'
 import { makeSession } from '../support/sessions'
 import { startedStore as started, stopStartedStores, trackStore } from '../support/started-store'
 
@@ -16,30 +16,16 @@ const brokenMigrate = () => {
   throw new Error('migration bug')
 }
 
-/** Memory persistence whose next `failures` writes throw (a transient IndexedDB error). */
-function failingWrites(shared: Map<string, unknown>) {
-  const inner = createMemoryPersistence(shared)
-  const control = { failures: 0 }
-  const persistence: SessionPersistence = {
-    ...inner,
-    update: (decide) => {
-      if (control.failures <= 0) return inner.update(decide)
-      control.failures -= 1
-      return Promise.reject(new DOMException('The transaction was aborted', 'UnknownError'))
-    },
-  }
-  return { persistence, control }
-}
-
 it('on a tab whose migrate failed, a sign-in kept in memory (write failed) stays through re-reads and lands on retry', async () => {
   const shared = new Map<string, unknown>([['session', v1Record()]])
-  const { persistence, control } = failingWrites(shared)
+  const { persistence, disk } = failable(createMemoryPersistence(shared))
   const clock = new FakeClock()
   const { store } = await started({ persistence, version: 2, migrate: brokenMigrate, clock })
   expect(store.getState().error?.code).toBe('storage-migrate-failed')
   const fresh = makeSession()
-  control.failures = 1
+  disk.full = true
   await store.signIn(fresh)
+  disk.full = false
   await store.reconcile() // a focus, or an old tab's message: the record migrate fails on is read again
   expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: fresh.sessionId } })
   await clock.advance(5_000) // the retry of the change held in memory
@@ -48,16 +34,7 @@ it('on a tab whose migrate failed, a sign-in kept in memory (write failed) stays
 })
 
 it('storage-read-failed goes once a later read succeeds, also when it finds no record', async () => {
-  const inner = createMemoryPersistence()
-  let failures = 1
-  const flaky: SessionPersistence = {
-    ...inner,
-    read: async () => {
-      if (failures-- > 0) throw new DOMException('Connection lost', 'UnknownError')
-      return inner.read()
-    },
-  }
-  const { store } = await started({ persistence: flaky })
+  const { store } = await started({ persistence: failingReads(createMemoryPersistence()) })
   expect(store.getState().error?.code).toBe('storage-read-failed')
   await store.reconcile()
   expect(store.getState()).toMatchObject({ status: 'unauthenticated', error: null })
