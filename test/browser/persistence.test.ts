@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChromium, type BrowserHarness } from '../support/browser-harness'
 import { makeSession, uniqueDbName } from '../support/sessions'
-import { endSession, eventually, openTabs, rawRecord, signIn, startTab, startTabHarness, stateOf, update } from './tabs'
+import { endSession, eventually, openTabs, rawRecord, reloadFrom, signIn, startTab, startTabHarness, stateOf, update } from './tabs'
 
 describe.skipIf(!findChromium())('IndexedDB persistence in real Chromium', () => {
   let harness: BrowserHarness
@@ -26,13 +26,12 @@ describe.skipIf(!findChromium())('IndexedDB persistence in real Chromium', () =>
     const [tab] = await openTabs(harness, 1, dbName)
     await signIn(tab!, makeSession())
     // The tombstone write never runs in this page: it is held, then the page goes away.
-    await tab!.evaluate(async () => {
+    await reloadFrom(tab!, async () => {
       window.__tab.holdNextWrite()
       void window.__tab.end('user-logout')
       await window.__tab.writeReached
       location.reload()
     })
-    await tab!.waitForFunction(() => typeof window.__tab !== 'undefined')
     expect(await startTab(tab!, dbName)).toBe('unauthenticated')
     await eventually(async () => expect(await rawRecord(tab!, dbName)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } }))
     await tab!.close()
@@ -46,11 +45,10 @@ describe.skipIf(!findChromium())('IndexedDB persistence in real Chromium', () =>
       const dbName = uniqueDbName()
       const [tab] = await openTabs(harness, 1, dbName)
       await signIn(tab!, makeSession())
-      await tab!.evaluate(() => {
+      await reloadFrom(tab!, () => {
         void window.__tab.end('user-logout')
         location.reload()
       })
-      await tab!.waitForFunction(() => typeof window.__tab !== 'undefined')
       expect(await startTab(tab!, dbName)).toBe('unauthenticated')
       await eventually(async () => expect(await rawRecord(tab!, dbName)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } }))
       await tab!.close()

@@ -24,6 +24,23 @@ export const endSession = (page: Page, reason: RevokeReason) => page.evaluate((r
 export const rawRecord = (page: Page, dbName: string, key?: string) =>
   page.evaluate(([db, k]) => window.__tab.raw(db as string, k), [dbName, key] as const) as Promise<Record<string, unknown> | undefined>
 
+/**
+ * Runs `script` in the page, which reloads it, then waits for the next page's
+ * harness. The reload can tear the page down before evaluate's answer comes
+ * back ("Execution context was destroyed"), sooner on a fast or idle
+ * machine: here that is the expected outcome, so only that error is let
+ * through. Waiting for the next load (not just for `__tab`) keeps the old
+ * page's harness from answering in its place.
+ */
+export async function reloadFrom(page: Page, script: () => unknown): Promise<void> {
+  const loaded = page.waitForEvent('load')
+  await page.evaluate(script).catch((error: unknown) => {
+    if (!/context was destroyed|navigat/i.test(String(error))) throw error
+  })
+  await loaded
+  await page.waitForFunction(() => typeof window.__tab !== 'undefined')
+}
+
 /** Polls until `check` passes for every page, or fails with the last error. */
 export async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs
