@@ -27,17 +27,18 @@ export const rawRecord = (page: Page, dbName: string, key?: string) =>
 /**
  * Runs `script` in the page, which reloads it, then waits for the next page's
  * harness. The reload can tear the page down before evaluate's answer comes
- * back ("Execution context was destroyed"), sooner on a fast or idle
- * machine: here that is the expected outcome, so only that error is let
- * through. Waiting for the next load (not just for `__tab`) keeps the old
- * page's harness from answering in its place.
+ * back ("Execution context was destroyed"): here that is the expected
+ * outcome, so only that error is let through. Waiting for the next load (not
+ * just for `__tab`) keeps the old page's harness from answering in its place;
+ * Promise.all also settles the load wait when the script fails before reloading.
  */
 export async function reloadFrom(page: Page, script: () => unknown): Promise<void> {
-  const loaded = page.waitForEvent('load')
-  await page.evaluate(script).catch((error: unknown) => {
-    if (!/context was destroyed|navigat/i.test(String(error))) throw error
-  })
-  await loaded
+  await Promise.all([
+    page.waitForEvent('load'),
+    page.evaluate(script).catch((error: unknown) => {
+      if (!String(error).includes('Execution context was destroyed')) throw error
+    }),
+  ])
   await page.waitForFunction(() => typeof window.__tab !== 'undefined')
 }
 
