@@ -1,7 +1,7 @@
 import { isIsoDateTime } from './parse-session'
 import { REVOKE_REASONS, type RevokeReason } from './session'
 
-/** The slice of the Web Storage API the journal uses (sessionStorage by default). */
+/** The slice of the Web Storage API the journal uses (localStorage by default). */
 export type JournalStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
 
 /** A logout this tab decided on and announced, whose tombstone may not be stored yet. No tokens. */
@@ -25,9 +25,9 @@ export interface LogoutJournal {
 const MAX_ENTRIES = 8
 const same = (a: JournaledLogout, b: JournaledLogout) => a.sessionId === b.sessionId && a.generation === b.generation
 
-const sessionStorageOrNull = (): JournalStorage | null => {
+const localStorageOrNull = (): JournalStorage | null => {
   try {
-    return typeof sessionStorage === 'undefined' ? null : sessionStorage
+    return typeof localStorage === 'undefined' ? null : localStorage
   } catch {
     return null // a sandboxed frame or blocked storage throws on access
   }
@@ -62,18 +62,22 @@ function parseEntry(value: unknown): JournaledLogout | null {
 
 /**
  * Why: `end()` resolves once the tombstone is stored, but apps often call it
- * and navigate (or reload) without waiting, and a page torn down mid-write
- * loses the IndexedDB transaction: with no other tab to confirm the logout,
- * the next page would hydrate the live session again. sessionStorage writes
- * are synchronous and outlive the page within its tab, so the logout is
- * noted there first and the next page of this tab finishes it. The entry
- * ends only the exact record it names (session, generation, epoch), so a
- * stale or tampered entry can at worst do nothing.
+ * and navigate, reload or close the tab without waiting, and a page torn
+ * down mid-write loses the IndexedDB transaction: with no other tab to
+ * confirm the logout, the next page would hydrate the live session again.
+ * Web Storage writes are synchronous and outlive the page, so the logout is
+ * noted there first and the next page to start finishes it. localStorage,
+ * not sessionStorage: a closed tab takes its sessionStorage with it, and the
+ * next visit (a new tab) came back signed in. A page of another tab may so
+ * finish a logout still under way here; both end the same record, and the
+ * compare-and-set lets one tombstone land. The entry ends only the exact
+ * record it names (session, generation, epoch), so a stale or tampered entry
+ * can at worst do nothing. It holds no tokens.
  */
 export function createLogoutJournal(name: string, storage: JournalStorage | null | undefined): LogoutJournal {
   const key = `authsession:ending:${name}`
   const use = (act: (store: JournalStorage) => void) => {
-    const store = storage === undefined ? sessionStorageOrNull() : storage
+    const store = storage === undefined ? localStorageOrNull() : storage
     if (!store) return
     try {
       act(store)

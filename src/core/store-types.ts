@@ -48,9 +48,10 @@ export interface SessionStoreOptions {
   /** Cross-tab locks. Default: Web Locks (navigator.locks). */
   locks?: Locks
   /**
-   * Where a tab notes a logout until its tombstone is stored, so a reload or
-   * navigation right after `end()` (not awaited) cannot lose it: the tab's
-   * next page finishes it. Default: sessionStorage. `null` turns it off.
+   * Where a tab notes a logout until its tombstone is stored, so a reload,
+   * navigation or closed tab right after `end()` (not awaited) cannot lose
+   * it: the next page to start finishes it. Default: localStorage (a closed
+   * tab takes its sessionStorage with it). `null` turns it off.
    */
   logoutJournal?: JournalStorage | null
   /** Whether the device is online. Default: navigator.onLine. */

@@ -39,7 +39,7 @@ describe.skipIf(!findChromium())('IndexedDB persistence in real Chromium', () =>
 
   it('end() not awaited, then an immediate reload: the page after it is signed out (5 tries)', async () => {
     // The reload tears the page down mid-write; the logout journal in
-    // sessionStorage lets the next page finish it (before it, 3 in 10 such
+    // localStorage lets the next page finish it (before it, 3 in 10 such
     // reloads came back signed in).
     for (let i = 0; i < 5; i += 1) {
       const dbName = uniqueDbName()
@@ -52,6 +52,36 @@ describe.skipIf(!findChromium())('IndexedDB persistence in real Chromium', () =>
       expect(await startTab(tab!, dbName)).toBe('unauthenticated')
       await eventually(async () => expect(await rawRecord(tab!, dbName)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } }))
       await tab!.close()
+    }
+  })
+
+  it('the only tab closed while its logout write is held: the next tab opened is signed out', async () => {
+    const dbName = uniqueDbName()
+    const [tab] = await openTabs(harness, 1, dbName)
+    await signIn(tab!, makeSession())
+    await tab!.evaluate(async () => {
+      window.__tab.holdNextWrite()
+      void window.__tab.end('user-logout')
+      await window.__tab.writeReached
+    })
+    // No other tab heard the announcement, and the tab's sessionStorage goes with it.
+    await tab!.close()
+    const [next] = await openTabs(harness, 1, dbName)
+    expect((await stateOf(next!)).status).toBe('unauthenticated')
+    await eventually(async () => expect(await rawRecord(next!, dbName)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } }))
+    await next!.close()
+  })
+
+  it('end() not awaited, then the only tab closed at once: the next tab opened is signed out (5 tries)', async () => {
+    for (let i = 0; i < 5; i += 1) {
+      const dbName = uniqueDbName()
+      const [tab] = await openTabs(harness, 1, dbName)
+      await signIn(tab!, makeSession())
+      await tab!.evaluate(() => void window.__tab.end('user-logout'))
+      await tab!.close()
+      const [next] = await openTabs(harness, 1, dbName)
+      expect((await stateOf(next!)).status).toBe('unauthenticated')
+      await next!.close()
     }
   })
 

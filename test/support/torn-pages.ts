@@ -1,7 +1,7 @@
 import type { SessionPersistence } from '../../src/index'
 
-/** One tab's sessionStorage: it outlives the tab's pages, not the tab. */
-export function tabStorage() {
+/** A Web Storage stand-in (the journal's localStorage): it outlives the pages, and the tabs, that write to it. */
+export function webStorage() {
   const items = new Map<string, string>()
   return {
     items,

@@ -3,7 +3,7 @@ import { createMemoryPersistence } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { destroyTabs, failable, startedTab } from '../support/fake-tabs'
-import { tabStorage, tearable } from '../support/torn-pages'
+import { webStorage, tearable } from '../support/torn-pages'
 import { makeSession } from '../support/sessions'
 
 afterEach(destroyTabs)
@@ -17,7 +17,7 @@ const stored = (shared: Map<string, unknown>) => shared.get('session') as { gene
 describe('a logout survives the page that asked for it', () => {
   it("end() not awaited, the page goes away mid-write: the tab's next page finishes the logout", async () => {
     const shared = new Map<string, unknown>()
-    const journal = tabStorage()
+    const journal = webStorage()
     const { persistence, page } = tearable(createMemoryPersistence(shared))
     const { store: first } = await startedTab({ persistence, logoutJournal: journal })
     await first.signIn(makeSession())
@@ -52,7 +52,7 @@ describe('a logout survives the page that asked for it', () => {
 
   it('end() notes the logout while it is written and removes the note once stored', async () => {
     const shared = new Map<string, unknown>()
-    const journal = tabStorage()
+    const journal = webStorage()
     const { store } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: journal })
     const session = makeSession()
     await store.signIn(session)
@@ -65,9 +65,34 @@ describe('a logout survives the page that asked for it', () => {
     expect(stored(shared).ended).toBe(true)
   })
 
+  it('a new tab opened while another is still writing its logout: both end the same record, one tombstone lands', async () => {
+    const shared = new Map<string, unknown>()
+    const journal = webStorage() // localStorage: every tab of the origin reads the note
+    const memory = createMemoryPersistence(shared)
+    let release!: () => void
+    const gate = { closed: false, opened: new Promise<void>((resolve) => (release = resolve)) }
+    const held: typeof memory = { ...memory, update: async (decide) => (gate.closed && (await gate.opened), memory.update(decide)) }
+    const { store: ending } = await startedTab({ persistence: held, logoutJournal: journal })
+    await ending.signIn(makeSession())
+    gate.closed = true
+    const ended = ending.end('user-logout')
+    await settle()
+    expect(journal.items.size).toBe(1)
+
+    const { store: opened } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: journal })
+    expect(opened.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
+    await vi.waitFor(() => expect(stored(shared)).toMatchObject({ generation: 2, ended: true }))
+    release()
+    await ended
+    // The first tab's write found the record already ended: no second tombstone, no error.
+    expect(stored(shared)).toMatchObject({ generation: 2, ended: true, session: { revokeReason: 'user-logout' } })
+    expect(ending.getState()).toMatchObject({ status: 'unauthenticated', error: null })
+    expect(journal.items.size).toBe(0)
+  })
+
   it('a failed write keeps the note (the next page tries again); the logout is kept in memory', async () => {
     const shared = new Map<string, unknown>()
-    const journal = tabStorage()
+    const journal = webStorage()
     const { persistence, disk } = failable(createMemoryPersistence(shared))
     const { store } = await startedTab({ persistence, logoutJournal: journal })
     await store.signIn(makeSession())
@@ -81,7 +106,7 @@ describe('a logout survives the page that asked for it', () => {
     const clock = new FakeClock()
     const server = new FakeTokenServer(clock)
     const shared = new Map<string, unknown>()
-    const journal = tabStorage()
+    const journal = webStorage()
     const { store: first } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: journal, clock, source: server.source() })
     const session = server.signInSession()
     await first.signIn(session)
@@ -104,7 +129,7 @@ describe('a logout survives the page that asked for it', () => {
     const session = makeSession({ sessionId: 's' })
     const { store: first } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: null })
     await first.signIn(session)
-    const journal = tabStorage()
+    const journal = webStorage()
     journal.setItem(JOURNAL_KEY, raw)
     const { store: next } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: journal })
     expect(next.getState().status).toBe('authenticated')

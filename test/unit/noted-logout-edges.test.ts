@@ -5,7 +5,7 @@ import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { destroyTabs, failable, startedTab, trackTab } from '../support/fake-tabs'
 import { slowIndexedDb } from '../support/indexeddb-faults'
-import { tabStorage } from '../support/torn-pages'
+import { webStorage } from '../support/torn-pages'
 import { makeSession, uniqueDbName } from '../support/sessions'
 
 const extra: SessionStore[] = []
@@ -27,7 +27,7 @@ async function tornLogoutLeftovers() {
   await before.signIn(s)
   before.destroy()
   const rec = stored(shared)
-  const journal = tabStorage()
+  const journal = webStorage()
   journal.setItem(JOURNAL_KEY, JSON.stringify({ sessionId: s.sessionId, generation: rec.generation, epoch: rec.epoch, revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
   return { shared, journal, s }
 }
@@ -148,7 +148,7 @@ describe('controls (expected to pass)', () => {
 
   it("a logout that could not be stored stays noted when the page later ends a second, memory-held session: the next page does not show the first one signed in", async () => {
     const shared = new Map<string, unknown>()
-    const journal = tabStorage()
+    const journal = webStorage()
     const { persistence, disk } = failable(createMemoryPersistence(shared))
     const { store: page1 } = await startedTab({ persistence, logoutJournal: journal })
     const s = makeSession()
@@ -213,7 +213,7 @@ describe('controls (expected to pass)', () => {
     const idb = createIdbStore(dbName, 'sessions')
     const s = makeSession()
     await set('session', { version: 1, generation: 3, epoch: 'e1', ended: false, reason: 'sign-in', session: s }, idb)
-    const journal = tabStorage()
+    const journal = webStorage()
     journal.setItem(`authsession:ending:${dbName}:session`, JSON.stringify({ sessionId: s.sessionId, generation: 3, epoch: 'e1', revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
     const slow = slowIndexedDb(realIndexedDb)
     vi.stubGlobal('indexedDB', slow.factory)

@@ -5,7 +5,7 @@ import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
 import { slowIndexedDb } from '../support/indexeddb-faults'
-import { tabStorage, tearable } from '../support/torn-pages'
+import { webStorage, tearable } from '../support/torn-pages'
 import { makeSession, uniqueDbName } from '../support/sessions'
 
 /** Races around a tab's own logout: the 16 ms grace before its write, and the next page finishing a noted one. */
@@ -45,7 +45,7 @@ describe("a tab's own logout, while it is being written", () => {
     const signOut = vi.fn(async () => {})
     const source: SessionSource = { ...server.source(), signOut }
     const shared = new Map<string, unknown>()
-    const journal = tabStorage()
+    const journal = webStorage()
     const { persistence, page } = tearable(createMemoryPersistence(shared))
     const { store: first } = await startedTab({ persistence, logoutJournal: journal, clock, locks: createMemoryLocks(), source })
     await first.signIn(server.signInSession())
@@ -99,7 +99,7 @@ describe("a tab's own logout, while it is being written", () => {
     const idb = createIdbStore(dbName, 'sessions')
     const session = makeSession()
     await set('session', { version: 1, generation: 3, epoch: 'e1', ended: false, reason: 'sign-in', session }, idb)
-    const journal = tabStorage()
+    const journal = webStorage()
     // What the previous page of this tab noted before it went away mid-write.
     journal.setItem(`authsession:ending:${dbName}:session`, JSON.stringify({ sessionId: session.sessionId, generation: 3, epoch: 'e1', revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
     const slow = slowIndexedDb(realIndexedDb)
@@ -120,7 +120,7 @@ describe("a tab's own logout, while it is being written", () => {
   it('a noted logout ends only the exact record it names: a write another tab stored first stands, and both tabs show what is stored', async () => {
     const shared = new Map<string, unknown>()
     const channel = bus()
-    const journal = tabStorage()
+    const journal = webStorage()
     const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), logoutJournal: null })
     await b.signIn(makeSession())
     const rec = stored(shared) as unknown as { generation: number; epoch: string; session: { sessionId: string } }
