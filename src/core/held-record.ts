@@ -162,7 +162,10 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         if (!next) return { result: { ok: false, current }, ...quarantine }
         const generation = Math.max(current?.generation ?? rawGeneration(raw), held?.generation ?? 0) + 1
         // The epoch is kept; only a write onto an empty key starts a new one.
-        const record: StoredRecord = { ...next, version, generation, reason, epoch: stored ? stored.epoch : deps.newEpoch() }
+        // A sign-in, or a session other than the stored one, starts a login; any other write continues the stored one.
+        const continued = reason !== 'sign-in' && !!current && current.session?.sessionId === next.session?.sessionId
+        const loginGeneration = (continued && current.loginGeneration) || generation
+        const record: StoredRecord = { ...next, version, generation, reason, epoch: stored ? stored.epoch : deps.newEpoch(), loginGeneration }
         return { next: record, result: { ok: true, record }, ...quarantine }
       })
     } catch (cause) {

@@ -1,7 +1,8 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
+import { continuesLogin } from './login-lineage'
 import { liveSession, statusOf } from './record-actions'
-import { recordStatusFor, type RevokeReason } from './session'
+import { recordStatusFor, type AuthenticationSession, type RevokeReason } from './session'
 import type { SessionState } from './store-types'
 import { tombstoneOf, type StoredRecord } from './stored-record'
 import type { EndingMessage } from './tab-message'
@@ -14,8 +15,9 @@ const CONFIRM_AFTER_MS = 2000
  * is written and read back. Storage stays the truth, and the logout must
  * reach it: if the tombstone has not landed when the confirm timer fires
  * (the announcing tab's write failed, or the tab closed first), this tab
- * writes it, for the same generation and session only. If storage moved on
- * meanwhile (a newer sign-in), the stored record is shown again.
+ * writes it, over the announced record or a later one of the same login
+ * (login-lineage.ts). If storage moved on meanwhile to another login (a
+ * newer sign-in), the stored record is shown again.
  */
 export function createProvisionalEnd(deps: {
   state: StoreApi<SessionState>
@@ -26,38 +28,45 @@ export function createProvisionalEnd(deps: {
   endAt(reason: RevokeReason, generation: number, revokedAt: string): Promise<void>
   /** The logout did not land (storage moved on): what waited for it in memory may be written now. */
   notEnded(): void
-}): { apply(message: EndingMessage): void; cancel(): void } {
+}): { apply(message: EndingMessage): void; endedView(record: StoredRecord): AuthenticationSession | null; cancel(): void } {
   let timer: unknown = null
+  let pending: { message: EndingMessage; sessionId: string } | null = null
   const cancel = () => {
     deps.clock.clearTimeout(timer)
     timer = null
+    pending = null
   }
+  /** The logout waiting for its tombstone applies to `record` too (a later write of the same login). */
+  const endsToo = (record: StoredRecord | null) =>
+    !!pending && liveSession(record)?.sessionId === pending.sessionId && continuesLogin(record, pending.message)
+  const endedOf = (session: AuthenticationSession, message: EndingMessage) =>
+    tombstoneOf(session, message.revokeReason, message.revokedAt, recordStatusFor(message.revokeReason))
   return {
     apply(message) {
       const session = liveSession(deps.held())
       if (!session) return
-      const status = recordStatusFor(message.revokeReason)
-      deps.state.setState({ status: 'unauthenticated', session: tombstoneOf(session, message.revokeReason, message.revokedAt, status) })
+      deps.state.setState({ status: 'unauthenticated', session: endedOf(session, message) })
       cancel()
+      pending = { message, sessionId: session.sessionId }
       timer = deps.clock.setTimeout(() => {
         timer = null
         void (async () => {
           await deps.reconcile()
           const still = deps.held()
-          // Exactly the record that was announced, nothing later: a later write
-          // may be a new login into the same IdP session, or may have made a
-          // conditional end (onlyIf, expectedGeneration, an expiry) untrue.
-          const sameRecord =
-            still?.generation === message.generation &&
-            (message.epoch === undefined || still.epoch === message.epoch) &&
-            liveSession(still)?.sessionId === session.sessionId
-          if (sameRecord) await deps.endAt(message.revokeReason, message.generation, message.revokedAt)
+          // The announced record or a later one of the same login; never
+          // another login (even into the same IdP session). Only an end of the
+          // whole login is announced (record-actions.ts), so no condition it
+          // was decided on can have turned untrue since.
+          if (endsToo(still)) await deps.endAt(message.revokeReason, still!.generation, message.revokedAt)
+          pending = null
           const held = deps.held()
           if (deps.state.getState().status !== statusOf(held)) deps.state.setState({ status: statusOf(held), session: held?.session ?? null })
           if (statusOf(held) === 'authenticated') deps.notEnded()
         })()
       }, CONFIRM_AFTER_MS)
     },
+    // While the tombstone is awaited, a later record of the same login (another tab's refresh or activity) stays shown ended.
+    endedView: (record) => (endsToo(record) ? endedOf(record.session!, pending!.message) : null),
     cancel,
   }
 }

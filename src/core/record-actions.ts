@@ -25,6 +25,15 @@ export interface EndHow {
   grace?: boolean
   /** Wait until the stored record was read (default true). */
   afterHydration?: boolean
+  /**
+   * The end is of the login, not of one record (default: when the caller set
+   * no condition). Only such an end is announced early and noted: the other
+   * tabs and the next page apply it to any later record of the same login
+   * (login-lineage.ts), which a conditional end (onlyIf, expectedGeneration)
+   * must not reach. A conditional end reaches them through its stored
+   * tombstone instead.
+   */
+  wholeLogin?: boolean
 }
 
 export interface RecordActionDeps {
@@ -75,6 +84,7 @@ export function createRecordActions(
    */
   const endSession = async (reason: RevokeReason, endOptions: EndSessionOptions = {}, how: EndHow = {}): Promise<AuthenticationSession | null> => {
     const { revokedAt, announce = true, grace = true, afterHydration = true } = how
+    const wholeLogin = how.wholeLogin ?? (!endOptions.onlyIf && endOptions.expectedGeneration === undefined)
     // Called from JavaScript or with a reason read at runtime: a record with
     // a reason outside the schema would read back as corrupt in every tab.
     if (!REVOKE_REASONS.includes(reason)) {
@@ -90,7 +100,7 @@ export function createRecordActions(
     const announceEnding = (generation: number, epoch: string | undefined) =>
       deps.post({ v: 1, type: 'ending', generation, ...(epoch ? { epoch } : {}), tabId: deps.tabId, revokeReason: reason, revokedAt: at })
     let noted: JournaledLogout | undefined
-    if (announce && mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration && (!endOptions.onlyIf || endOptions.onlyIf(mine))) {
+    if (announce && wholeLogin && mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration) {
       const epoch = held()?.epoch
       announceEnding(heldGeneration, epoch)
       noted = { sessionId: mine.sessionId, generation: heldGeneration, ...(epoch ? { epoch } : {}), revokeReason: reason, revokedAt: at }
@@ -121,7 +131,7 @@ export function createRecordActions(
     // A newer app version holds the record (a deploy with this tab still
     // open): this tab cannot write the tombstone, but the newer tabs can, once
     // told. The user asked to be signed out; that must not stop at this tab.
-    if (!result.ok && result.newer && announce) announceEnding(result.newer.generation, result.newer.epoch)
+    if (!result.ok && result.newer && announce && wholeLogin) announceEnding(result.newer.generation, result.newer.epoch)
     // Storage failed: keep the logout in memory, but only of the session it
     // was decided on (another tab's sign-in may have been adopted meanwhile).
     const still = liveSession(held())

@@ -11,6 +11,7 @@ import { createDefaultPersistence } from './resilient-persistence'
 import type { SessionEvent } from './session-events'
 import { createSourceActions } from './source-actions'
 import { createHeldRecord } from './held-record'
+import { continuesLogin } from './login-lineage'
 import { createLogoutJournal } from './logout-journal'
 import { createUnfinishedLogout } from './unfinished-logout'
 import { createProvisionalEnd } from './provisional-end'
@@ -94,7 +95,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     onHeldLocally: () => scheduler?.reschedule(),
     endingHere: () => endingHere(),
     // The previous page's noted logout is shown from the first read, before any listener sees the record.
-    endedView: (stored) => unfinishedLogout.endedView(stored),
+    // Or, while another tab's announced logout awaits its tombstone, a later record of that login.
+    endedView: (stored) => unfinishedLogout.endedView(stored) ?? provisional.endedView(stored),
   })
   const { commit, reconcile, holdLocally } = record
   const held = record.held
@@ -127,8 +129,9 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const unfinishedLogout = createUnfinishedLogout({
     journal,
     held,
-    // Exactly the record it read: any later write (a new login into the same IdP session, too) is not this logout's to end.
-    end: (entry) => endSession(entry.revokeReason, { expectedGeneration: entry.generation }, { revokedAt: entry.revokedAt, grace: false, afterHydration: false }),
+    // Exactly the record it read (any later write, a new login into the same IdP session too, is not this logout's to end); still the login's end, so it is announced and noted.
+    end: (entry, generation) =>
+      endSession(entry.revokeReason, { expectedGeneration: generation }, { revokedAt: entry.revokedAt, grace: false, afterHydration: false, wholeLogin: true }),
   })
 
   const hydrate = async () => {
@@ -182,6 +185,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       tabId,
       heldGeneration: () => held()?.generation ?? 0,
       heldEpoch: () => held()?.epoch,
+      endsHeld: (message) => continuesLogin(held(), message),
       reconcile: () => reconcile(),
       // Never over a sign-in this tab made but could not store: the announcement is about the session it replaced.
       endProvisionally: (message) => destroyed || record.holdsUnstoredSignIn() || provisional.apply(message),

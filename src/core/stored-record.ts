@@ -43,6 +43,14 @@ export interface StoredRecord {
    * restart, and a tab that still counts the old ones must follow anyway.
    */
   epoch?: string
+  /**
+   * The generation at which the login this record holds was written (its
+   * sign-in); later writes of the same login (refresh, update, activity)
+   * keep it. A logout decided at generation N therefore still applies to a
+   * later record whose login began at or before N, and never to a new login.
+   * Absent on records written before it existed: only N itself matches then.
+   */
+  loginGeneration?: number
 }
 
 /**
@@ -95,9 +103,14 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
       refreshFailures: finiteOrUndefined(value.refreshFailures),
       refreshFailedAt: finiteOrUndefined(value.refreshFailedAt),
       epoch: rawEpoch(value),
+      loginGeneration: loginGenerationOf(value.loginGeneration, generation),
     },
   }
 }
+
+// Only a value that can be true is kept: a bad one must not widen what a logout ends.
+const loginGenerationOf = (value: unknown, generation: number) =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= generation ? value : undefined
 
 /** Decodes a raw value; a bad one comes back as `bad` (to be reported), its record as absent. */
 export function decodeOrBad(raw: unknown, version: number, migrate?: Migrate): { record: StoredRecord | null; bad?: StorageError } {

@@ -19,12 +19,12 @@ export interface ChangedMessage {
 }
 
 /**
- * Sent just before a tab writes the tombstone, so the others can show
- * "signed out" at once instead of after the write and their re-read. It
- * names the generation (and epoch) being ended; receivers holding exactly
- * that record apply it provisionally, and storage confirms it. If the
- * tombstone has not landed two seconds later, a receiver writes it itself
- * (provisional-end.ts).
+ * Sent just before a tab writes the tombstone of an unconditional logout, so
+ * the others can show "signed out" at once instead of after the write and
+ * their re-read. It names the generation (and epoch) the tab held; receivers
+ * holding that record, or a later one of the same login (login-lineage.ts),
+ * apply it provisionally, and storage confirms it. If the tombstone has not
+ * landed two seconds later, a receiver writes it itself (provisional-end.ts).
  */
 export interface EndingMessage {
   v: typeof TAB_MESSAGE_VERSION

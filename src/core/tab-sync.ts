@@ -10,8 +10,10 @@ export interface TabSyncDeps {
   tabId: string
   heldGeneration(): number
   heldEpoch(): string | undefined
+  /** The announced logout applies to the record this tab holds: that record, or a later one of the same login (login-lineage.ts). */
+  endsHeld(message: EndingMessage): boolean
   reconcile(): Promise<void>
-  /** Another tab is ending the session this tab holds (generation checked by the caller). */
+  /** Another tab is ending the session this tab holds (endsHeld said so). */
   endProvisionally(message: EndingMessage): void
   emit(event: SessionEvent): void
 }
@@ -43,7 +45,9 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
     // An older generation of our own epoch (a late message) has nothing to offer.
     const older = message.epoch === deps.heldEpoch() && message.generation < deps.heldGeneration()
     if (message.type === 'ending') {
-      if (isHeld()) deps.endProvisionally(message)
+      // Also when this tab already holds a later record of that login: the
+      // announcing tab had not read it yet when it decided.
+      if (deps.endsHeld(message)) deps.endProvisionally(message)
       // A record this tab has not read yet (it is hydrating, or still
       // re-reading after the last change): read it, then apply the logout if
       // it is the one announced. Dropped, the logout could be lost if the
@@ -52,7 +56,7 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
       else if (!older) {
         deps
           .reconcile()
-          .then(() => isHeld() && deps.endProvisionally(message))
+          .then(() => deps.endsHeld(message) && deps.endProvisionally(message))
           .catch(() => {})
       }
       return

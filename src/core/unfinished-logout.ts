@@ -1,3 +1,4 @@
+import { continuesLogin } from './login-lineage'
 import type { JournaledLogout, LogoutJournal } from './logout-journal'
 import { liveSession } from './record-actions'
 import { recordStatusFor, type AuthenticationSession } from './session'
@@ -9,14 +10,16 @@ import { tombstoneOf, type StoredRecord } from './stored-record'
  * The note is checked against the first record read from storage: not
  * before (the database slow to open, a failed read, a sign-in held in
  * memory), or it would be used up against nothing and the logout lost. If
- * storage holds exactly the record it names, that record is shown ended
- * from the start and ended, ahead of any write this page asks for.
+ * storage holds the record it names, or a later one of the same login (the
+ * logging-out tab may have held a generation another tab had just moved
+ * past), that record is shown ended from the start and ended, ahead of any
+ * write this page asks for.
  */
 export function createUnfinishedLogout(deps: {
   journal: LogoutJournal
   held(): StoredRecord | null
-  /** Ends the noted session (no grace, no wait for hydration: it must land before this page's own writes). */
-  end(entry: JournaledLogout): Promise<AuthenticationSession | null>
+  /** Ends the noted session at `generation`, the record read (no grace, no wait for hydration: it must land before this page's own writes). */
+  end(entry: JournaledLogout, generation: number): Promise<AuthenticationSession | null>
 }): {
   endedView(record: StoredRecord): AuthenticationSession | null
   claim(): Promise<AuthenticationSession | null> | null
@@ -27,22 +30,31 @@ export function createUnfinishedLogout(deps: {
   let finishing: Promise<AuthenticationSession | null> | null = null
   let underWay: Promise<unknown> | null = null
   let endedGeneration: number | undefined
+  // The noted logout this page is finishing: until it lands, a later record of that login is shown ended too.
+  let entry: JournaledLogout | undefined
+  const ends = (record: StoredRecord | null, noted: JournaledLogout) => liveSession(record)?.sessionId === noted.sessionId && continuesLogin(record, noted)
+  const endedOf = (record: StoredRecord, noted: JournaledLogout) =>
+    tombstoneOf(record.session!, noted.revokeReason, noted.revokedAt, recordStatusFor(noted.revokeReason))
+  /** Ends the record read; if another tab stored a later write of the login first, ends that one (a few times at most). */
+  const finish = async (noted: JournaledLogout, generation: number, tries = 3): Promise<AuthenticationSession | null> => {
+    const ended = await deps.end(noted, generation)
+    const now = deps.held()
+    return ended || tries <= 1 || !ends(now, noted) ? ended : finish(noted, now!.generation, tries - 1)
+  }
   return {
     endedView(record) {
-      if (done) return null
+      if (done) return underWay && entry && ends(record, entry) ? endedOf(record, entry) : null
       done = true
-      const live = liveSession(record)
-      const entry = deps.journal
-        .take()
-        .find((noted) => live?.sessionId === noted.sessionId && record.generation === noted.generation && (noted.epoch === undefined || record.epoch === noted.epoch))
-      if (!entry || !live) return null
+      entry = deps.journal.take().find((noted) => ends(record, noted))
+      if (!entry) return null
+      const noted = entry
       // Started once the record is held (a microtask later), still before any write that waits for hydration.
       finishing = Promise.resolve()
-        .then(() => deps.end(entry))
+        .then(() => finish(noted, record.generation))
         .then((session) => ((endedGeneration = deps.held()?.generation), session))
         .catch(() => null)
       underWay = finishing.finally(() => (underWay = null))
-      return tombstoneOf(live, entry.revokeReason, entry.revokedAt, recordStatusFor(entry.revokeReason))
+      return endedOf(record, noted)
     },
     /**
      * Once, and only while the tab still holds the record that logout wrote:

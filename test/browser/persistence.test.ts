@@ -85,6 +85,26 @@ describe.skipIf(!findChromium())('IndexedDB persistence in real Chromium', () =>
     }
   })
 
+  it('a page reloaded mid-logout after another tab stored a later write of the login it had not heard of: the next page ends that write', async () => {
+    const dbName = uniqueDbName()
+    const [tab] = await openTabs(harness, 1, dbName)
+    await tab!.reload()
+    await startTab(tab!, dbName, true, false) // hears no other tab: it goes on holding generation 1
+    await signIn(tab!, makeSession())
+    const [other] = await openTabs(harness, 1, dbName)
+    expect(await update(other!, { ipAddress: '192.0.2.4' })).toBe(true) // generation 2, same login
+    await other!.close()
+    await reloadFrom(tab!, async () => {
+      window.__tab.holdNextWrite()
+      void window.__tab.end('user-logout')
+      await window.__tab.writeReached
+      location.reload()
+    })
+    expect(await startTab(tab!, dbName)).toBe('unauthenticated')
+    await eventually(async () => expect(await rawRecord(tab!, dbName)).toMatchObject({ ended: true, generation: 3, session: { ipAddress: '192.0.2.4' } }))
+    await tab!.close()
+  })
+
   it('a second tab of the same origin hydrates the same record', async () => {
     const dbName = uniqueDbName()
     const [first] = await openTabs(harness, 1, dbName)

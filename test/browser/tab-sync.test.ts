@@ -170,6 +170,23 @@ describe.skipIf(!findChromium())('tabs agree, in real Chromium', () => {
     await closeAll([b, c])
   })
 
+  it('a tab closed after announcing a logout from a generation another tab had just moved past: the others end the later record', async () => {
+    const { dbName, a, b, c } = await threeSignedInTabs()
+    // A tab whose messages nobody hears stores generation 2 of the same login: a, b and c still hold generation 1.
+    const quiet = await harness.openTab('tab')
+    await startTab(quiet, dbName, true, false)
+    expect(await update(quiet, { ipAddress: '192.0.2.3' })).toBe(true)
+    await a.evaluate(() => window.__tab.holdNextWrite())
+    void a.evaluate(() => window.__tab.end('user-logout')).catch(() => {})
+    await a.evaluate(() => window.__tab.writeReached)
+    await a.close({ runBeforeUnload: false })
+    await eventually(async () => expect(await rawRecord(b, dbName)).toMatchObject({ ended: true, generation: 3, session: { ipAddress: '192.0.2.3' } }), 8000)
+    for (const tab of [b, c]) expect(await stateOf(tab)).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
+    await quiet.reload()
+    expect(await startTab(quiet, dbName)).toBe('unauthenticated')
+    await closeAll([b, c, quiet])
+  })
+
   it('site data cleared while tabs are open: they follow the next sign-in, not their old generation count', async () => {
     const { dbName, tabs, a, b } = await threeSignedInTabs()
     await update(a, { ipAddress: '192.0.2.1' })

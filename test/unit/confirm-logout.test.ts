@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryLocks, createMemoryPersistence, RefreshError, type SessionPersistence, type SessionSource } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { announceLogout, bus, destroyTabs, startedTab } from '../support/fake-tabs'
+import { tearable } from '../support/torn-pages'
 import { FakeTokenServer } from '../support/fake-source'
 import { makeSession } from '../support/sessions'
 
@@ -60,7 +61,8 @@ describe('a tab confirming an announced logout writes exactly what was announced
     await a.end('idle-timeout', { onlyIf: (s) => Date.parse(s.lastActivityAt) < idleSince })
     await settle()
     await refusedThenNotConfirmed(clock, shared)
-    expect(b.getState().status).toBe('authenticated') // shown signed out for a moment, then the truth again
+    // A conditional end is not announced (b could not know its condition has turned untrue since): b went on showing the truth.
+    expect(b.getState().status).toBe('authenticated')
   })
 
   it('an end for an expected generation refused in storage is not written by the confirming tab', async () => {
@@ -90,6 +92,67 @@ function lateTransactions(shared: Map<string, unknown>, reason: string) {
   }
   return { persistence, waiting, open: () => waiting.splice(0).forEach((resolve) => resolve()) }
 }
+
+/** a announces a logout from generation 1 after c (unheard by a and b) stored generation 2 of the same login; a's own write never lands. */
+async function staleAnnouncer() {
+  const clock = new FakeClock()
+  const shared = new Map<string, unknown>()
+  const channel = bus()
+  const { persistence, page } = tearable(createMemoryPersistence(shared))
+  const { store: a } = await startedTab({ persistence, channel: channel(), clock, logoutJournal: null })
+  const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), clock })
+  const { store: c } = await startedTab({ persistence: createMemoryPersistence(shared), clock })
+  await a.signIn(makeSession({}, clock.now()))
+  await settle()
+  await c.reconcile()
+  await c.update({ ipAddress: '192.0.2.9' }) // generation 2: same login
+  return { clock, shared, a, b, c, endTorn: async () => ((page.torn = true), void a.end('user-logout'), await settle()) }
+}
+
+describe('a logout announced from an older generation of the same login', () => {
+  it('is confirmed over the later record when the announcing tab never writes it', async () => {
+    const { clock, shared, b, endTorn } = await staleAnnouncer()
+    await endTorn()
+    expect(b.getState().status).toBe('unauthenticated')
+    await clock.advance(2500) // b's confirm: storage holds generation 2 of the login that was ended
+    await settle()
+    expect(shared.get('session')).toMatchObject({ generation: 3, ended: true, session: { revokeReason: 'user-logout', ipAddress: '192.0.2.9' } })
+    expect(b.getState().status).toBe('unauthenticated')
+  })
+
+  it('applies in a tab that already holds the later record, and stays shown while that tab catches up', async () => {
+    const { clock, shared, b, endTorn } = await staleAnnouncer()
+    const shown: string[] = []
+    b.subscribe((state) => void shown.push(state.status))
+    await endTorn() // b still holds generation 1
+    await b.reconcile() // b reads generation 2 of the same login: still shown ended
+    expect(b.getState().status).toBe('unauthenticated')
+    await clock.advance(2500)
+    await settle()
+    expect(shared.get('session')).toMatchObject({ ended: true })
+    expect(shown).not.toContain('authenticated')
+  })
+
+  it('is applied by a tab that read the later record before the announcement came', async () => {
+    const { clock, shared, b, endTorn } = await staleAnnouncer()
+    await b.reconcile() // b holds generation 2, a still 1
+    await endTorn()
+    expect(b.getState().status).toBe('unauthenticated')
+    await clock.advance(2500)
+    await settle()
+    expect(shared.get('session')).toMatchObject({ generation: 3, ended: true })
+  })
+
+  it('never ends a new login stored since, even into the same IdP session', async () => {
+    const { clock, shared, b, c, endTorn } = await staleAnnouncer()
+    await endTorn()
+    await c.signIn({ ...c.getState().session!, accessToken: 'at_again', refreshToken: 'rt_again' }) // generation 3, a new login
+    await clock.advance(2500)
+    await settle()
+    expect(shared.get('session')).toMatchObject({ generation: 3, ended: false, session: { accessToken: 'at_again' } })
+    expect(b.getState().status).toBe('authenticated')
+  })
+})
 
 describe('no write moves the generation under an announced logout', () => {
   it('an activity write asked for just before another tab announced its logout does not cancel that logout', async () => {

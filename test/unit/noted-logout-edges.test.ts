@@ -182,8 +182,8 @@ describe('controls (expected to pass)', () => {
       read: async () => {
         const value = await memory.read()
         if (reads++ === 0) {
-          // Another tab signs in anew (a sign-in stores when its tokens were obtained), and may write again at once.
-          const login = { ...rec, tokensObtainedAt: Date.now() + 1000, reason: 'sign-in', session: again }
+          // Another tab signs in anew (a sign-in stores when its tokens were obtained, and starts a login generation), and may write again at once.
+          const login = { ...rec, tokensObtainedAt: Date.now() + 1000, reason: 'sign-in', session: again, loginGeneration: rec.generation + 1 }
           shared.set('session', { ...login, generation: rec.generation + 1 })
           if (thenActivity) shared.set('session', { ...login, generation: rec.generation + 2, reason: 'activity', session: { ...again, lastActivityAt: new Date().toISOString() } })
         }

@@ -117,7 +117,11 @@ describe("a tab's own logout, while it is being written", () => {
     expect(await get('session', idb)).toMatchObject({ ended: true })
   })
 
-  it('a noted logout ends only the exact record it names: a write another tab stored first stands, and both tabs show what is stored', async () => {
+  /**
+   * The next page finds a noted logout of generation 1; its own first write
+   * waits until tab b has stored `write` (generation 2).
+   */
+  async function nextPageAfter(write: (b: SessionStore) => Promise<unknown>) {
     const shared = new Map<string, unknown>()
     const channel = bus()
     const journal = webStorage()
@@ -125,7 +129,6 @@ describe("a tab's own logout, while it is being written", () => {
     await b.signIn(makeSession())
     const rec = stored(shared) as unknown as { generation: number; epoch: string; session: { sessionId: string } }
     journal.setItem('authsession:ending:authsession:session', JSON.stringify({ sessionId: rec.session.sessionId, generation: rec.generation, epoch: rec.epoch, revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
-    // The next page's first write waits until tab b has stored a patch of the same session (generation + 1).
     let release!: () => void
     const gate = new Promise<void>((resolve) => (release = resolve))
     const memory = createMemoryPersistence(shared)
@@ -135,11 +138,25 @@ describe("a tab's own logout, while it is being written", () => {
     a.start()
     await a.whenHydrated()
     expect(a.getState().status).toBe('unauthenticated') // shown ended at once
-    expect(await b.update({ metadata: { theme: 'dark' } })).toBe(true)
+    const shown: string[] = []
+    a.subscribe((state) => void shown.push(state.status))
+    await write(b)
+    expect(stored(shared)).toMatchObject({ generation: 2, ended: false })
     release()
-    // Not ended: the record the note named is gone (a later one may be a new login into the same IdP session).
+    return { a, b, shared, shown }
+  }
+
+  it('a noted logout also ends a later write of the same login that another tab stored first', async () => {
+    const { a, b, shared, shown } = await nextPageAfter((b) => b.update({ metadata: { theme: 'dark' } }))
+    await vi.waitFor(() => expect(stored(shared)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout', metadata: { theme: 'dark' } } }))
+    await vi.waitFor(() => expect({ a: a.getState().status, b: b.getState().status }).toEqual({ a: 'unauthenticated', b: 'unauthenticated' }))
+    expect(shown).not.toContain('authenticated') // the later record was never shown signed in on the next page
+  })
+
+  it('a noted logout never ends a new login stored first, even into the same IdP session: both tabs show it', async () => {
+    const { a, b, shared } = await nextPageAfter((b) => b.signIn({ ...b.getState().session!, accessToken: 'at_again', refreshToken: 'rt_again' }))
     await vi.waitFor(() => expect({ a: a.getState().status, b: b.getState().status }).toEqual({ a: 'authenticated', b: 'authenticated' }))
-    expect(stored(shared)).toMatchObject({ ended: false, session: { metadata: { theme: 'dark' } } })
+    expect(stored(shared)).toMatchObject({ ended: false, session: { accessToken: 'at_again' } })
   })
 
   it('the delivery grace leaves no document or window listeners behind', async () => {
