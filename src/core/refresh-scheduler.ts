@@ -268,7 +268,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       if (!signedIn()) throw new AuthSessionError('not-authenticated', 'The session ended while it was being refreshed')
       const fresh = validToken()
       if (fresh !== null) return fresh
-      throw new RefreshError('refresh-deferred', 'The access token has expired and the refresh is backing off after failures')
+      // Either a backoff, or tokens shorter-lived than minIntervalMs (a refresh loop guard): say both, the caller cannot tell.
+      throw new RefreshError('refresh-deferred', 'The access token has expired and no refresh may run yet (backing off after failures, or within refresh.minIntervalMs of the last refresh)')
     },
   }
 }
