@@ -25,8 +25,13 @@ export interface HeldRecordDeps {
   onHeldLocally?(): void
   /** This tab announced a logout and is about to write its tombstone (see record-actions.ts). */
   endingHere?(): boolean
-  /** A record read from storage to show ended instead: one the previous page's logout noted (see unfinished-logout.ts). */
-  endedView?(record: StoredRecord): AuthenticationSession | null
+  /**
+   * A record to show ended instead: from storage, one the previous page's
+   * logout noted (unfinished-logout.ts); from storage or this tab's own
+   * write, a later record of a login another tab's announced logout ends
+   * (provisional-end.ts).
+   */
+  endedView?(record: StoredRecord, source: 'local' | 'remote'): AuthenticationSession | null
 }
 
 const UNREADABLE: string[] = ['storage-read-failed', 'storage-migrate-failed', 'storage-future-version']
@@ -68,7 +73,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     if (!restarted && record.generation <= (held?.generation ?? 0)) return false
     yielded = false
     hold(record)
-    const ended = source === 'remote' ? deps.endedView?.(record) : null
+    const ended = deps.endedView?.(record, source)
     const status = ended ? 'unauthenticated' : statusOf(record)
     state.setState({ status, session: ended ?? activity.apply(record.session, status), ...(status === 'authenticated' ? { error: null } : {}) })
     emit({ type: 'change', source, reason: reason ?? record.reason, status, generation: record.generation })
@@ -117,6 +122,16 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   const retryUnsavedNow = () => {
     if (!stopped && unsaved.has()) retry.now()
   }
+  /**
+   * A logout shown ahead of storage did not land (storage moved on to
+   * another login, or kept refusing): show the held record again, and let
+   * what waited for the logout (logoutPending) be written.
+   */
+  const showHeld = () => {
+    const status = statusOf(held)
+    if (state.getState().status !== status) state.setState({ status, session: activity.apply(held?.session ?? null, status) })
+    if (status === 'authenticated') retryUnsavedNow()
+  }
 
   const forgetUnsaved = () => {
     unsaved.clear()
@@ -162,9 +177,12 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         if (!next) return { result: { ok: false, current }, ...quarantine }
         const generation = Math.max(current?.generation ?? rawGeneration(raw), held?.generation ?? 0) + 1
         // The epoch is kept; only a write onto an empty key starts a new one.
-        // A sign-in, or a session other than the stored one, starts a login; any other write continues the stored one.
-        const continued = reason !== 'sign-in' && !!current && current.session?.sessionId === next.session?.sessionId
-        const loginGeneration = (continued && current.loginGeneration) || generation
+        // A sign-in (this write's, or an unsaved one folded in), or a session
+        // other than the stored live one, starts a login; any other write
+        // continues the stored one. Judged on what storage holds: a folded
+        // change may carry a number from another store (the memory fallback).
+        const continued = reason !== 'sign-in' && !unsaved.startsLogin() && !!stored && !stored.ended && stored.session?.sessionId === next.session?.sessionId
+        const loginGeneration = (continued && stored.loginGeneration) || generation
         const record: StoredRecord = { ...next, version, generation, reason, epoch: stored ? stored.epoch : deps.newEpoch(), loginGeneration }
         return { next: record, result: { ok: true, record }, ...quarantine }
       })
@@ -283,6 +301,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     },
     holdLocally,
     retryUnsavedNow,
+    showHeld,
     logoutPending,
     /** This tab shows a sign-in it could not store yet; messages about the stored generation are about the session it replaced. */
     holdsUnstoredSignIn: () => unsaved.replacesStored(),

@@ -1,24 +1,28 @@
 import type { StoredRecord } from './stored-record'
 
-/** What a logout names: the record a tab held when it decided (generation, and epoch where known). */
+/** What a logout names: the record a tab held when it decided, and for an unconditional logout its login. */
 export interface EndedAt {
   generation: number
   epoch?: string
+  /** The login generation of the record ended; only an unconditional logout names it. */
+  loginGeneration?: number
 }
 
 /**
- * Whether `record` still holds the login that was live at `at`: the same
- * record, or a later one of the same epoch with no sign-in since (only
- * refreshes, updates, activity). Why: the tab that logs out may hold a
- * generation another tab has just moved past; a logout that only matched
- * its exact generation was then lost whenever that tab went away before
- * its own write. A new login (even into the same IdP session) began after
- * `at`, so it never matches.
+ * Whether a logout decided at `at` applies to `record`: the same record, or,
+ * for an unconditional logout, a later record of the same epoch holding the
+ * same login (only refreshes, updates, activity since). Why: the tab that
+ * logs out may hold a generation another tab has just moved past; a logout
+ * that only matched its exact generation was then lost whenever that tab
+ * went away before its own write. A new login (even into the same IdP
+ * session) has another login generation, so it never matches; nor does a
+ * later record for a conditional end (onlyIf, expectedGeneration), whose
+ * condition was only checked against the record it was decided on.
  */
 export function continuesLogin(record: StoredRecord | null, at: EndedAt): boolean {
   if (!record?.session || record.ended) return false
   if (at.epoch !== undefined && record.epoch !== at.epoch) return false
   if (record.generation === at.generation) return true
   // Without an epoch (a record or tab from before epochs) generations from before a wipe could match: exact only.
-  return at.epoch !== undefined && record.generation > at.generation && (record.loginGeneration ?? Infinity) <= at.generation
+  return at.epoch !== undefined && at.loginGeneration !== undefined && record.generation > at.generation && record.loginGeneration === at.loginGeneration
 }

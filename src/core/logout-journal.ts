@@ -1,5 +1,6 @@
 import { isIsoDateTime } from './parse-session'
 import { REVOKE_REASONS, type RevokeReason } from './session'
+import { isLoginGeneration } from './stored-record'
 
 /** The slice of the Web Storage API the journal uses (localStorage by default). */
 export type JournalStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
@@ -11,6 +12,8 @@ export interface JournaledLogout {
   epoch?: string
   revokeReason: RevokeReason
   revokedAt: string
+  /** The login an unconditional logout ended (see login-lineage.ts); absent: that exact record only. */
+  loginGeneration?: number
 }
 
 export interface LogoutJournal {
@@ -56,8 +59,9 @@ function parseEntry(value: unknown): JournaledLogout | null {
     REVOKE_REASONS.includes(entry.revokeReason as RevokeReason) &&
     isIsoDateTime(entry.revokedAt)
   if (!valid) return null
-  const { sessionId, generation, epoch, revokeReason, revokedAt } = entry as unknown as JournaledLogout
-  return { sessionId, generation, ...(epoch === undefined ? {} : { epoch }), revokeReason, revokedAt }
+  const { sessionId, generation, epoch, revokeReason, revokedAt, loginGeneration } = entry as unknown as JournaledLogout
+  const login = isLoginGeneration(loginGeneration, generation) ? { loginGeneration } : {}
+  return { sessionId, generation, ...(epoch === undefined ? {} : { epoch }), revokeReason, revokedAt, ...login }
 }
 
 /**
@@ -70,9 +74,10 @@ function parseEntry(value: unknown): JournaledLogout | null {
  * not sessionStorage: a closed tab takes its sessionStorage with it, and the
  * next visit (a new tab) came back signed in. A page of another tab may so
  * finish a logout still under way here; both end the same record, and the
- * compare-and-set lets one tombstone land. The entry ends only the exact
- * record it names (session, generation, epoch), so a stale or tampered entry
- * can at worst do nothing. It holds no tokens.
+ * compare-and-set lets one tombstone land. The entry ends only the record it
+ * names (session, generation, epoch) or a later one of the login it names
+ * (login-lineage.ts), never a new login, so a stale or tampered entry can at
+ * worst do nothing. It holds no tokens.
  */
 export function createLogoutJournal(name: string, storage: JournalStorage | null | undefined): LogoutJournal {
   const key = `authsession:ending:${name}`

@@ -1,7 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
 import { continuesLogin } from './login-lineage'
-import { liveSession, statusOf } from './record-actions'
+import { liveSession } from './record-actions'
 import { recordStatusFor, type AuthenticationSession, type RevokeReason } from './session'
 import type { SessionState } from './store-types'
 import { tombstoneOf, type StoredRecord } from './stored-record'
@@ -26,8 +26,8 @@ export function createProvisionalEnd(deps: {
   reconcile(): Promise<void>
   /** Ends the stored session only if it is still `generation` (compare-and-set), recording `revokedAt`. */
   endAt(reason: RevokeReason, generation: number, revokedAt: string): Promise<void>
-  /** The logout did not land (storage moved on): what waited for it in memory may be written now. */
-  notEnded(): void
+  /** Shows what the tab holds again, and lets what waited for the logout be written (held-record.ts). */
+  showHeld(): void
 }): { apply(message: EndingMessage): void; endedView(record: StoredRecord): AuthenticationSession | null; cancel(): void } {
   let timer: unknown = null
   let pending: { message: EndingMessage; sessionId: string } | null = null
@@ -52,16 +52,15 @@ export function createProvisionalEnd(deps: {
         timer = null
         void (async () => {
           await deps.reconcile()
-          const still = deps.held()
-          // The announced record or a later one of the same login; never
-          // another login (even into the same IdP session). Only an end of the
-          // whole login is announced (record-actions.ts), so no condition it
-          // was decided on can have turned untrue since.
-          if (endsToo(still)) await deps.endAt(message.revokeReason, still!.generation, message.revokedAt)
+          // The announced record, or for an unconditional logout a later one
+          // of the same login; never another login (even into the same IdP
+          // session). A write landing between the read and ours refuses ours
+          // (compare-and-set) and is read back: a few tries, then storage is shown.
+          for (let tries = 0; tries < 3 && endsToo(deps.held()); tries += 1) {
+            await deps.endAt(message.revokeReason, deps.held()!.generation, message.revokedAt)
+          }
           pending = null
-          const held = deps.held()
-          if (deps.state.getState().status !== statusOf(held)) deps.state.setState({ status: statusOf(held), session: held?.session ?? null })
-          if (statusOf(held) === 'authenticated') deps.notEnded()
+          deps.showHeld()
         })()
       }, CONFIRM_AFTER_MS)
     },

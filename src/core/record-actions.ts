@@ -27,11 +27,10 @@ export interface EndHow {
   afterHydration?: boolean
   /**
    * The end is of the login, not of one record (default: when the caller set
-   * no condition). Only such an end is announced early and noted: the other
-   * tabs and the next page apply it to any later record of the same login
-   * (login-lineage.ts), which a conditional end (onlyIf, expectedGeneration)
-   * must not reach. A conditional end reaches them through its stored
-   * tombstone instead.
+   * no condition). Its announcement and note then name the login, so the
+   * other tabs and the next page apply it to a later record of that login
+   * too (login-lineage.ts); a conditional end (onlyIf, expectedGeneration)
+   * must reach only the record it was decided on.
    */
   wholeLogin?: boolean
 }
@@ -97,13 +96,15 @@ export function createRecordActions(
     const status = recordStatusFor(reason)
     const mine = liveSession(held())
     const heldGeneration = held()?.generation ?? 0
-    const announceEnding = (generation: number, epoch: string | undefined) =>
-      deps.post({ v: 1, type: 'ending', generation, ...(epoch ? { epoch } : {}), tabId: deps.tabId, revokeReason: reason, revokedAt: at })
+    const loginGeneration = wholeLogin ? held()?.loginGeneration : undefined
+    const login = loginGeneration === undefined ? {} : { loginGeneration }
+    const announceEnding = (generation: number, epoch: string | undefined, named: { loginGeneration?: number } = {}) =>
+      deps.post({ v: 1, type: 'ending', generation, ...(epoch ? { epoch } : {}), tabId: deps.tabId, revokeReason: reason, revokedAt: at, ...named })
     let noted: JournaledLogout | undefined
-    if (announce && wholeLogin && mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration) {
+    if (announce && mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration && (!endOptions.onlyIf || endOptions.onlyIf(mine))) {
       const epoch = held()?.epoch
-      announceEnding(heldGeneration, epoch)
-      noted = { sessionId: mine.sessionId, generation: heldGeneration, ...(epoch ? { epoch } : {}), revokeReason: reason, revokedAt: at }
+      announceEnding(heldGeneration, epoch, login)
+      noted = { sessionId: mine.sessionId, generation: heldGeneration, ...(epoch ? { epoch } : {}), revokeReason: reason, revokedAt: at, ...login }
       deps.journal.note(noted)
       // The other tabs show it first; this tab shows it once stored (drawing
       // now would compete with them too). Meanwhile no other write of this
@@ -131,7 +132,7 @@ export function createRecordActions(
     // A newer app version holds the record (a deploy with this tab still
     // open): this tab cannot write the tombstone, but the newer tabs can, once
     // told. The user asked to be signed out; that must not stop at this tab.
-    if (!result.ok && result.newer && announce && wholeLogin) announceEnding(result.newer.generation, result.newer.epoch)
+    if (!result.ok && result.newer && announce) announceEnding(result.newer.generation, result.newer.epoch)
     // Storage failed: keep the logout in memory, but only of the session it
     // was decided on (another tab's sign-in may have been adopted meanwhile).
     const still = liveSession(held())

@@ -95,8 +95,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     onHeldLocally: () => scheduler?.reschedule(),
     endingHere: () => endingHere(),
     // The previous page's noted logout is shown from the first read, before any listener sees the record.
-    // Or, while another tab's announced logout awaits its tombstone, a later record of that login.
-    endedView: (stored) => unfinishedLogout.endedView(stored) ?? provisional.endedView(stored),
+    // Or, while another tab's announced logout awaits its tombstone, a later record of that login (read, or written here).
+    endedView: (stored, source) => (source === 'remote' ? unfinishedLogout.endedView(stored) : null) ?? provisional.endedView(stored),
   })
   const { commit, reconcile, holdLocally } = record
   const held = record.held
@@ -129,9 +129,10 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const unfinishedLogout = createUnfinishedLogout({
     journal,
     held,
-    // Exactly the record it read (any later write, a new login into the same IdP session too, is not this logout's to end); still the login's end, so it is announced and noted.
+    // The record it read (a write stored since is read back and judged again); still the login's end, so it names the login when announced and noted.
     end: (entry, generation) =>
-      endSession(entry.revokeReason, { expectedGeneration: generation }, { revokedAt: entry.revokedAt, grace: false, afterHydration: false, wholeLogin: true }),
+      endSession(entry.revokeReason, { expectedGeneration: generation }, { revokedAt: entry.revokedAt, grace: false, afterHydration: false, wholeLogin: entry.loginGeneration !== undefined }),
+    showHeld: () => record.showHeld(),
   })
 
   const hydrate = async () => {
@@ -169,7 +170,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     reconcile: () => reconcile(),
     // Confirming another tab's announcement: no announcement of our own (the others already show it).
     endAt: async (reason, generation, revokedAt) => void (await endSession(reason, { expectedGeneration: generation }, { revokedAt, announce: false })),
-    notEnded: () => record.retryUnsavedNow(),
+    showHeld: () => record.showHeld(),
   })
 
   const wake = options.wake ?? createWindowWakeSource()

@@ -103,14 +103,14 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
       refreshFailures: finiteOrUndefined(value.refreshFailures),
       refreshFailedAt: finiteOrUndefined(value.refreshFailedAt),
       epoch: rawEpoch(value),
-      loginGeneration: loginGenerationOf(value.loginGeneration, generation),
+      loginGeneration: isLoginGeneration(value.loginGeneration, generation) ? value.loginGeneration : undefined,
     },
   }
 }
 
-// Only a value that can be true is kept: a bad one must not widen what a logout ends.
-const loginGenerationOf = (value: unknown, generation: number) =>
-  typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= generation ? value : undefined
+/** A login generation that can be true of `generation`; a bad one is never kept, so it cannot widen what a logout ends. */
+export const isLoginGeneration = (value: unknown, generation: number): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= generation
 
 /** Decodes a raw value; a bad one comes back as `bad` (to be reported), its record as absent. */
 export function decodeOrBad(raw: unknown, version: number, migrate?: Migrate): { record: StoredRecord | null; bad?: StorageError } {

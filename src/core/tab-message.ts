@@ -1,6 +1,6 @@
 import { isIsoDateTime } from './parse-session'
 import { REVOKE_REASONS, type RevokeReason } from './session'
-import type { ChangeReason } from './stored-record'
+import { isLoginGeneration, type ChangeReason } from './stored-record'
 
 /**
  * What tabs tell each other. Never a token: only "the record changed to
@@ -19,12 +19,15 @@ export interface ChangedMessage {
 }
 
 /**
- * Sent just before a tab writes the tombstone of an unconditional logout, so
- * the others can show "signed out" at once instead of after the write and
- * their re-read. It names the generation (and epoch) the tab held; receivers
- * holding that record, or a later one of the same login (login-lineage.ts),
- * apply it provisionally, and storage confirms it. If the tombstone has not
- * landed two seconds later, a receiver writes it itself (provisional-end.ts).
+ * Sent just before a tab writes the tombstone, so the others can show
+ * "signed out" at once instead of after the write and their re-read. It
+ * names the generation (and epoch) the tab held; receivers holding that
+ * record apply it provisionally, and storage confirms it. If the tombstone
+ * has not landed two seconds later, a receiver writes it itself
+ * (provisional-end.ts). An unconditional logout also names its login
+ * (`loginGeneration`): it then applies to a later record of that login too
+ * (login-lineage.ts). A tab of an earlier version refuses the extra field and
+ * learns of the logout from the stored tombstone instead.
  */
 export interface EndingMessage {
   v: typeof TAB_MESSAGE_VERSION
@@ -34,6 +37,7 @@ export interface EndingMessage {
   tabId: string
   revokeReason: RevokeReason
   revokedAt: string
+  loginGeneration?: number
 }
 
 export type TabMessage = ChangedMessage | EndingMessage
@@ -48,7 +52,7 @@ export type TabMessageRejection =
 const REASONS: readonly ChangeReason[] = ['sign-in', 'update', 'activity', 'refresh', 'refresh-retry', 'end', 'clear', 'repair']
 const KEYS = {
   changed: new Set(['v', 'type', 'generation', 'epoch', 'tabId', 'reason']),
-  ending: new Set(['v', 'type', 'generation', 'epoch', 'tabId', 'revokeReason', 'revokedAt']),
+  ending: new Set(['v', 'type', 'generation', 'epoch', 'tabId', 'revokeReason', 'revokedAt', 'loginGeneration']),
 }
 export const MAX_TAB_ID_LENGTH = 128
 const MAX_EPOCH_LENGTH = 64
@@ -72,9 +76,10 @@ export function parseTabMessage(data: unknown): TabMessage | { rejected: TabMess
   if (epoch !== undefined && (typeof epoch !== 'string' || epoch.length === 0 || epoch.length > MAX_EPOCH_LENGTH)) return { rejected: 'bad-field' }
   const common = { v: TAB_MESSAGE_VERSION as typeof TAB_MESSAGE_VERSION, generation, tabId, ...(epoch === undefined ? {} : { epoch }) }
   if (type === 'ending') {
-    const { revokeReason, revokedAt } = message
+    const { revokeReason, revokedAt, loginGeneration } = message
     if (!REVOKE_REASONS.includes(revokeReason as RevokeReason) || !isIsoDateTime(revokedAt)) return { rejected: 'bad-field' }
-    return { ...common, type, revokeReason: revokeReason as RevokeReason, revokedAt }
+    if (loginGeneration !== undefined && !isLoginGeneration(loginGeneration, generation)) return { rejected: 'bad-field' }
+    return { ...common, type, revokeReason: revokeReason as RevokeReason, revokedAt, ...(loginGeneration === undefined ? {} : { loginGeneration }) }
   }
   const { reason } = message
   if (typeof reason !== 'string' || !REASONS.includes(reason as ChangeReason)) return { rejected: 'bad-field' }

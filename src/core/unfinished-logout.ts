@@ -20,6 +20,8 @@ export function createUnfinishedLogout(deps: {
   held(): StoredRecord | null
   /** Ends the noted session at `generation`, the record read (no grace, no wait for hydration: it must land before this page's own writes). */
   end(entry: JournaledLogout, generation: number): Promise<AuthenticationSession | null>
+  /** Shows what the tab holds again (the logout did not land), and lets what waited for it be written (held-record.ts). */
+  showHeld(): void
 }): {
   endedView(record: StoredRecord): AuthenticationSession | null
   claim(): Promise<AuthenticationSession | null> | null
@@ -53,7 +55,10 @@ export function createUnfinishedLogout(deps: {
         .then(() => finish(noted, record.generation))
         .then((session) => ((endedGeneration = deps.held()?.generation), session))
         .catch(() => null)
-      underWay = finishing.finally(() => (underWay = null))
+      underWay = finishing.finally(() => {
+        underWay = null
+        deps.showHeld()
+      })
       return endedOf(record, noted)
     },
     /**

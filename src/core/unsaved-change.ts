@@ -63,6 +63,8 @@ export function createUnsavedChange() {
     /** A sign-in not yet stored, over another session still stored: what the stored generation names is not what this tab shows. */
     replacesStored: () => !!pending && pending.base === null && !!pending.next.session && pending.next.session.sessionId !== pending.replaces,
     reason: () => pending?.next.reason ?? 'update',
+    /** The pending change is a sign-in or clear: folded into a write, it starts a new login whatever the write's own reason. */
+    startsLogin: () => !!pending && pending.base === null,
     clear: drop,
   }
 }

@@ -61,8 +61,7 @@ describe('a tab confirming an announced logout writes exactly what was announced
     await a.end('idle-timeout', { onlyIf: (s) => Date.parse(s.lastActivityAt) < idleSince })
     await settle()
     await refusedThenNotConfirmed(clock, shared)
-    // A conditional end is not announced (b could not know its condition has turned untrue since): b went on showing the truth.
-    expect(b.getState().status).toBe('authenticated')
+    expect(b.getState().status).toBe('authenticated') // shown signed out for a moment, then the truth again
   })
 
   it('an end for an expected generation refused in storage is not written by the confirming tab', async () => {
@@ -75,6 +74,21 @@ describe('a tab confirming an announced logout writes exactly what was announced
     await settle()
     await refusedThenNotConfirmed(clock, shared)
     expect(b.getState().status).toBe('authenticated')
+  })
+
+  it('a conditional end is never applied to a later record of the login, even by a tab that already holds it', async () => {
+    const { clock, shared, a, b, c } = await threeTabs()
+    await a.signIn(makeSession({}, clock.now()))
+    await settle()
+    await c.reconcile()
+    await c.update({ ipAddress: '192.0.2.9' }) // generation 2
+    await b.reconcile() // b holds generation 2; a still 1
+    const shown: string[] = []
+    b.subscribe((state) => void shown.push(state.status))
+    await a.end('admin-revoke', { expectedGeneration: 1 }) // announced for generation 1, naming no login
+    await settle()
+    await refusedThenNotConfirmed(clock, shared)
+    expect(shown).not.toContain('unauthenticated')
   })
 })
 
@@ -141,6 +155,43 @@ describe('a logout announced from an older generation of the same login', () => 
     await clock.advance(2500)
     await settle()
     expect(shared.get('session')).toMatchObject({ generation: 3, ended: true })
+  })
+
+  it("a tab's own write decided just before the announcement and landing after it is shown ended too, and no further write goes through", async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const memory = createMemoryPersistence(shared)
+    let slow: Promise<void> | null = null
+    let release!: () => void
+    // The write is stored at once; its answer reaches the tab late (a transaction finishing slowly).
+    const late: SessionPersistence = {
+      ...memory,
+      update: async (decide) => {
+        const result = await memory.update(decide)
+        if (slow) await slow
+        return result
+      },
+    }
+    const { store: b } = await startedTab({ persistence: late, channel: channel(), clock, logoutJournal: null })
+    await b.signIn(makeSession({}, clock.now()))
+    await settle()
+    const announced = shared.get('session') as { generation: number; epoch: string; loginGeneration: number }
+    slow = new Promise<void>((resolve) => (release = resolve))
+    const updating = b.update({ ipAddress: '192.0.2.5' }) // stored as generation 2
+    await settle()
+    channel().post({ v: 1, type: 'ending', generation: announced.generation, epoch: announced.epoch, loginGeneration: announced.loginGeneration, tabId: 'closing', revokeReason: 'user-logout', revokedAt: new Date(clock.now()).toISOString() })
+    await settle()
+    expect(b.getState().status).toBe('unauthenticated')
+    slow = null
+    release()
+    await updating
+    await settle()
+    expect(b.getState().status).toBe('unauthenticated') // its own generation 2 is of the login being ended
+    expect(await b.update({ ipAddress: '192.0.2.6' })).toBe(false) // no write may keep it live meanwhile
+    await clock.advance(2500)
+    await settle()
+    expect(shared.get('session')).toMatchObject({ generation: 3, ended: true, session: { ipAddress: '192.0.2.5' } })
   })
 
   it('never ends a new login stored since, even into the same IdP session', async () => {

@@ -127,8 +127,9 @@ describe("a tab's own logout, while it is being written", () => {
     const journal = webStorage()
     const { store: b } = await startedTab({ persistence: createMemoryPersistence(shared), channel: channel(), logoutJournal: null })
     await b.signIn(makeSession())
-    const rec = stored(shared) as unknown as { generation: number; epoch: string; session: { sessionId: string } }
-    journal.setItem('authsession:ending:authsession:session', JSON.stringify({ sessionId: rec.session.sessionId, generation: rec.generation, epoch: rec.epoch, revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
+    const rec = stored(shared) as unknown as { generation: number; epoch: string; loginGeneration: number; session: { sessionId: string } }
+    // As end() notes an unconditional logout: naming its login.
+    journal.setItem('authsession:ending:authsession:session', JSON.stringify({ sessionId: rec.session.sessionId, generation: rec.generation, epoch: rec.epoch, loginGeneration: rec.loginGeneration, revokeReason: 'user-logout', revokedAt: new Date().toISOString() }))
     let release!: () => void
     const gate = new Promise<void>((resolve) => (release = resolve))
     const memory = createMemoryPersistence(shared)

@@ -206,8 +206,7 @@ describe('refresh when things fail', () => {
     const refreshing = b.refresh({ force: true }).catch(() => {})
     await settle() // b holds the lock; the provider has rotated rt-1 to rt-2
     await c.update({ ipAddress: '192.0.2.9' }) // generation 2, same session and refresh token
-    // A logout announced for generation 1 by a tab of an earlier library version (no epoch: only that exact record may be ended).
-    channel().post({ v: 1, type: 'ending', generation: 1, tabId: 'older-tab', revokeReason: 'admin-revoke', revokedAt: new Date(clock.now()).toISOString() })
+    await a.end('admin-revoke', { expectedGeneration: 1 }) // announced for generation 1, refused in storage
     await settle()
     expect(b.getState().status).toBe('unauthenticated') // shown signed out for a moment
     release()

@@ -97,6 +97,7 @@ describe('tab sync over BroadcastChannel', () => {
       tabId: stores[0]!.tabId,
       revokeReason: 'user-logout',
       revokedAt: expect.any(String),
+      loginGeneration: 1, // an unconditional logout names the login it ends
     })
     expect(seen[3]).toMatchObject({ type: 'changed', generation: 3, reason: 'end' })
   })
