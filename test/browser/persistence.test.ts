@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Page } from 'playwright-core'
 import { findChromium, type BrowserHarness } from '../support/browser-harness'
 import { makeSession, uniqueDbName } from '../support/sessions'
 import { endSession, eventually, openTabs, rawRecord, reloadFrom, signIn, startTab, startTabHarness, stateOf, update } from './tabs'
@@ -21,67 +22,51 @@ describe.skipIf(!findChromium())('IndexedDB persistence in real Chromium', () =>
     await tab!.close()
   })
 
-  it('a page reloaded while its logout write is held: the next page of the tab finishes the logout', async () => {
-    const dbName = uniqueDbName()
-    const [tab] = await openTabs(harness, 1, dbName)
-    await signIn(tab!, makeSession())
-    // The tombstone write never runs in this page: it is held, then the page goes away.
-    await reloadFrom(tab!, async () => {
-      window.__tab.holdNextWrite()
+  /**
+   * Ends the session in `tab` without awaiting it (`held`: its tombstone write
+   * never runs there), then the page goes away: reloaded, or closed (a tab's
+   * sessionStorage goes with it). Returns the page that comes next: the
+   * reloaded one, or a new tab, started.
+   */
+  async function logoutThenAway(tab: Page, dbName: string, away: 'reload' | 'close', held: boolean): Promise<Page> {
+    const script = async ([hold, reload]: readonly [boolean, boolean]) => {
+      if (hold) window.__tab.holdNextWrite()
       void window.__tab.end('user-logout')
-      await window.__tab.writeReached
-      location.reload()
-    })
-    expect(await startTab(tab!, dbName)).toBe('unauthenticated')
-    await eventually(async () => expect(await rawRecord(tab!, dbName)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } }))
-    await tab!.close()
-  })
-
-  it('end() not awaited, then an immediate reload: the page after it is signed out (5 tries)', async () => {
-    // The reload tears the page down mid-write; the logout journal in
-    // localStorage lets the next page finish it (before it, 3 in 10 such
-    // reloads came back signed in).
-    for (let i = 0; i < 5; i += 1) {
-      const dbName = uniqueDbName()
-      const [tab] = await openTabs(harness, 1, dbName)
-      await signIn(tab!, makeSession())
-      await reloadFrom(tab!, () => {
-        void window.__tab.end('user-logout')
-        location.reload()
-      })
-      expect(await startTab(tab!, dbName)).toBe('unauthenticated')
-      await eventually(async () => expect(await rawRecord(tab!, dbName)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } }))
-      await tab!.close()
+      if (hold) await window.__tab.writeReached
+      if (reload) location.reload()
     }
-  })
+    if (away === 'reload') {
+      await reloadFrom(tab, () => tab.evaluate(script, [held, true] as const))
+      await startTab(tab, dbName)
+      return tab
+    }
+    await tab.evaluate(script, [held, false] as const)
+    await tab.close()
+    return (await openTabs(harness, 1, dbName))[0]!
+  }
 
-  it('the only tab closed while its logout write is held: the next tab opened is signed out', async () => {
+  it.each(['reload', 'close'] as const)('the only tab, its logout write held, then %s: the next page finishes the logout', async (away) => {
     const dbName = uniqueDbName()
     const [tab] = await openTabs(harness, 1, dbName)
     await signIn(tab!, makeSession())
-    await tab!.evaluate(async () => {
-      window.__tab.holdNextWrite()
-      void window.__tab.end('user-logout')
-      await window.__tab.writeReached
-    })
-    // No other tab heard the announcement, and the tab's sessionStorage goes with it.
-    await tab!.close()
-    const [next] = await openTabs(harness, 1, dbName)
-    expect((await stateOf(next!)).status).toBe('unauthenticated')
-    await eventually(async () => expect(await rawRecord(next!, dbName)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } }))
-    await next!.close()
+    const next = await logoutThenAway(tab!, dbName, away, true)
+    expect((await stateOf(next)).status).toBe('unauthenticated')
+    await eventually(async () => expect(await rawRecord(next, dbName)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } }))
+    await next.close()
   })
 
-  it('end() not awaited, then the only tab closed at once: the next tab opened is signed out (5 tries)', async () => {
+  it.each(['reload', 'close'] as const)('end() not awaited, then at once %s of the only tab: the next page is signed out (5 tries)', async (away) => {
+    // The page goes away mid-write; the logout journal in localStorage lets
+    // the next page finish it (before it, 3 in 10 reloads came back signed
+    // in, and every closed tab did while the journal was in sessionStorage).
     for (let i = 0; i < 5; i += 1) {
       const dbName = uniqueDbName()
       const [tab] = await openTabs(harness, 1, dbName)
       await signIn(tab!, makeSession())
-      await tab!.evaluate(() => void window.__tab.end('user-logout'))
-      await tab!.close()
-      const [next] = await openTabs(harness, 1, dbName)
-      expect((await stateOf(next!)).status).toBe('unauthenticated')
-      await next!.close()
+      const next = await logoutThenAway(tab!, dbName, away, false)
+      expect((await stateOf(next)).status).toBe('unauthenticated')
+      await eventually(async () => expect(await rawRecord(next, dbName)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } }))
+      await next.close()
     }
   })
 
@@ -94,13 +79,8 @@ describe.skipIf(!findChromium())('IndexedDB persistence in real Chromium', () =>
     const [other] = await openTabs(harness, 1, dbName)
     expect(await update(other!, { ipAddress: '192.0.2.4' })).toBe(true) // generation 2, same login
     await other!.close()
-    await reloadFrom(tab!, async () => {
-      window.__tab.holdNextWrite()
-      void window.__tab.end('user-logout')
-      await window.__tab.writeReached
-      location.reload()
-    })
-    expect(await startTab(tab!, dbName)).toBe('unauthenticated')
+    await logoutThenAway(tab!, dbName, 'reload', true)
+    expect((await stateOf(tab!)).status).toBe('unauthenticated')
     await eventually(async () => expect(await rawRecord(tab!, dbName)).toMatchObject({ ended: true, generation: 3, session: { ipAddress: '192.0.2.4' } }))
     await tab!.close()
   })

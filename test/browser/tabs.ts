@@ -25,17 +25,17 @@ export const rawRecord = (page: Page, dbName: string, key?: string) =>
   page.evaluate(([db, k]) => window.__tab.raw(db as string, k), [dbName, key] as const) as Promise<Record<string, unknown> | undefined>
 
 /**
- * Runs `script` in the page, which reloads it, then waits for the next page's
+ * Runs `evaluate` (a page.evaluate of a script that reloads the page), then waits for the next page's
  * harness. The reload can tear the page down before evaluate's answer comes
  * back ("Execution context was destroyed"): here that is the expected
  * outcome, so only that error is let through. Waiting for the next load (not
  * just for `__tab`) keeps the old page's harness from answering in its place;
  * Promise.all also settles the load wait when the script fails before reloading.
  */
-export async function reloadFrom(page: Page, script: () => unknown): Promise<void> {
+export async function reloadFrom(page: Page, evaluate: () => Promise<unknown>): Promise<void> {
   await Promise.all([
     page.waitForEvent('load'),
-    page.evaluate(script).catch((error: unknown) => {
+    evaluate().catch((error: unknown) => {
       if (!String(error).includes('Execution context was destroyed')) throw error
     }),
   ])
