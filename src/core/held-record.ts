@@ -10,6 +10,7 @@ import { decodeOrBad, forQuarantine, rawEpoch, rawGeneration, rawVersion, type C
 import { createShownActivity } from './shown-activity'
 import { createUnsavedChange } from './unsaved-change'
 import { createRetrySchedule } from './retry-schedule'
+import { loginGenerationOf } from './login-lineage'
 
 export interface HeldRecordDeps {
   persistence: SessionPersistence
@@ -25,12 +26,7 @@ export interface HeldRecordDeps {
   onHeldLocally?(): void
   /** This tab announced a logout and is about to write its tombstone (see record-actions.ts). */
   endingHere?(): boolean
-  /**
-   * A record to show ended instead: from storage, one the previous page's
-   * logout noted (unfinished-logout.ts); from storage or this tab's own
-   * write, a later record of a login another tab's announced logout ends
-   * (provisional-end.ts).
-   */
+  /** A record to show ended instead: a noted logout's (unfinished-logout.ts), or a later one of a login being ended (provisional-end.ts). */
   endedView?(record: StoredRecord, source: 'local' | 'remote'): AuthenticationSession | null
 }
 
@@ -122,11 +118,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   const retryUnsavedNow = () => {
     if (!stopped && unsaved.has()) retry.now()
   }
-  /**
-   * A logout shown ahead of storage did not land (storage moved on to
-   * another login, or kept refusing): show the held record again, and let
-   * what waited for the logout (logoutPending) be written.
-   */
+  /** A logout shown ahead of storage did not land: show the held record again, and write what waited for it (logoutPending). */
   const showHeld = () => {
     const status = statusOf(held)
     if (state.getState().status !== status) state.setState({ status, session: activity.apply(held?.session ?? null, status) })
@@ -177,12 +169,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         if (!next) return { result: { ok: false, current }, ...quarantine }
         const generation = Math.max(current?.generation ?? rawGeneration(raw), held?.generation ?? 0) + 1
         // The epoch is kept; only a write onto an empty key starts a new one.
-        // A sign-in (this write's, or an unsaved one folded in), or a session
-        // other than the stored live one, starts a login; any other write
-        // continues the stored one. Judged on what storage holds: a folded
-        // change may carry a number from another store (the memory fallback).
-        const continued = reason !== 'sign-in' && !unsaved.startsLogin() && !!stored && !stored.ended && stored.session?.sessionId === next.session?.sessionId
-        const loginGeneration = (continued && stored.loginGeneration) || generation
+        const loginGeneration = loginGenerationOf(reason === 'sign-in' || unsaved.startsLogin(), next.session, stored, generation)
         const record: StoredRecord = { ...next, version, generation, reason, epoch: stored ? stored.epoch : deps.newEpoch(), loginGeneration }
         return { next: record, result: { ok: true, record }, ...quarantine }
       })

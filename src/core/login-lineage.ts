@@ -1,3 +1,4 @@
+import type { AuthenticationSession } from './session'
 import type { StoredRecord } from './stored-record'
 
 /** What a logout names: the record a tab held when it decided, and for an unconditional logout its login. */
@@ -25,4 +26,16 @@ export function continuesLogin(record: StoredRecord | null, at: EndedAt): boolea
   if (record.generation === at.generation) return true
   // Without an epoch (a record or tab from before epochs) generations from before a wipe could match: exact only.
   return at.epoch !== undefined && at.loginGeneration !== undefined && record.generation > at.generation && record.loginGeneration === at.loginGeneration
+}
+
+/**
+ * The login generation a write stores. A sign-in (the write's own, or an
+ * unsaved one folded into it), or a session other than the stored live one,
+ * starts a login at this write; any other write continues the stored one.
+ * Judged on what storage holds: a folded change may carry a number from
+ * another store (the memory fallback).
+ */
+export function loginGenerationOf(startsLogin: boolean, session: AuthenticationSession | null, stored: StoredRecord | null, generation: number): number {
+  const continued = !startsLogin && !!stored && !stored.ended && stored.session?.sessionId === session?.sessionId
+  return (continued && stored.loginGeneration) || generation
 }
