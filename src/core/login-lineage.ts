@@ -5,6 +5,8 @@ import type { StoredRecord } from './stored-record'
 export interface EndedAt {
   generation: number
   epoch?: string
+  /** The session ended, where the logout names it (a journal note; a tab message does not). */
+  sessionId?: string
   /** The login generation of the record ended; only an unconditional logout names it. */
   loginGeneration?: number
 }
@@ -22,6 +24,7 @@ export interface EndedAt {
  */
 export function continuesLogin(record: StoredRecord | null, at: EndedAt): boolean {
   if (!record?.session || record.ended) return false
+  if (at.sessionId !== undefined && record.session.sessionId !== at.sessionId) return false
   if (at.epoch !== undefined && record.epoch !== at.epoch) return false
   if (record.generation === at.generation) return true
   // Without an epoch (a record or tab from before epochs) generations from before a wipe could match: exact only.

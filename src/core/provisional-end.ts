@@ -2,7 +2,7 @@ import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
 import { continuesLogin } from './login-lineage'
 import { liveSession } from './record-actions'
-import { recordStatusFor, type AuthenticationSession, type RevokeReason } from './session'
+import type { AuthenticationSession, RevokeReason } from './session'
 import type { SessionState } from './store-types'
 import { tombstoneOf, type StoredRecord } from './stored-record'
 import type { EndingMessage } from './tab-message'
@@ -24,48 +24,43 @@ export function createProvisionalEnd(deps: {
   clock: Clock
   held(): StoredRecord | null
   reconcile(): Promise<void>
-  /** Ends the stored session only if it is still `generation` (compare-and-set), recording `revokedAt`. */
-  endAt(reason: RevokeReason, generation: number, revokedAt: string): Promise<void>
+  /** Ends the stored session only where `applies` holds of the stored record (inside the transaction), recording `revokedAt`. */
+  endAt(reason: RevokeReason, revokedAt: string, applies: (current: StoredRecord) => boolean): Promise<void>
   /** Shows what the tab holds again, and lets what waited for the logout be written (held-record.ts). */
   showHeld(): void
 }): { apply(message: EndingMessage): void; endedView(record: StoredRecord): AuthenticationSession | null; cancel(): void } {
   let timer: unknown = null
-  let pending: { message: EndingMessage; sessionId: string } | null = null
+  // The announced logout, with the session it ends here, while its tombstone is awaited.
+  let pending: (EndingMessage & { sessionId: string }) | null = null
   const cancel = () => {
     deps.clock.clearTimeout(timer)
     timer = null
     pending = null
   }
-  /** The logout waiting for its tombstone applies to `record` too (a later write of the same login). */
-  const endsToo = (record: StoredRecord | null) =>
-    !!pending && liveSession(record)?.sessionId === pending.sessionId && continuesLogin(record, pending.message)
-  const endedOf = (session: AuthenticationSession, message: EndingMessage) =>
-    tombstoneOf(session, message.revokeReason, message.revokedAt, recordStatusFor(message.revokeReason))
   return {
     apply(message) {
       const session = liveSession(deps.held())
       if (!session) return
-      deps.state.setState({ status: 'unauthenticated', session: endedOf(session, message) })
+      deps.state.setState({ status: 'unauthenticated', session: tombstoneOf(session, message.revokeReason, message.revokedAt) })
       cancel()
-      pending = { message, sessionId: session.sessionId }
+      const ending = { ...message, sessionId: session.sessionId }
+      pending = ending
       timer = deps.clock.setTimeout(() => {
         timer = null
         void (async () => {
           await deps.reconcile()
           // The announced record, or for an unconditional logout a later one
           // of the same login; never another login (even into the same IdP
-          // session). A write landing between the read and ours refuses ours
-          // (compare-and-set) and is read back: a few tries, then storage is shown.
-          for (let tries = 0; tries < 3 && endsToo(deps.held()); tries += 1) {
-            await deps.endAt(message.revokeReason, deps.held()!.generation, message.revokedAt)
-          }
+          // session). Judged inside the write's transaction, so a write landing
+          // meanwhile cannot make it end the wrong record, nor be skipped.
+          if (continuesLogin(deps.held(), ending)) await deps.endAt(message.revokeReason, message.revokedAt, (current) => continuesLogin(current, ending))
           pending = null
           deps.showHeld()
         })()
       }, CONFIRM_AFTER_MS)
     },
     // While the tombstone is awaited, a later record of the same login (another tab's refresh or activity) stays shown ended.
-    endedView: (record) => (endsToo(record) ? endedOf(record.session!, pending!.message) : null),
+    endedView: (record) => (pending && continuesLogin(record, pending) ? tombstoneOf(record.session!, pending.revokeReason, pending.revokedAt) : null),
     cancel,
   }
 }

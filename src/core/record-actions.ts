@@ -33,6 +33,8 @@ export interface EndHow {
    * must reach only the record it was decided on.
    */
   wholeLogin?: boolean
+  /** The end applies to the stored record only if this holds, checked inside the transaction (a caller that has seen what it ends). */
+  applies?(current: StoredRecord): boolean
 }
 
 export interface RecordActionDeps {
@@ -93,7 +95,6 @@ export function createRecordActions(
     if (hydrating) await hydrating
     const skew = held()?.clockSkewMs
     const at = revokedAt ?? new Date(clock.now() + (Number.isFinite(skew) ? skew! : 0)).toISOString()
-    const status = recordStatusFor(reason)
     const mine = liveSession(held())
     const heldGeneration = held()?.generation ?? 0
     const loginGeneration = wholeLogin ? held()?.loginGeneration : undefined
@@ -118,14 +119,15 @@ export function createRecordActions(
       const live = liveSession(current)
       if (!live) return null
       if (endOptions.onlyIf && !endOptions.onlyIf(live)) return null
+      if (how.applies && !how.applies(current!)) return null
       // Ending a session this tab never saw (a newer sign-in elsewhere) would
       // sign out the wrong login; without one of its own, only a caller naming
-      // the stored generation has seen what it ends.
-      if (mine ? live.sessionId !== mine.sessionId : endOptions.expectedGeneration === undefined) return null
+      // the stored generation, or the record, has seen what it ends.
+      if (mine ? live.sessionId !== mine.sessionId : endOptions.expectedGeneration === undefined && !how.applies) return null
       // The clock skew stays: the ended record's times are still on the server's clock.
       const keptSkew = current!.clockSkewMs
       ended = live
-      return { session: tombstoneOf(live, reason, at, status), ended: true, reason: 'end', ...(keptSkew === undefined ? {} : { clockSkewMs: keptSkew }) }
+      return { session: tombstoneOf(live, reason, at), ended: true, reason: 'end', ...(keptSkew === undefined ? {} : { clockSkewMs: keptSkew }) }
     }, 'end').finally(() => {
       if (noted) endingHere -= 1
     })
@@ -137,7 +139,7 @@ export function createRecordActions(
     // was decided on (another tab's sign-in may have been adopted meanwhile).
     const still = liveSession(held())
     const keptLocally = !!(mine && still?.sessionId === mine.sessionId && !result.ok && result.error)
-    if (keptLocally) keepInMemory(result, { ...held(), session: tombstoneOf(still!, reason, at, status), ended: true, reason: 'end' })
+    if (keptLocally) keepInMemory(result, { ...held(), session: tombstoneOf(still!, reason, at), ended: true, reason: 'end' })
     // Storage decided (a failed write keeps the note: the next page of this tab tries again).
     if (noted && (result.ok || !result.error)) deps.journal.settle(noted)
     return result.ok ? ended : keptLocally ? still : null

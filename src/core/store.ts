@@ -129,10 +129,15 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const unfinishedLogout = createUnfinishedLogout({
     journal,
     held,
-    // The record it read (a write stored since is read back and judged again); still the login's end, so it names the login when announced and noted.
-    end: (entry, generation) =>
-      endSession(entry.revokeReason, { expectedGeneration: generation }, { revokedAt: entry.revokedAt, grace: false, afterHydration: false, wholeLogin: entry.loginGeneration !== undefined }),
-    showHeld: () => record.showHeld(),
+    // Whatever stored record the note still applies to (judged in the transaction); it names the login again when announced and noted.
+    end: (entry) =>
+      endSession(entry.revokeReason, {}, {
+        revokedAt: entry.revokedAt,
+        grace: false,
+        afterHydration: false,
+        wholeLogin: entry.loginGeneration !== undefined,
+        applies: (current) => continuesLogin(current, entry),
+      }),
   })
 
   const hydrate = async () => {
@@ -169,7 +174,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     held,
     reconcile: () => reconcile(),
     // Confirming another tab's announcement: no announcement of our own (the others already show it).
-    endAt: async (reason, generation, revokedAt) => void (await endSession(reason, { expectedGeneration: generation }, { revokedAt, announce: false })),
+    endAt: async (reason, revokedAt, applies) => void (await endSession(reason, {}, { revokedAt, announce: false, applies })),
     showHeld: () => record.showHeld(),
   })
 

@@ -1,7 +1,7 @@
 import { AuthSessionError, StorageError } from './errors'
 import { isPlainObject } from './json-data'
 import { parseStoredSession } from './parse-session'
-import type { AuthenticationSession, RevokeReason, SessionRecordStatus } from './session'
+import { recordStatusFor, type AuthenticationSession, type RevokeReason } from './session'
 
 /** Why the record last changed; travels in the record so other tabs can report it. */
 export type ChangeReason = 'sign-in' | 'update' | 'activity' | 'refresh' | 'refresh-retry' | 'end' | 'clear' | 'repair'
@@ -210,12 +210,7 @@ function redact(value: unknown, key: string, depth: number): unknown {
 }
 
 /** An ended copy of a session: the reason recorded, every token removed. */
-export function tombstoneOf(
-  session: AuthenticationSession,
-  reason: RevokeReason,
-  at: string,
-  status: SessionRecordStatus,
-): AuthenticationSession {
+export function tombstoneOf(session: AuthenticationSession, reason: RevokeReason, at: string): AuthenticationSession {
   const { refreshToken: _r, idToken: _i, ...rest } = session
-  return { ...rest, accessToken: '', status, revokedAt: at, revokeReason: reason }
+  return { ...rest, accessToken: '', status: recordStatusFor(reason), revokedAt: at, revokeReason: reason }
 }

@@ -1,7 +1,6 @@
 import { continuesLogin } from './login-lineage'
 import type { JournaledLogout, LogoutJournal } from './logout-journal'
-import { liveSession } from './record-actions'
-import { recordStatusFor, type AuthenticationSession } from './session'
+import type { AuthenticationSession } from './session'
 import { tombstoneOf, type StoredRecord } from './stored-record'
 
 /**
@@ -18,10 +17,8 @@ import { tombstoneOf, type StoredRecord } from './stored-record'
 export function createUnfinishedLogout(deps: {
   journal: LogoutJournal
   held(): StoredRecord | null
-  /** Ends the noted session at `generation`, the record read (no grace, no wait for hydration: it must land before this page's own writes). */
-  end(entry: JournaledLogout, generation: number): Promise<AuthenticationSession | null>
-  /** Shows what the tab holds again (the logout did not land), and lets what waited for it be written (held-record.ts). */
-  showHeld(): void
+  /** Ends the noted session where it still applies to the stored record (no grace, no wait for hydration: it must land before this page's own writes). */
+  end(entry: JournaledLogout): Promise<AuthenticationSession | null>
 }): {
   endedView(record: StoredRecord): AuthenticationSession | null
   claim(): Promise<AuthenticationSession | null> | null
@@ -34,31 +31,21 @@ export function createUnfinishedLogout(deps: {
   let endedGeneration: number | undefined
   // The noted logout this page is finishing: until it lands, a later record of that login is shown ended too.
   let entry: JournaledLogout | undefined
-  const ends = (record: StoredRecord | null, noted: JournaledLogout) => liveSession(record)?.sessionId === noted.sessionId && continuesLogin(record, noted)
-  const endedOf = (record: StoredRecord, noted: JournaledLogout) =>
-    tombstoneOf(record.session!, noted.revokeReason, noted.revokedAt, recordStatusFor(noted.revokeReason))
-  /** Ends the record read; if another tab stored a later write of the login first, ends that one (a few times at most). */
-  const finish = async (noted: JournaledLogout, generation: number, tries = 3): Promise<AuthenticationSession | null> => {
-    const ended = await deps.end(noted, generation)
-    const now = deps.held()
-    return ended || tries <= 1 || !ends(now, noted) ? ended : finish(noted, now!.generation, tries - 1)
-  }
+  const endedOf = (record: StoredRecord, noted: JournaledLogout) => tombstoneOf(record.session!, noted.revokeReason, noted.revokedAt)
   return {
     endedView(record) {
-      if (done) return underWay && entry && ends(record, entry) ? endedOf(record, entry) : null
+      if (done) return underWay && entry && continuesLogin(record, entry) ? endedOf(record, entry) : null
       done = true
-      entry = deps.journal.take().find((noted) => ends(record, noted))
+      entry = deps.journal.take().find((noted) => continuesLogin(record, noted))
       if (!entry) return null
       const noted = entry
       // Started once the record is held (a microtask later), still before any write that waits for hydration.
       finishing = Promise.resolve()
-        .then(() => finish(noted, record.generation))
+        .then(() => deps.end(noted))
         .then((session) => ((endedGeneration = deps.held()?.generation), session))
         .catch(() => null)
-      underWay = finishing.finally(() => {
-        underWay = null
-        deps.showHeld()
-      })
+      // Refused (another login stored first), the write adopts what is stored, and endedView shows it as it is.
+      underWay = finishing.finally(() => (underWay = null))
       return endedOf(record, noted)
     },
     /**

@@ -194,6 +194,38 @@ describe('a logout announced from an older generation of the same login', () => 
     expect(shared.get('session')).toMatchObject({ generation: 3, ended: true, session: { ipAddress: '192.0.2.5' } })
   })
 
+  it("ends a write of the same login stored between the confirm's read and its write (judged in the transaction)", async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const memory = createMemoryPersistence(shared)
+    let overtake = false
+    // Another tab's activity lands just before b's next write: the confirm's.
+    const overtaken: SessionPersistence = {
+      ...memory,
+      update: (decide) => {
+        const current = shared.get('session') as { generation: number }
+        if (overtake) shared.set('session', { ...current, generation: current.generation + 1, reason: 'activity' })
+        overtake = false
+        return memory.update(decide)
+      },
+    }
+    const { persistence, page } = tearable(createMemoryPersistence(shared))
+    const { store: a } = await startedTab({ persistence, channel: channel(), clock, logoutJournal: null })
+    const { store: b } = await startedTab({ persistence: overtaken, channel: channel(), clock })
+    await a.signIn(makeSession({}, clock.now()))
+    await settle()
+    page.torn = true
+    void a.end('user-logout')
+    await settle()
+    expect(b.getState().status).toBe('unauthenticated')
+    overtake = true
+    await clock.advance(2500)
+    await settle()
+    expect(shared.get('session')).toMatchObject({ generation: 3, ended: true, session: { revokeReason: 'user-logout' } })
+    expect(b.getState().status).toBe('unauthenticated')
+  })
+
   it('never ends a new login stored since, even into the same IdP session', async () => {
     const { clock, shared, b, c, endTorn } = await staleAnnouncer()
     await endTorn()

@@ -107,9 +107,9 @@ describe('what a login generation cannot be fooled by', () => {
   })
 
   it.each([
-    ['lands on the third try', 2, { ended: true, status: 'unauthenticated', pending: false }],
-    ['is given up after three, and the page shows storage again with its writes free', 3, { ended: false, status: 'authenticated', pending: false }],
-  ])('a noted logout overtaken by the same login\'s writes before each try %s', async (_, overtakes, expected) => {
+    ['a later write of the same login: that record is ended', 'activity', { ended: true, status: 'unauthenticated', pending: false }],
+    ['a new sign-in into the same IdP session: it stands, and the page shows it with its writes free', 'sign-in', { ended: false, status: 'authenticated', pending: false }],
+  ] as const)("a noted logout whose record another tab moved on just before this page's write, with %s", async (_, written, expected) => {
     const clock = new FakeClock()
     const shared = new Map<string, unknown>()
     const journal = webStorage()
@@ -118,13 +118,14 @@ describe('what a login generation cannot be fooled by', () => {
     const noted = shared.get('session') as StoredRecord
     journal.setItem(JOURNAL_KEY, JSON.stringify({ sessionId: noted.session!.sessionId, generation: 1, epoch: noted.epoch, loginGeneration: 1, revokeReason: 'user-logout', revokedAt: new Date(clock.now()).toISOString() }))
     const memory = createMemoryPersistence(shared)
-    let left = overtakes
-    // Another tab's activity of the same login lands just before each of this page's writes.
+    let first = true
+    // Between this page's first read and its first write, another tab stores generation 2.
     const overtaken: typeof memory = {
       ...memory,
       update: (decide) => {
         const current = shared.get('session') as StoredRecord
-        if (left-- > 0) shared.set('session', { ...current, generation: current.generation + 1, reason: 'activity' })
+        if (first) shared.set('session', { ...current, generation: 2, reason: written, loginGeneration: written === 'sign-in' ? 2 : 1 })
+        first = false
         return memory.update(decide)
       },
     }
