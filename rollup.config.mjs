@@ -1,13 +1,17 @@
 import { defineConfig } from 'rollup'
 import esbuild from 'rollup-plugin-esbuild'
 import { dts } from 'rollup-plugin-dts'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
 const entries = { index: 'src/index.ts', react: 'src/react.ts', oidc: 'src/oidc.ts' }
 const peers = Object.keys(pkg.peerDependencies ?? {})
 // Peers and their subpaths (zustand/vanilla, react/jsx-runtime) stay external.
 const external = (id) => peers.some((peer) => id === peer || id.startsWith(`${peer}/`))
+
+// Chunk names carry a content hash, so a build never overwrites the last
+// one's chunks: without this, every earlier build's chunks would be packed too.
+rmSync(new URL('./dist', import.meta.url), { recursive: true, force: true })
 
 export default defineConfig([
   {

@@ -22,8 +22,9 @@
 // - Test controls: stats(), setDown(), failRefreshWithInvalidGrant(),
 //   refreshGrantLog(), revokeAllRefreshTokens().
 //
-// Runs directly too: `node test/support/oidc-dev-provider.mjs`
-// (env OIDC_PORT, default 9400; APP_PORT, default 5173).
+// Runs directly too, for an app of your own: `npm run dev-provider`
+// (env OIDC_PORT, default 9400; APP_PORT, default 5173; OIDC_ACCESS_TOKEN_TTL
+// in seconds, default 30 as for the example app).
 //
 // On Node 20 oidc-provider prints "Unsupported runtime. Use Node.js v22.x LTS":
 // expected, it works.
@@ -545,14 +546,20 @@ ${form.replace('</form>', '<input type="hidden" name="logout" value="yes"/></for
 
 /**
  * Starts a provider for the example app and keeps it up until SIGINT/SIGTERM.
- * Env: OIDC_PORT (default 9400), APP_PORT (default 5173), OIDC_LOG=1 to log requests.
+ * Env: OIDC_PORT (default 9400), APP_PORT (default 5173), OIDC_ACCESS_TOKEN_TTL (seconds,
+ * default 30), OIDC_LOG=1 to log requests.
  * @returns {Promise<DevProviderHandle>}
  */
 export async function main() {
   const port = Number(process.env.OIDC_PORT || 9400);
   const appOrigin = `http://127.0.0.1:${process.env.APP_PORT || 5173}`;
+  const accessTokenTtlSeconds = Number(process.env.OIDC_ACCESS_TOKEN_TTL || 30);
+  if (!Number.isInteger(accessTokenTtlSeconds) || accessTokenTtlSeconds <= 0) {
+    throw new Error(`OIDC_ACCESS_TOKEN_TTL must be a whole number of seconds, got ${JSON.stringify(process.env.OIDC_ACCESS_TOKEN_TTL)}`);
+  }
   const handle = await startDevProvider({
     port,
+    accessTokenTtlSeconds,
     log: process.env.OIDC_LOG === '1',
     clients: [{
       clientId: 'authsession-example',
@@ -565,6 +572,9 @@ export async function main() {
   console.log(`  discovery:     ${handle.issuer}/.well-known/openid-configuration`);
   console.log(`  client_id:     authsession-example (public, PKCE S256)`);
   console.log(`  redirect_uri:  ${appOrigin}/callback`);
+  console.log(`  post_logout_redirect_uri: ${appOrigin}/`);
+  console.log(`  app origin:    ${appOrigin} (serve the app there: 127.0.0.1, not localhost)`);
+  console.log(`  access tokens: ${accessTokenTtlSeconds} s`);
   console.log(`  test user:     ${JSON.stringify(handle.user)} (logged in automatically, no password)`);
   const stop = async () => {
     await handle.close();
