@@ -61,8 +61,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   const activity = createShownActivity()
 
   /** Applies a record if it is newer than what this tab holds. Generations never go back within one epoch. */
-  const adopt = (record: StoredRecord | null, source: 'local' | 'remote', reason?: ChangeReason | 'hydrate') => {
-    if (!record) return false
+  const adopt = (record: StoredRecord, source: 'local' | 'remote', reason?: ChangeReason | 'hydrate') => {
     // Another epoch: storage was wiped (site data cleared, eviction) and written
     // anew, so generations restarted and this tab's count no longer applies.
     const restarted = !!held && held.generation > 0 && record.epoch !== held.epoch
@@ -193,7 +192,8 @@ export function createHeldRecord(deps: HeldRecordDeps) {
       // Only a newer app version's record puts an error here (a failed write returned above).
       await stopUsing(result.error as StorageError)
     } else {
-      adopt(result.current, 'remote')
+      if (result.current) adopt(result.current, 'remote')
+      else if (held && held.generation > 0) wiped() // refused on an empty key after a record was read: wiped (see reconcile)
       emit({ type: 'write-refused', reason, heldGeneration: heldAtStart, currentGeneration: result.current?.generation ?? 0 })
     }
     return result

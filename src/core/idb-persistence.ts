@@ -1,4 +1,5 @@
-import { createStore, get, type UseStore } from 'idb-keyval'
+import { get, type UseStore } from 'idb-keyval'
+import { createIdbConnection } from './idb-connection'
 import type { PersistenceDecision, SessionPersistence } from './persistence'
 
 export interface IdbPersistenceOptions {
@@ -11,22 +12,25 @@ export interface IdbPersistenceOptions {
 }
 
 /**
- * IndexedDB persistence over idb-keyval's connection handling, with its own
- * database so it never meets the app's idb-keyval data. The database is opened
- * on first use, never at import.
+ * IndexedDB persistence with its own database, so it never meets the app's
+ * idb-keyval data, read through idb-keyval and opened on first use (never at
+ * import) by idb-connection.ts, which lets the database be deleted and tells
+ * the store when it was.
  */
 export function createIdbPersistence(options: IdbPersistenceOptions = {}): SessionPersistence {
   const key = options.key ?? 'session'
   const quarantineKey = `${key}:quarantine`
-  let store: UseStore | undefined
-  const useStore = (): UseStore => (store ??= createStore(options.dbName ?? 'authsession', options.storeName ?? 'sessions'))
+  const connection = createIdbConnection(options.dbName ?? 'authsession', options.storeName ?? 'sessions')
+  const useStore: UseStore = connection.useStore
 
   return {
     kind: 'indexeddb',
-    read: () => get(key, useStore()),
-    readQuarantine: () => get(quarantineKey, useStore()),
+    read: () => get(key, useStore),
+    readQuarantine: () => get(quarantineKey, useStore),
+    watch: connection.watch,
+    close: connection.close,
     update<R>(decide: (current: unknown) => PersistenceDecision<R>): Promise<R> {
-      return useStore()(
+      return useStore(
         'readwrite',
         (objectStore) =>
           // The get, the decision and the puts share one readwrite transaction:

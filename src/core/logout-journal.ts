@@ -17,7 +17,8 @@ export interface JournaledLogout {
 }
 
 export interface LogoutJournal {
-  note(entry: JournaledLogout): void
+  /** False when no storage took the note (full, blocked or turned off): nothing then outlives the page. */
+  note(entry: JournaledLogout): boolean
   /** Removes this entry (once storage decided about it); others stay. */
   settle(entry: JournaledLogout): void
   /** The entries left by pages that went away before their tombstones were stored, removed as they are read. */
@@ -28,9 +29,9 @@ export interface LogoutJournal {
 const MAX_ENTRIES = 8
 const same = (a: JournaledLogout, b: JournaledLogout) => a.sessionId === b.sessionId && a.generation === b.generation
 
-const localStorageOrNull = (): JournalStorage | null => {
+const storageOrNull = (name: 'localStorage' | 'sessionStorage'): JournalStorage | null => {
   try {
-    return typeof localStorage === 'undefined' ? null : localStorage
+    return globalThis[name] ?? null
   } catch {
     return null // a sandboxed frame or blocked storage throws on access
   }
@@ -81,33 +82,38 @@ function parseEntry(value: unknown): JournaledLogout | null {
  */
 export function createLogoutJournal(name: string, storage: JournalStorage | null | undefined): LogoutJournal {
   const key = `authsession:ending:${name}`
-  const use = (act: (store: JournalStorage) => void) => {
-    const store = storage === undefined ? localStorageOrNull() : storage
-    if (!store) return
+  // By default localStorage, and sessionStorage when it refuses the note (an
+  // app that filled its quota): that one at least outlives a reload of this tab.
+  const stores = (): JournalStorage[] =>
+    storage === undefined ? [storageOrNull('localStorage'), storageOrNull('sessionStorage')].filter((s) => s !== null) : storage ? [storage] : []
+  // Full or blocked storage throws: the journal is a safety net, the logout goes on without it.
+  const attempt = (act: () => void) => {
     try {
-      act(store)
+      act()
+      return true
     } catch {
-      // Full or blocked storage: the journal is a safety net, the logout goes on without it.
+      return false
     }
   }
   const write = (store: JournalStorage, entries: JournaledLogout[]) =>
     entries.length === 0 ? store.removeItem(key) : store.setItem(key, JSON.stringify(entries.slice(-MAX_ENTRIES)))
+  const without = (store: JournalStorage, entry: JournaledLogout) => parseEntries(store.getItem(key)).filter((noted) => !same(noted, entry))
   return {
     // Added to what is noted: an earlier logout that could not be stored (a full disk) must not be forgotten.
-    note: (entry) => use((store) => write(store, [...parseEntries(store.getItem(key)).filter((noted) => !same(noted, entry)), entry])),
-    settle: (entry) =>
-      use((store) => {
-        const raw = store.getItem(key)
-        if (raw !== null) write(store, parseEntries(raw).filter((noted) => !same(noted, entry)))
-      }),
+    note: (entry) => stores().some((store) => attempt(() => write(store, [...without(store, entry), entry]))),
+    settle: (entry) => {
+      for (const store of stores()) attempt(() => store.getItem(key) !== null && write(store, without(store, entry)))
+    },
     take() {
-      let found: JournaledLogout[] = []
-      use((store) => {
-        const raw = store.getItem(key)
-        if (raw === null) return
-        store.removeItem(key)
-        found = parseEntries(raw)
-      })
+      const found: JournaledLogout[] = []
+      for (const store of stores()) {
+        attempt(() => {
+          const raw = store.getItem(key)
+          if (raw === null) return
+          store.removeItem(key)
+          for (const entry of parseEntries(raw)) if (!found.some((noted) => same(noted, entry))) found.push(entry)
+        })
+      }
       return found
     },
   }

@@ -23,6 +23,15 @@ export interface SessionPersistence {
   update<R>(decide: (current: unknown) => PersistenceDecision<R>): Promise<R>
   /** Reads what was quarantined, if anything. */
   readQuarantine(): Promise<unknown>
+  /**
+   * Optional: calls `listener` when what is stored may have changed with no
+   * write a tab could announce (the database deleted, or closed by the
+   * browser as site data was cleared); the store then reads again. Returns
+   * the unsubscribe.
+   */
+  watch?(listener: () => void): () => void
+  /** Optional: lets go of connections while the store is stopped; the next use opens them again. */
+  close?(): void
 }
 
 /**

@@ -106,12 +106,13 @@ export function createRecordActions(
       const epoch = held()?.epoch
       announceEnding(heldGeneration, epoch, login)
       noted = { sessionId: mine.sessionId, generation: heldGeneration, ...(epoch ? { epoch } : {}), revokeReason: reason, revokedAt: at, ...login }
-      deps.journal.note(noted)
+      // Not noted anywhere (storage full or off): nothing would finish it after a teardown, so no grace either.
+      const durable = deps.journal.note(noted)
       // The other tabs show it first; this tab shows it once stored (drawing
       // now would compete with them too). Meanwhile no other write of this
       // tab may keep the session live (see logoutPending in held-record.ts).
       endingHere += 1
-      if (grace) await deliveryGrace() // never rejects
+      if (grace && durable) await deliveryGrace() // never rejects
     }
     let ended: AuthenticationSession | null = null
     const result = await commit((current) => {

@@ -33,10 +33,13 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
   let writes = 0
   // What operations use once chosen; it moves from memory back to IndexedDB if a slow open answers late.
   let active: SessionPersistence | undefined
+  // IndexedDB once tried (chosen or not yet): its connection is watched and closed from here.
+  let idb: SessionPersistence | undefined
+  const watchers = new Set<() => void>()
 
   const choose = async (forRead = false): Promise<SessionPersistence> => {
     chosen ??= probe(forRead).then(
-      (idb) => (active = idb),
+      (opened) => (active = opened),
       (cause: unknown) => {
         const error = new StorageError(
           'storage-unavailable',
@@ -53,9 +56,10 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
 
   const probe = async (forRead: boolean): Promise<SessionPersistence> => {
     if (typeof indexedDB === 'undefined' || indexedDB === null) throw new Error('indexedDB is not defined')
-    const idb = createIdbPersistence(options)
+    const tried = (idb = createIdbPersistence(options))
+    tried.watch?.(() => watchers.forEach((listener) => listener()))
     const writesAtStart = writes
-    const read = idb.read()
+    const read = tried.read()
     const clock = options.clock ?? systemClock
     let timer: unknown
     const timeout = new Promise<never>((_, reject) => {
@@ -66,7 +70,7 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
         // instead of staying alone (and looking signed out) until reloaded.
         read.then(
           () => {
-            active = idb
+            active = tried
             options.onRecovered?.()
           },
           () => {},
@@ -80,7 +84,7 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
     } finally {
       clock.clearTimeout(timer)
     }
-    return idb
+    return tried
   }
 
   return {
@@ -94,6 +98,11 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
       return first ? first.value : persistence.read()
     },
     readQuarantine: async () => (await choose()).readQuarantine(),
+    watch(listener) {
+      watchers.add(listener)
+      return () => void watchers.delete(listener)
+    },
+    close: () => idb?.close?.(),
     update: async (decide) => {
       writes += 1
       probed = null

@@ -51,7 +51,9 @@ export interface SessionStoreOptions {
    * Where a tab notes a logout until its tombstone is stored, so a reload,
    * navigation or closed tab right after `end()` (not awaited) cannot lose
    * it: the next page to start finishes it. Default: localStorage (a closed
-   * tab takes its sessionStorage with it). `null` turns it off.
+   * tab takes its sessionStorage with it), and sessionStorage when
+   * localStorage refuses the note (full). `null` turns it off; a logout that
+   * no storage notes writes its tombstone at once, without the 16 ms grace.
    */
   logoutJournal?: JournalStorage | null
   /** Whether the device is online. Default: navigator.onLine. */

@@ -198,10 +198,15 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       emit,
     })
     const stopRefresh = scheduler?.start()
+    // The database deleted or closed under this tab: read what storage holds now.
+    const unwatch = persistence.watch?.(() => void reconcile().catch(() => {}))
     return () => {
       stoppedBefore = true
       detachSync()
       stopRefresh?.()
+      unwatch?.()
+      // A stopped store holds no connection (each unmounted provider would keep one, blocking a database delete).
+      persistence.close?.()
       // A pending logout confirm keeps running through a stop (a provider
       // remounting): cancelling it would leave the tab showing signed out over
       // a live record, and the logout possibly never stored.
@@ -246,6 +251,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       scheduler?.destroy()
       provisional.cancel()
       mounts.stopNow()
+      persistence.close?.()
       if (channel) channel.close()
       events.clear()
     },
