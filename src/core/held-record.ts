@@ -193,7 +193,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
       await stopUsing(result.error as StorageError)
     } else {
       if (result.current) adopt(result.current, 'remote')
-      else if (held && held.generation > 0) wiped() // refused on an empty key after a record was read: wiped (see reconcile)
+      else if (held && held.generation > 0) void reconcile() // nothing readable where this tab read a record: wiped, or bad (see reconcile)
       emit({ type: 'write-refused', reason, heldGeneration: heldAtStart, currentGeneration: result.current?.generation ?? 0 })
     }
     return result
@@ -227,7 +227,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     if (!result.quarantined) reportError(bad)
   }
 
-  /** The key is gone although this tab read a record before: site data was cleared, so the session is gone too. */
+  /** The key is gone though this tab read a record (site data cleared, database deleted): so is the session, unless a sign-in waits to be stored. */
   const wiped = () => {
     forgetUnsaved()
     hold(null)
@@ -267,7 +267,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         if (bad && bad.code !== 'storage-corrupt') await stopUsing(bad)
         else if (bad) await repair(bad)
         else if (record) adopt(unsaved.foldInto(record) ?? record, 'remote', reason)
-        else if (held && held.generation > 0) wiped()
+        else if (held && held.generation > 0 && !unsaved.foldInto(null)) wiped()
       } while (reconcileAgain)
     })().finally(() => (reconciling = null))
     return reconciling

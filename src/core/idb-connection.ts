@@ -5,9 +5,15 @@ export interface IdbConnection {
   useStore: UseStore
   /** Calls `listener` when the stored data may have gone without a write this tab could see (see below). */
   watch(listener: () => void): () => void
-  /** Lets go of the connection; the next use opens it again. */
+  /**
+   * Lets go of the connection: now, or once the operations still running
+   * settle. Until the next watch(), an operation opens it for itself only.
+   */
   close(): void
 }
+
+// After a forced close: first retry soon (Chromium refuses an open in the same task, accepts one 20 ms later), then at most every 2 s.
+const reopenDelay = (attempt: number) => Math.min(25 * 2 ** attempt, 2000)
 
 /**
  * One database connection, opened on first use, that never stands in the
@@ -18,23 +24,30 @@ export interface IdbConnection {
  * delete until its open timed out and fell back to memory: signed out,
  * deaf to the other tabs. Here a `versionchange` closes the connection at
  * once, and a `close` from the browser (site data cleared, storage evicted)
- * drops it; either way the watchers are told, so the tabs read again (on a
- * fresh connection, after the delete) and follow what storage now holds.
+ * drops it; either way the watchers are told once the database opens again,
+ * so the tabs read again and follow what storage now holds.
+ *
+ * A reopen that does not answer within `openTimeoutMs` (queued behind a delete
+ * that another connection blocks, e.g. a tab of an earlier release) fails the
+ * operation instead of hanging it: the store keeps the change in memory and
+ * offers it again. The open stays queued; when it answers, the watchers are told.
  */
-export function createIdbConnection(dbName: string, storeName: string): IdbConnection {
+export function createIdbConnection(dbName: string, storeName: string, openTimeoutMs: number): IdbConnection {
   let opened: Promise<IDBDatabase> | undefined
   const watchers = new Set<() => void>()
+  // close() was called and no watch() since: each operation's connection is closed once none is running.
+  let released = false
+  let running = 0
+  let openedBefore = false
   const tell = () => watchers.forEach((listener) => listener())
+  const watched = () => !released && watchers.size > 0
 
-  // Right after the browser closed the connection (site data cleared), an
-  // open fails too ("The connection was closed"; measured in Chromium: at
-  // once and in the same task it fails, 20 ms later it works): the watchers
-  // are told once it opens again, so their read finds what storage now holds.
   const tellOnceOpen = (attempt = 0) => {
-    if (watchers.size === 0) return // stopped: nothing to tell, and no connection to keep open
-    open().then(tell, () => {
-      if (attempt < 6) setTimeout(() => tellOnceOpen(attempt + 1), 25 * 2 ** attempt)
-    })
+    if (!watched()) return // stopped: nothing to tell, and no connection to keep open
+    open().then(
+      () => (watched() ? tell() : closeIfIdle()),
+      () => void setTimeout(() => tellOnceOpen(attempt + 1), reopenDelay(attempt)),
+    )
   }
 
   const open = (): Promise<IDBDatabase> => {
@@ -45,13 +58,14 @@ export function createIdbConnection(dbName: string, storeName: string): IdbConne
       request.onerror = () => reject(request.error)
       request.onsuccess = () => {
         const db = request.result
+        openedBefore = true
         const drop = () => {
           if (opened === opening) opened = undefined
         }
         db.onversionchange = () => {
           db.close()
           drop()
-          tell()
+          tellOnceOpen()
         }
         db.onclose = () => {
           drop()
@@ -67,32 +81,60 @@ export function createIdbConnection(dbName: string, storeName: string): IdbConne
     return opening
   }
 
+  const openInTime = (): Promise<IDBDatabase> => {
+    const opening = open()
+    // The first open is left to the caller's own timeout (resilient-persistence.ts falls back to memory, then rejoins).
+    if (!openedBefore) return opening
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(new DOMException(`IndexedDB open did not answer within ${openTimeoutMs} ms`, 'TimeoutError'))
+        // Still queued: once it answers, storage may hold something else than this tab knows.
+        opening.then(() => tellOnceOpen(), () => {})
+      }, openTimeoutMs)
+    })
+    return Promise.race([opening, late]).finally(() => clearTimeout(timer))
+  }
+
+  const closeIfIdle = () => {
+    if (running > 0 || !released) return
+    const closing = opened
+    opened = undefined
+    // Transactions already running finish first (IndexedDB's close waits for them).
+    void closing?.then((db) => db.close(), () => {})
+  }
+
   // The callback runs right where its transaction is made, so nothing can let it commit in between. A
   // connection the browser closed before its close event reached us throws InvalidStateError: open anew, once.
   const useStore: UseStore = async (mode, callback) => {
-    const db = await open()
-    let store: IDBObjectStore
+    running += 1
     try {
-      store = db.transaction(storeName, mode).objectStore(storeName)
-    } catch (error) {
-      if ((error as { name?: unknown } | null)?.name !== 'InvalidStateError') throw error
-      if (opened && (await opened.catch(() => null)) === db) opened = undefined
-      store = (await open()).transaction(storeName, mode).objectStore(storeName)
+      const db = await openInTime()
+      let store: IDBObjectStore
+      try {
+        store = db.transaction(storeName, mode).objectStore(storeName)
+      } catch (error) {
+        if ((error as { name?: unknown } | null)?.name !== 'InvalidStateError') throw error
+        if (opened && (await opened.catch(() => null)) === db) opened = undefined
+        store = (await openInTime()).transaction(storeName, mode).objectStore(storeName)
+      }
+      return await callback(store)
+    } finally {
+      running -= 1
+      closeIfIdle()
     }
-    return callback(store)
   }
 
   return {
     useStore,
     watch(listener) {
+      released = false
       watchers.add(listener)
       return () => void watchers.delete(listener)
     },
     close() {
-      const closing = opened
-      opened = undefined
-      // Transactions already running finish first (IndexedDB's close waits for them).
-      void closing?.then((db) => db.close(), () => {})
+      released = true
+      closeIfIdle()
     },
   }
 }

@@ -9,6 +9,8 @@ export interface IdbPersistenceOptions {
   storeName?: string
   /** Key of the record. Default `session`. */
   key?: string
+  /** How long opening IndexedDB may take before an operation fails instead of waiting. Default 3000 ms. */
+  openTimeoutMs?: number
 }
 
 /**
@@ -20,7 +22,7 @@ export interface IdbPersistenceOptions {
 export function createIdbPersistence(options: IdbPersistenceOptions = {}): SessionPersistence {
   const key = options.key ?? 'session'
   const quarantineKey = `${key}:quarantine`
-  const connection = createIdbConnection(options.dbName ?? 'authsession', options.storeName ?? 'sessions')
+  const connection = createIdbConnection(options.dbName ?? 'authsession', options.storeName ?? 'sessions', options.openTimeoutMs ?? 3000)
   const useStore: UseStore = connection.useStore
 
   return {

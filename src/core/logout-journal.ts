@@ -17,7 +17,7 @@ export interface JournaledLogout {
 }
 
 export interface LogoutJournal {
-  /** False when no storage took the note (full, blocked or turned off): nothing then outlives the page. */
+  /** Whether the note outlives this tab: false when only sessionStorage took it (it outlives a reload, not a close) or nothing did. */
   note(entry: JournaledLogout): boolean
   /** Removes this entry (once storage decided about it); others stay. */
   settle(entry: JournaledLogout): void
@@ -100,7 +100,10 @@ export function createLogoutJournal(name: string, storage: JournalStorage | null
   const without = (store: JournalStorage, entry: JournaledLogout) => parseEntries(store.getItem(key)).filter((noted) => !same(noted, entry))
   return {
     // Added to what is noted: an earlier logout that could not be stored (a full disk) must not be forgotten.
-    note: (entry) => stores().some((store) => attempt(() => write(store, [...without(store, entry), entry]))),
+    note: (entry) => {
+      const taken = stores().find((store) => attempt(() => write(store, [...without(store, entry), entry])))
+      return !!taken && taken !== storageOrNull('sessionStorage')
+    },
     settle: (entry) => {
       for (const store of stores()) attempt(() => store.getItem(key) !== null && write(store, without(store, entry)))
     },

@@ -106,7 +106,7 @@ export function createRecordActions(
       const epoch = held()?.epoch
       announceEnding(heldGeneration, epoch, login)
       noted = { sessionId: mine.sessionId, generation: heldGeneration, ...(epoch ? { epoch } : {}), revokeReason: reason, revokedAt: at, ...login }
-      // Not noted anywhere (storage full or off): nothing would finish it after a teardown, so no grace either.
+      // A note that dies with the tab (sessionStorage, or none: storage full or off) cannot finish a logout torn down in the grace: no grace then.
       const durable = deps.journal.note(noted)
       // The other tabs show it first; this tab shows it once stored (drawing
       // now would compete with them too). Meanwhile no other write of this

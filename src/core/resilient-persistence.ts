@@ -4,8 +4,6 @@ import { createIdbPersistence, type IdbPersistenceOptions } from './idb-persiste
 import { createMemoryPersistence, type SessionPersistence } from './persistence'
 
 export interface ResilientPersistenceOptions extends IdbPersistenceOptions {
-  /** How long opening IndexedDB may take before we give up on it. Default 3000 ms. */
-  openTimeoutMs?: number
   /** Called once when IndexedDB cannot be used and memory takes over. */
   onUnavailable?: (error: StorageError) => void
   /**
@@ -33,9 +31,13 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
   let writes = 0
   // What operations use once chosen; it moves from memory back to IndexedDB if a slow open answers late.
   let active: SessionPersistence | undefined
-  // IndexedDB once tried (chosen or not yet): its connection is watched and closed from here.
+  // IndexedDB once tried (chosen or not yet): its connection is watched (while anyone watches here) and closed from here.
   let idb: SessionPersistence | undefined
   const watchers = new Set<() => void>()
+  let unforward: (() => void) | undefined
+  const forward = () => {
+    if (idb && watchers.size > 0 && !unforward) unforward = idb.watch?.(() => watchers.forEach((listener) => listener()))
+  }
 
   const choose = async (forRead = false): Promise<SessionPersistence> => {
     chosen ??= probe(forRead).then(
@@ -57,7 +59,7 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
   const probe = async (forRead: boolean): Promise<SessionPersistence> => {
     if (typeof indexedDB === 'undefined' || indexedDB === null) throw new Error('indexedDB is not defined')
     const tried = (idb = createIdbPersistence(options))
-    tried.watch?.(() => watchers.forEach((listener) => listener()))
+    forward()
     const writesAtStart = writes
     const read = tried.read()
     const clock = options.clock ?? systemClock
@@ -100,7 +102,13 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
     readQuarantine: async () => (await choose()).readQuarantine(),
     watch(listener) {
       watchers.add(listener)
-      return () => void watchers.delete(listener)
+      forward()
+      return () => {
+        watchers.delete(listener)
+        if (watchers.size > 0) return
+        unforward?.()
+        unforward = undefined
+      }
     },
     close: () => idb?.close?.(),
     update: async (decide) => {

@@ -1,16 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createIdbPersistence, createMemoryPersistence, createSessionStore, type SessionPersistence, type SessionStore } from '../../src/index'
-import { settle } from '../support/fake-clock'
-import { destroyTabs, noWake, startedTab } from '../support/fake-tabs'
-import { webStorage } from '../support/torn-pages'
+import { forceCloseDatabase } from 'fake-indexeddb'
+import { FakeClock, settle } from '../support/fake-clock'
+import { destroyTabs, failable, noWake, startedTab } from '../support/fake-tabs'
 import { makeSession, uniqueDbName } from '../support/sessions'
 
-/** Storage taken away under a running store (deleted, cleared, closed), and a logout note no storage takes. */
+/** Storage taken away under a running store: the database deleted, emptied or closed by the browser. */
 const extra: SessionStore[] = []
 afterEach(() => {
   destroyTabs()
   extra.splice(0).forEach((store) => store.destroy())
   vi.unstubAllGlobals()
+  vi.restoreAllMocks()
 })
 
 const deleteDatabase = (name: string) =>
@@ -20,6 +21,26 @@ const deleteDatabase = (name: string) =>
     request.onerror = () => reject(request.error)
     request.onblocked = () => resolve('blocked')
   })
+
+/** The connections opened to `dbName` from here on, and which of them are still open. */
+function trackConnections(dbName: string) {
+  const all: Array<{ db: IDBDatabase; closed: boolean }> = []
+  const open = indexedDB.open.bind(indexedDB)
+  vi.spyOn(indexedDB, 'open').mockImplementation((name: string, version?: number) => {
+    const request = open(name, version)
+    if (name === dbName) {
+      request.addEventListener('success', () => {
+        const entry = { db: request.result, closed: false }
+        const close = entry.db.close.bind(entry.db)
+        entry.db.close = () => ((entry.closed = true), close())
+        entry.db.addEventListener('close', () => (entry.closed = true))
+        all.push(entry)
+      })
+    }
+    return request
+  })
+  return { open: () => all.filter((entry) => !entry.closed).map((entry) => entry.db) }
+}
 
 /** Persistence over `inner` whose watchers can be told by hand, counting closes. */
 function watchable(inner: SessionPersistence) {
@@ -68,7 +89,89 @@ describe('the database deleted or cleared under a running store', () => {
     await store.signIn(makeSession())
     shared.delete('session')
     expect(await store.update({ ipAddress: '192.0.2.9' })).toBe(false)
-    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: null })
+    await vi.waitFor(() => expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: null }))
+  })
+
+  it.each([
+    ['corrupt', { version: 1, generation: 'x' }, 'storage-corrupt'],
+    ['of an older version migrate cannot upgrade', { version: 0, generation: 3, ended: false, session: {} }, 'storage-migrate-failed'],
+  ])('a write refused over a record that is %s: the tab reads it and reports it, as on start-up', async (_, bad, code) => {
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), migrate: () => { throw new Error('no') } })
+    await store.signIn(makeSession())
+    shared.set('session', bad)
+    expect(await store.update({ ipAddress: '192.0.2.9' })).toBe(false)
+    await vi.waitFor(() => expect(store.getState()).toMatchObject({ status: 'unauthenticated', error: { code } }))
+  })
+
+  it('a sign-in this tab could not store yet outlives the emptied key, and is stored there', async () => {
+    const shared = new Map<string, unknown>()
+    const { persistence: full, disk } = failable(createMemoryPersistence(shared))
+    const { persistence, tell } = watchable(full)
+    const clock = new FakeClock()
+    const { store } = await startedTab({ persistence, clock })
+    await store.signIn(makeSession({ sessionId: 'A' }))
+    disk.full = true
+    await store.signIn(makeSession({ sessionId: 'B' })) // kept in memory, shown
+    disk.full = false
+    shared.delete('session') // "clear local data" also freed the disk
+    tell()
+    await settle()
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: 'B' } })
+    await clock.advance(5000) // the unsaved change's next offer
+    expect(shared.get('session')).toMatchObject({ session: { sessionId: 'B' } })
+  })
+
+  it('the browser closing the connection (site data cleared) makes the store read again, on a new connection', async () => {
+    const dbName = uniqueDbName()
+    const connections = trackConnections(dbName)
+    const { store: a } = await startedTab({ dbName })
+    await a.signIn(makeSession())
+    const [aConnection] = connections.open()
+    const { store: b } = await startedTab({ dbName }) // no tab channel: a hears nothing from b
+    expect(await b.update({ ipAddress: '192.0.2.7' })).toBe(true)
+    expect(a.getState().session?.ipAddress).not.toBe('192.0.2.7')
+    forceCloseDatabase(aConnection as never)
+    await vi.waitFor(() => expect(a.getState().session?.ipAddress).toBe('192.0.2.7'))
+    expect(await a.update({ ipAddress: '192.0.2.8' })).toBe(true) // and writes on its new connection
+  })
+
+  it('a delete another connection blocks: writes fail after the open timeout instead of hanging, and the tab follows once it goes through', async () => {
+    const dbName = uniqueDbName()
+    const { store } = await startedTab({ dbName, openTimeoutMs: 100 })
+    await store.signIn(makeSession())
+    const stubborn = await new Promise<IDBDatabase>((resolve) => {
+      const request = indexedDB.open(dbName)
+      request.onsuccess = () => resolve(request.result) // a tab of an earlier release: it never closes on versionchange
+    })
+    const request = indexedDB.deleteDatabase(dbName)
+    const deleted = new Promise((resolve) => (request.onsuccess = resolve))
+    await new Promise((resolve) => (request.onblocked = resolve)) // the store has let go; the stubborn tab has not
+    const updated = await Promise.race([store.update({ ipAddress: '192.0.2.2' }), new Promise((resolve) => setTimeout(() => resolve('hung'), 1000))])
+    expect(updated).not.toBe('hung')
+    expect(store.getState()).toMatchObject({ status: 'authenticated', error: { code: 'storage-write-failed' } }) // kept in memory
+    stubborn.close()
+    await deleted
+    await vi.waitFor(() => expect(store.getState().status).toBe('unauthenticated'))
+  })
+
+  it('a store stopped or destroyed while a write is in flight closes the connection that write opened', async () => {
+    const dbName = uniqueDbName()
+    const connections = trackConnections(dbName)
+    const store = createSessionStore({ dbName, channel: null, wake: noWake, logoutJournal: null })
+    extra.push(store)
+    const stop = store.start()
+    await store.whenHydrated()
+    await store.signIn(makeSession())
+    const ending = store.end('user-logout')
+    stop()
+    await ending
+    await settle()
+    expect(connections.open()).toHaveLength(0)
+    void store.update({ ipAddress: '192.0.2.3' })
+    store.destroy()
+    await settle()
+    expect(connections.open()).toHaveLength(0)
   })
 
   it('a closed IndexedDB persistence opens again on its next use', async () => {
@@ -84,50 +187,3 @@ describe('the database deleted or cleared under a running store', () => {
   })
 })
 
-describe('a logout note no storage takes', () => {
-  const full = () => ({ ...webStorage(), setItem: () => { throw new DOMException('full', 'QuotaExceededError') } })
-
-  it('localStorage full: the note goes to sessionStorage, and the next page of the tab finishes the logout', async () => {
-    const local = full()
-    const session = webStorage()
-    vi.stubGlobal('localStorage', local)
-    vi.stubGlobal('sessionStorage', session)
-    const shared = new Map<string, unknown>()
-    let torn = false
-    const memory = createMemoryPersistence(shared)
-    const tearable: SessionPersistence = { ...memory, update: (decide) => (torn ? new Promise(() => {}) : memory.update(decide)) }
-    const { store: first } = await startedTab({ persistence: tearable })
-    await first.signIn(makeSession())
-    torn = true // the page goes away mid-write
-    void first.end('user-logout')
-    await settle()
-    expect(session.items.size).toBe(1)
-    first.destroy()
-    const { store: next } = await startedTab({ persistence: createMemoryPersistence(shared) })
-    expect(next.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
-    await vi.waitFor(() => expect(shared.get('session')).toMatchObject({ ended: true }))
-    expect(session.items.size).toBe(0)
-  })
-
-  it('no storage takes the note: the tombstone write starts at once, with no grace', async () => {
-    const starts = async (logoutJournal: ReturnType<typeof webStorage> | null) => {
-      const memory = createMemoryPersistence()
-      let writes = 0
-      const counted: SessionPersistence = { ...memory, update: (decide) => ((writes += 1), memory.update(decide)) }
-      const store = createSessionStore({ persistence: counted, channel: null, wake: noWake, logoutJournal })
-      extra.push(store)
-      store.start()
-      await store.signIn(makeSession())
-      const before = writes
-      const ending = store.end('user-logout')
-      for (let i = 0; i < 10; i += 1) await Promise.resolve()
-      const startedAtOnce = writes > before
-      await ending
-      return startedAtOnce
-    }
-    expect(document.visibilityState).toBe('visible') // a visible tab waits the grace when it has noted the logout
-    expect(await starts(webStorage())).toBe(false)
-    expect(await starts(full())).toBe(true)
-    expect(await starts(null)).toBe(true)
-  })
-})
