@@ -83,9 +83,15 @@ function parseEntry(value: unknown): JournaledLogout | null {
 export function createLogoutJournal(name: string, storage: JournalStorage | null | undefined): LogoutJournal {
   const key = `authsession:ending:${name}`
   // By default localStorage, and sessionStorage when it refuses the note (an
-  // app that filled its quota): that one at least outlives a reload of this tab.
-  const stores = (): JournalStorage[] =>
-    storage === undefined ? [storageOrNull('localStorage'), storageOrNull('sessionStorage')].filter((s) => s !== null) : storage ? [storage] : []
+  // app that filled its quota): that one at least outlives a reload of this
+  // tab. Opened only when needed: a page's first use of sessionStorage costs
+  // the browser work, which a logout should not spend while other tabs draw.
+  const fallback = () => (storage === undefined ? storageOrNull('sessionStorage') : null)
+  const first = () => (storage === undefined ? storageOrNull('localStorage') : storage)
+  const stores = (): JournalStorage[] => [first(), fallback()].filter((store) => store !== null)
+  // Where this page's notes went, so settling one touches only that storage.
+  const tookNote = new Map<string, JournalStorage>()
+  const id = (entry: JournaledLogout) => `${entry.sessionId}\n${entry.generation}`
   // Full or blocked storage throws: the journal is a safety net, the logout goes on without it.
   const attempt = (act: () => void) => {
     try {
@@ -101,11 +107,16 @@ export function createLogoutJournal(name: string, storage: JournalStorage | null
   return {
     // Added to what is noted: an earlier logout that could not be stored (a full disk) must not be forgotten.
     note: (entry) => {
-      const taken = stores().find((store) => attempt(() => write(store, [...without(store, entry), entry])))
-      return !!taken && taken !== storageOrNull('sessionStorage')
+      const noteIn = (store: JournalStorage | null) => !!store && attempt(() => write(store, [...without(store, entry), entry]))
+      const local = first()
+      const taken = noteIn(local) ? local : noteIn(fallback()) ? fallback() : null
+      if (taken) tookNote.set(id(entry), taken)
+      return !!taken && taken === local
     },
     settle: (entry) => {
-      for (const store of stores()) attempt(() => store.getItem(key) !== null && write(store, without(store, entry)))
+      const taken = tookNote.get(id(entry))
+      tookNote.delete(id(entry))
+      for (const store of taken ? [taken] : stores()) attempt(() => store.getItem(key) !== null && write(store, without(store, entry)))
     },
     take() {
       const found: JournaledLogout[] = []
