@@ -174,6 +174,19 @@ describe('the database deleted or cleared under a running store', () => {
     expect(connections.open()).toHaveLength(0)
   })
 
+  it('a connection closed before its close event arrived (InvalidStateError on the next transaction) is replaced once, and the write lands', async () => {
+    const dbName = uniqueDbName()
+    const connections = trackConnections(dbName)
+    const persistence = createIdbPersistence({ dbName })
+    await persistence.update(() => ({ next: 1, result: null }))
+    const [first] = connections.open()
+    IDBDatabase.prototype.close.call(first!) // closed under us, with no event
+    expect(await persistence.update((current) => ({ next: (current as number) + 1, result: 'stored' }))).toBe('stored')
+    expect(await persistence.read()).toBe(2)
+    expect(connections.open().filter((db) => db !== first)).toHaveLength(1) // one new connection (the tracker missed the bare close)
+    persistence.close!()
+  })
+
   it('a closed IndexedDB persistence opens again on its next use', async () => {
     const dbName = uniqueDbName()
     const persistence = createIdbPersistence({ dbName })
