@@ -39,6 +39,8 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
   let released = false
   let running = 0
   let openedBefore = false
+  // The open that answered: operations on it need no deadline (and no timer each).
+  let ready: Promise<IDBDatabase> | undefined
   const tell = () => watchers.forEach((listener) => listener())
   const watched = () => !released && watchers.size > 0
 
@@ -59,6 +61,7 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
       request.onsuccess = () => {
         const db = request.result
         openedBefore = true
+        ready = opening
         const drop = () => {
           if (opened === opening) opened = undefined
         }
@@ -83,8 +86,10 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
 
   const openInTime = (): Promise<IDBDatabase> => {
     const opening = open()
-    // The first open is left to the caller's own timeout (resilient-persistence.ts falls back to memory, then rejoins).
-    if (!openedBefore) return opening
+    // Only a reopen waiting on IndexedDB gets a deadline. The first open is
+    // left to the caller's own timeout (resilient-persistence.ts falls back
+    // to memory, then rejoins).
+    if (!openedBefore || opening === ready) return opening
     let timer: ReturnType<typeof setTimeout> | undefined
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

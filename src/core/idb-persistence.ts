@@ -19,7 +19,7 @@ export interface IdbPersistenceOptions {
  * import) by idb-connection.ts, which lets the database be deleted and tells
  * the store when it was.
  */
-export function createIdbPersistence(options: IdbPersistenceOptions = {}): SessionPersistence {
+export function createIdbPersistence(options: IdbPersistenceOptions = {}): SessionPersistence & Required<Pick<SessionPersistence, 'watch' | 'close'>> {
   const key = options.key ?? 'session'
   const quarantineKey = `${key}:quarantine`
   const connection = createIdbConnection(options.dbName ?? 'authsession', options.storeName ?? 'sessions', options.openTimeoutMs ?? 3000)

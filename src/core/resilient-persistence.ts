@@ -31,13 +31,8 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
   let writes = 0
   // What operations use once chosen; it moves from memory back to IndexedDB if a slow open answers late.
   let active: SessionPersistence | undefined
-  // IndexedDB once tried (chosen or not yet): its connection is watched (while anyone watches here) and closed from here.
-  let idb: SessionPersistence | undefined
-  const watchers = new Set<() => void>()
-  let unforward: (() => void) | undefined
-  const forward = () => {
-    if (idb && watchers.size > 0 && !unforward) unforward = idb.watch?.(() => watchers.forEach((listener) => listener()))
-  }
+  // Made now, opened on first use (creating it touches no browser global): its connection is watched and closed from here.
+  const idb = createIdbPersistence(options)
 
   const choose = async (forRead = false): Promise<SessionPersistence> => {
     chosen ??= probe(forRead).then(
@@ -58,10 +53,8 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
 
   const probe = async (forRead: boolean): Promise<SessionPersistence> => {
     if (typeof indexedDB === 'undefined' || indexedDB === null) throw new Error('indexedDB is not defined')
-    const tried = (idb = createIdbPersistence(options))
-    forward()
     const writesAtStart = writes
-    const read = tried.read()
+    const read = idb.read()
     const clock = options.clock ?? systemClock
     let timer: unknown
     const timeout = new Promise<never>((_, reject) => {
@@ -72,7 +65,7 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
         // instead of staying alone (and looking signed out) until reloaded.
         read.then(
           () => {
-            active = tried
+            active = idb
             options.onRecovered?.()
           },
           () => {},
@@ -86,7 +79,7 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
     } finally {
       clock.clearTimeout(timer)
     }
-    return tried
+    return idb
   }
 
   return {
@@ -100,17 +93,8 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
       return first ? first.value : persistence.read()
     },
     readQuarantine: async () => (await choose()).readQuarantine(),
-    watch(listener) {
-      watchers.add(listener)
-      forward()
-      return () => {
-        watchers.delete(listener)
-        if (watchers.size > 0) return
-        unforward?.()
-        unforward = undefined
-      }
-    },
-    close: () => idb?.close?.(),
+    watch: (listener) => idb.watch(listener),
+    close: () => idb.close(),
     update: async (decide) => {
       writes += 1
       probed = null

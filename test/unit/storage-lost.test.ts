@@ -184,19 +184,34 @@ describe('the database deleted or cleared under a running store', () => {
     expect(await persistence.update((current) => ({ next: (current as number) + 1, result: 'stored' }))).toBe('stored')
     expect(await persistence.read()).toBe(2)
     expect(connections.open().filter((db) => db !== first)).toHaveLength(1) // one new connection (the tracker missed the bare close)
-    persistence.close!()
+    persistence.close()
+  })
+
+  it('operations on an open connection arm no open deadline; a reopen does', async () => {
+    const dbName = uniqueDbName()
+    const persistence = createIdbPersistence({ dbName, openTimeoutMs: 4321 })
+    await persistence.update(() => ({ next: 1, result: null }))
+    const timers = vi.spyOn(globalThis, 'setTimeout')
+    const deadlines = () => timers.mock.calls.filter(([, ms]) => ms === 4321).length
+    await persistence.update(() => ({ next: 2, result: null }))
+    await persistence.read()
+    expect(deadlines()).toBe(0)
+    expect(await deleteDatabase(dbName)).toBe('deleted') // versionchange: the connection goes
+    expect(await persistence.read()).toBeUndefined()
+    expect(deadlines()).toBe(1)
+    persistence.close()
   })
 
   it('a closed IndexedDB persistence opens again on its next use', async () => {
     const dbName = uniqueDbName()
     const persistence = createIdbPersistence({ dbName })
     await persistence.update(() => ({ next: { hello: 1 }, result: null }))
-    persistence.close!()
+    persistence.close()
     expect(await deleteDatabase(dbName)).toBe('deleted') // nothing held it open
     expect(await persistence.read()).toBeUndefined()
     await persistence.update(() => ({ next: { hello: 2 }, result: null }))
     expect(await persistence.read()).toEqual({ hello: 2 })
-    persistence.close!()
+    persistence.close()
   })
 })
 
