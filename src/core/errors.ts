@@ -9,6 +9,8 @@ export type AuthSessionErrorCode =
   | 'not-authenticated'
   | 'no-source'
   | 'sign-in-failed'
+  /** The session ended here and in every tab, but the provider could not be told (unreachable, no answer in time, refused). */
+  | 'sign-out-failed'
   | 'missing-provider'
   /** A caller passed a value the API cannot take (a time that is not a time). */
   | 'invalid-argument'

@@ -16,7 +16,11 @@ export interface SessionSource {
    * transient failures are retried, definitive ones end the session.
    */
   refresh(session: AuthenticationSession, context: RefreshContext): Promise<SourceResult>
-  /** Ends the session at the provider, after it was ended locally in every tab. */
+  /**
+   * Ends the session at the provider, after it was ended locally in every
+   * tab. Throw an AuthSessionError `sign-out-failed` when the provider could
+   * not be told: `logout()` rejects with it, the local end stands.
+   */
   signOut?(session: AuthenticationSession, options?: SignOutOptions): Promise<void>
 }
 
@@ -28,7 +32,10 @@ export interface SignInOptions {
 }
 
 export interface SignOutOptions {
-  /** Redirect to the provider's logout page (where it has one). Default true. */
+  /**
+   * Redirect to the provider's logout page. Default true; where the provider
+   * has none, or with false, the OIDC source revokes the refresh token instead.
+   */
   redirect?: boolean
 }
 

@@ -27,13 +27,21 @@ export async function startOidcWorld(accessTokenTtlSeconds = 10) {
 
 export const appState = (page: Page) => page.evaluate(() => window.__app.state())
 
+type AppConfig = Parameters<Window['__app']['configure']>[0]
+
+/** A new tab of the app, configured (a fresh database unless `config` names one) and started. */
+export async function configuredTab(world: Awaited<ReturnType<typeof startOidcWorld>>, config: Partial<AppConfig> = {}) {
+  const dbName = config.dbName ?? uniqueDbName('e2e')
+  const page = await world.harness.openTab('app')
+  await page.evaluate((full) => window.__app.configure(full), { issuer: world.provider.issuer, clientId: CLIENT_ID, ...config, dbName })
+  await page.reload()
+  await page.evaluate(() => window.__app.ready())
+  return { page, dbName }
+}
+
 /** Signs in through the provider in a new tab (a fresh database each time), then opens `count - 1` more tabs. */
-export async function signedInTabs(world: Awaited<ReturnType<typeof startOidcWorld>>, count: number) {
-  const dbName = uniqueDbName('e2e')
-  const first = await world.harness.openTab('app')
-  await first.evaluate((config) => window.__app.configure(config), { issuer: world.provider.issuer, clientId: CLIENT_ID, dbName })
-  await first.reload()
-  await first.evaluate(() => window.__app.ready())
+export async function signedInTabs(world: Awaited<ReturnType<typeof startOidcWorld>>, count: number, config: Partial<AppConfig> = {}) {
+  const { page: first, dbName } = await configuredTab(world, config)
   await first.evaluate(() => {
     void window.__app.login()
   })

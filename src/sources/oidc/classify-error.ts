@@ -47,10 +47,23 @@ function sanitize(cause: unknown): unknown {
   return Object.assign(clean, { error: error.error, error_description: error.error_description })
 }
 
-/** A failed sign-in callback (access_denied, a stale state, a network error) as a typed error. */
-export function signInError(rawCause: unknown): AuthSessionError {
+/** What the provider said (its `error` and `error_description`), or else the error's own message. */
+function detailOf(cause: unknown): string {
+  const error = cause as { error?: unknown; error_description?: unknown; message?: unknown } | null
+  if (typeof error?.error === 'string') {
+    return typeof error.error_description === 'string' && error.error_description ? `${error.error} (${error.error_description})` : error.error
+  }
+  return typeof error?.message === 'string' ? error.message : String(cause)
+}
+
+/** A sign-in that could not start (discovery failed) or complete (access_denied, a stale state, a network error), as a typed error. */
+export function signInError(rawCause: unknown, stage: 'started' | 'completed' = 'completed'): AuthSessionError {
   const cause = sanitize(rawCause)
-  const providerError = (cause as { error?: unknown } | null)?.error
-  const detail = typeof providerError === 'string' ? providerError : ((cause as Error | null)?.message ?? String(cause))
-  return new AuthSessionError('sign-in-failed', `The sign-in could not be completed: ${detail}`, { cause })
+  return new AuthSessionError('sign-in-failed', `The sign-in could not be ${stage}: ${detailOf(cause)}`, { cause })
+}
+
+/** The provider could not be told of a logout that already ended the session here. */
+export function signOutError(rawCause: unknown): AuthSessionError {
+  const cause = sanitize(rawCause)
+  return new AuthSessionError('sign-out-failed', `Signed out here, but the provider could not be told: ${detailOf(cause)}`, { cause })
 }

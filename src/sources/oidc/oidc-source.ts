@@ -3,7 +3,7 @@ import { basicDeviceInfo } from '../../core/device'
 import { RefreshError } from '../../core/errors'
 import type { DeviceInfo } from '../../core/session'
 import type { SessionSource, SourceResult } from '../../core/source'
-import { classifyOidcError, signInError } from './classify-error'
+import { classifyOidcError, signInError, signOutError } from './classify-error'
 import { readJwtClaims } from './jwt-claims'
 import { mapTokenResponse, type TokenResponseLike } from './map-response'
 
@@ -19,9 +19,10 @@ export interface OidcSourceOptions {
   /** Clock for the mapping (tests). Default Date.now. */
   now?: () => number
   /**
-   * oidc-client-ts's own request timeout, in seconds. Default 10, and never
-   * more than the scheduler's timeout, so the request ends while the
-   * refresh lock is held.
+   * Timeout of every request to the provider (discovery, code exchange,
+   * userinfo, refresh, revocation), in seconds. Default: the settings'
+   * `requestTimeoutInSeconds`, else 10. A refresh also stays within the
+   * scheduler's timeout, so it ends while the refresh lock is held.
    */
   requestTimeoutSeconds?: number
 }
@@ -38,11 +39,21 @@ export interface OidcSourceOptions {
 export function createOidcSource(settings: OidcClientSettings, options: OidcSourceOptions = {}): SessionSource {
   let client: OidcClient | undefined
   let refresher: OidcClient | undefined
+  // oidc-client-ts sets no timeout of its own: a provider that accepts the
+  // connection and never answers would leave a sign-in or sign-out pending forever.
+  const timeoutSeconds = options.requestTimeoutSeconds ?? settings.requestTimeoutInSeconds ?? 10
   // Created on first use: OidcClient's default state store reads localStorage.
-  const oidc = () => (client ??= new OidcClient(settings))
+  const oidc = () =>
+    (client ??= new OidcClient({
+      ...settings,
+      requestTimeoutInSeconds: timeoutSeconds,
+      // A client ignores the body of a successful revocation (RFC 7009 2.2), but
+      // oidc-client-ts refuses any type but JSON: oidc-provider answers an empty text/plain.
+      revokeTokenAdditionalContentTypes: [...(settings.revokeTokenAdditionalContentTypes ?? []), 'text/'],
+    }))
   // Refreshes never load userinfo: a userinfo failure after the token
   // exchange would throw away tokens the provider has already rotated.
-  const refreshClient = () => (refresher ??= new OidcClient({ ...settings, loadUserInfo: false }))
+  const refreshClient = () => (refresher ??= new OidcClient({ ...settings, requestTimeoutInSeconds: timeoutSeconds, loadUserInfo: false }))
   const now = options.now ?? Date.now
   const context = {
     deviceInfo: options.deviceInfo ?? basicDeviceInfo,
@@ -55,10 +66,15 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
     name: 'oidc',
 
     async startSignIn(signInOptions = {}) {
-      const request = await oidc().createSigninRequest({
-        state: { returnTo: signInOptions.returnTo },
-        extraQueryParams: signInOptions.extraParams,
-      })
+      let request
+      try {
+        request = await oidc().createSigninRequest({
+          state: { returnTo: signInOptions.returnTo },
+          extraQueryParams: signInOptions.extraParams,
+        })
+      } catch (cause) {
+        throw signInError(cause, 'started')
+      }
       navigate(request.url)
     },
 
@@ -96,7 +112,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
             profile,
           } as never,
           // Within the scheduler's timeout too: the request must end while the refresh lock is held.
-          timeoutInSeconds: Math.min(options.requestTimeoutSeconds ?? 10, timeoutMs ? timeoutMs / 1000 : Number.POSITIVE_INFINITY),
+          timeoutInSeconds: Math.min(timeoutSeconds, timeoutMs ? timeoutMs / 1000 : Number.POSITIVE_INFINITY),
         })
       } catch (cause) {
         throw classifyOidcError(cause)
@@ -112,13 +128,21 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
     },
 
     async signOut(session, signOutOptions = {}) {
-      if (signOutOptions.redirect === false) {
+      try {
+        // Providers without an end-session page (Google's, for one) can still revoke.
+        const endSession = signOutOptions.redirect === false ? undefined : await oidc().metadataService.getEndSessionEndpoint()
+        if (endSession) {
+          const request = await oidc().createSignoutRequest({ id_token_hint: session.idToken })
+          return navigate(request.url)
+        }
         // Stay on the page: revoke the refresh token so it cannot be used again.
-        if (session.refreshToken) await oidc().revokeToken(session.refreshToken, 'refresh_token').catch(() => {})
-        return
+        if (session.refreshToken && (await oidc().metadataService.getRevocationEndpoint())) {
+          await oidc().revokeToken(session.refreshToken, 'refresh_token')
+        }
+      } catch (cause) {
+        // The tokens are gone from storage by now: nothing can ask again later, so the app must hear of it.
+        throw signOutError(cause)
       }
-      const request = await oidc().createSignoutRequest({ id_token_hint: session.idToken })
-      navigate(request.url)
     },
   }
 }

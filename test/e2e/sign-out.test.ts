@@ -1,0 +1,82 @@
+import { createServer, type Socket } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { findChromium } from '../support/browser-harness'
+import { appState, CLIENT_ID, configuredTab, signedInTabs, startOidcWorld } from './oidc-world'
+
+type World = Awaited<ReturnType<typeof startOidcWorld>>
+
+/** What the provider says now to the refresh token a session held: 200 while it lives, invalid_grant once revoked. */
+async function redeem(world: World, refreshToken: string) {
+  const response = await fetch(`${world.provider.issuer}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }),
+  })
+  return { status: response.status, error: ((await response.json()) as { error?: string }).error }
+}
+
+describe.skipIf(!findChromium())('sign-in and sign-out against a real provider that fails', () => {
+  let world: World
+  // A provider behind a load balancer that accepts connections and never answers.
+  const sockets = new Set<Socket>()
+  const stalled = createServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  beforeAll(async () => {
+    world = await startOidcWorld(60)
+    await new Promise<void>((listening) => stalled.listen(0, '127.0.0.1', listening))
+  })
+  afterAll(async () => {
+    sockets.forEach((socket) => socket.destroy())
+    stalled.close()
+    await world?.close()
+  })
+
+  it('logout({ redirect: false }) revokes the refresh token at the provider', async () => {
+    const { tabs } = await signedInTabs(world, 1)
+    const refreshToken = (await appState(tabs[0]!)).session!.refreshToken!
+    expect(await tabs[0]!.evaluate(() => window.__app.outcome('logout', { redirect: false }))).toEqual({ ok: true })
+    expect(await redeem(world, refreshToken)).toEqual({ status: 400, error: 'invalid_grant' })
+    await tabs[0]!.close()
+  })
+
+  it('a provider without an end-session page: logout() stays on the page and revokes the refresh token', async () => {
+    const { tabs } = await signedInTabs(world, 2, { settings: { metadataSeed: { end_session_endpoint: null } } })
+    const refreshToken = (await appState(tabs[0]!)).session!.refreshToken!
+    expect(await tabs[0]!.evaluate(() => window.__app.outcome('logout'))).toEqual({ ok: true })
+    expect(new URL(tabs[0]!.url()).pathname).toBe('/app.html')
+    await tabs[1]!.waitForFunction(() => window.__app.state().status === 'unauthenticated')
+    expect(await redeem(world, refreshToken)).toEqual({ status: 400, error: 'invalid_grant' })
+    await Promise.all(tabs.map((tab) => tab.close()))
+  })
+
+  it('the provider down at logout: every tab is signed out, and logout() rejects with sign-out-failed', async () => {
+    const { tabs } = await signedInTabs(world, 2)
+    const refreshToken = (await appState(tabs[0]!)).session!.refreshToken!
+    world.provider.setDown(true)
+    try {
+      const outcome = await tabs[0]!.evaluate(() => window.__app.outcome('logout', { redirect: false }))
+      expect(outcome).toMatchObject({ ok: false, name: 'AuthSessionError', code: 'sign-out-failed' })
+      expect(JSON.stringify(outcome)).not.toContain(refreshToken)
+    } finally {
+      world.provider.setDown(false)
+    }
+    for (const tab of tabs) {
+      await tab.waitForFunction(() => window.__app.state().status === 'unauthenticated')
+      expect((await appState(tab)).session).toMatchObject({ revokeReason: 'user-logout' })
+    }
+    await Promise.all(tabs.map((tab) => tab.close()))
+  })
+
+  it('a provider that never answers: login() fails with sign-in-failed at the request timeout', async () => {
+    const { port } = stalled.address() as { port: number }
+    const { page } = await configuredTab(world, { issuer: `http://127.0.0.1:${port}`, sourceOptions: { requestTimeoutSeconds: 1 } })
+    const started = Date.now()
+    const outcome = await page.evaluate(() => window.__app.outcome('login'))
+    expect(outcome).toMatchObject({ ok: false, code: 'sign-in-failed', message: expect.stringContaining('timed out') })
+    expect(Date.now() - started).toBeLessThan(10_000)
+    expect(sockets.size).toBeGreaterThan(0) // it really reached the stalled server
+    await page.close()
+  })
+})
