@@ -1,6 +1,6 @@
 // @vitest-environment node
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -45,6 +45,13 @@ function inNode(kind: 'esm' | 'cjs', body: string): Record<string, unknown> {
   const args = kind === 'esm' ? ['--input-type=module', '-e', script] : ['-e', script]
   return JSON.parse(execFileSync(process.execPath, args, { cwd: root, encoding: 'utf8' })) as Record<string, unknown>
 }
+
+it.each(['js', 'cjs'])("only the React entry is marked 'use client' (.%s), for React Server Components to import it", (extension) => {
+  const firstLine = (file: string) => readFileSync(join(root, 'dist', `${file}.${extension}`), 'utf8').split('\n')[0]
+  expect(firstLine('react')).toBe("'use client';")
+  expect(firstLine('index')).not.toContain('use client')
+  expect(firstLine('oidc')).not.toContain('use client')
+})
 
 describe.each(['esm', 'cjs'] as const)('the built package from %s', (kind) => {
   it('exports what the source entries export, touching no browser global when imported', async () => {
