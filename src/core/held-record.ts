@@ -4,7 +4,7 @@ import { StorageError, isQuotaError, type AuthSessionError } from './errors'
 import type { SessionPersistence } from './persistence'
 import { statusOf } from './record-actions'
 import type { AuthenticationSession } from './session'
-import type { SessionEvent } from './session-events'
+import type { SessionEvent, SessionStatus } from './session-events'
 import type { Build, CommitResult, SessionState } from './store-types'
 import { decodeOrBad, forQuarantine, rawEpoch, rawGeneration, rawVersion, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
 import { createShownActivity } from './shown-activity'
@@ -52,13 +52,16 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     changes += 1
   }
 
+  // Activity shown but perhaps not written yet (writes are throttled): see shown-activity.ts.
+  const activity = createShownActivity()
+  // statusOf() says signed in only for a record with a live session, as the state's type requires.
+  const show = (status: SessionStatus, session: AuthenticationSession | null, extra?: { error: null }) =>
+    state.setState({ status, session: activity.apply(session, status), ...extra } as SessionState)
+
   const reportError = (error: AuthSessionError) => {
     state.setState({ error })
     emit({ type: 'error', error })
   }
-
-  // Activity shown but perhaps not written yet (writes are throttled): see shown-activity.ts.
-  const activity = createShownActivity()
 
   /** Applies a record if it is newer than what this tab holds. Generations never go back within one epoch. */
   const adopt = (record: StoredRecord, source: 'local' | 'remote', reason?: ChangeReason | 'hydrate') => {
@@ -70,15 +73,14 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     hold(record)
     const ended = deps.endedView?.(record, source)
     const status = ended ? 'unauthenticated' : statusOf(record)
-    state.setState({ status, session: ended ?? activity.apply(record.session, status), ...(status === 'authenticated' ? { error: null } : {}) })
+    show(status, ended ?? record.session, status === 'authenticated' ? { error: null } : undefined)
     emit({ type: 'change', source, reason: reason ?? record.reason, status, generation: record.generation })
     return true
   }
 
   /**
-   * Storage failed (or must wait): hold this change in memory (same
-   * generation, so any newer stored record still wins). `show: false` keeps
-   * what the tab shows, e.g. an announced logout not yet confirmed.
+   * Storage failed (or must wait): hold this change in memory (same generation, so any newer stored record
+   * still wins). `show: false` keeps what the tab shows, e.g. an announced logout not yet confirmed.
    */
   const holdLocally = (next: Omit<StoredRecord, 'version' | 'generation'>, options: { show?: boolean } = {}) => {
     if (stopped || yielded) return
@@ -86,7 +88,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     const record: StoredRecord = { ...next, version, generation: held?.generation ?? 0, epoch: held?.epoch }
     hold(record)
     const status = statusOf(record)
-    if (options.show !== false) state.setState({ status, session: activity.apply(record.session, status) })
+    if (options.show !== false) show(status, record.session)
     deps.onHeldLocally?.()
     retryLater()
   }
@@ -96,9 +98,8 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     if (!stopped && unsaved.has()) retry.later()
   }
   /**
-   * An announced logout waits for its tombstone: another tab's, shown here
-   * while this tab still holds the live record, or this tab's own. No other
-   * write may move the generation meanwhile.
+   * An announced logout waits for its tombstone: another tab's, shown here while this tab still holds the
+   * live record, or this tab's own. No other write may move the generation meanwhile.
    */
   const logoutPending = () =>
     (state.getState().status === 'unauthenticated' && statusOf(held) === 'authenticated') || !!deps.endingHere?.()
@@ -120,7 +121,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   /** A logout shown ahead of storage did not land: show the held record again, and write what waited for it (logoutPending). */
   const showHeld = () => {
     const status = statusOf(held)
-    if (state.getState().status !== status) state.setState({ status, session: activity.apply(held?.session ?? null, status) })
+    if (state.getState().status !== status) show(status, held?.session ?? null)
     if (status === 'authenticated') retryUnsavedNow()
   }
 
@@ -200,17 +201,15 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   }
 
   /**
-   * A record this tab cannot read but must not move: a newer app version's
-   * (stays for the tabs that can read it, a copy without tokens goes to the
-   * quarantine key; nothing of this tab's is written meanwhile) or an older
-   * one `migrate` failed on. Stop using what this tab holds (its tokens may
-   * be rotated away).
+   * A record this tab cannot read but must not move: a newer app version's (stays for the tabs that can read it,
+   * a copy without tokens goes to the quarantine key; nothing of this tab's is written meanwhile) or an older one
+   * `migrate` failed on. Stop using what this tab holds (its tokens may be rotated away).
    */
   const stopUsing = async (bad: StorageError) => {
     yielded = bad.code === 'storage-future-version'
     forgetUnsaved()
     hold(null)
-    state.setState({ status: 'unauthenticated', session: null })
+    show('unauthenticated', null)
     if (state.getState().error?.code === bad.code) return
     reportError(bad)
     if (!yielded) return
@@ -222,7 +221,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   /** Moves a corrupt record aside (kept, never deleted, tokens redacted) and starts clean. */
   const repair = async (bad: StorageError) => {
     const result = await commit((current) => (current ? null : { session: null, ended: false, reason: 'repair' }), 'repair')
-    if (!held) state.setState({ status: 'unauthenticated', session: null })
+    if (!held) show('unauthenticated', null)
     // Another tab may have moved it aside first; this tab still saw it, so say so once.
     if (!result.quarantined) reportError(bad)
   }
@@ -231,7 +230,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   const wiped = () => {
     forgetUnsaved()
     hold(null)
-    state.setState({ status: 'unauthenticated', session: null })
+    show('unauthenticated', null)
     emit({ type: 'change', source: 'remote', reason: 'clear', status: 'unauthenticated', generation: 0 })
   }
 

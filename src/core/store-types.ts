@@ -12,13 +12,16 @@ import type { ChangeReason, Migrate, StoredRecord } from './stored-record'
 import type { TabChannel } from './tab-channel'
 import type { WakeSource } from './wake'
 
-export interface SessionState {
-  status: SessionStatus
-  /** The record; after the session ended, the ended record (status, revokedAt, revokeReason) with its tokens removed. */
-  session: AuthenticationSession | null
-  /** The last storage or record error, if any. */
-  error: AuthSessionError | null
-}
+/**
+ * What a tab shows. Checking `status` narrows `session`: signed in, it is
+ * the record; signed out, the ended record (status, revokedAt, revokeReason,
+ * its tokens removed) or null; while the stored record is read, null.
+ * `error` is the last storage or record error, if any.
+ */
+export type SessionState =
+  | { status: 'authenticated'; session: AuthenticationSession; error: AuthSessionError | null }
+  | { status: 'unauthenticated'; session: AuthenticationSession | null; error: AuthSessionError | null }
+  | { status: 'loading'; session: null; error: AuthSessionError | null }
 
 export interface SessionStoreOptions {
   /** Names the record in IndexedDB and the tab channel. Default `session`. */

@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import type { AuthenticationSession, DerivedSessionFields } from '../../src/index'
+import type { AuthenticationSession, DerivedSessionFields, SessionState } from '../../src/index'
+import type { SessionView } from '../../src/react'
 
 /**
  * The record's TypeScript shape against the schema (spec 004): checked by
@@ -54,5 +55,22 @@ describe('AuthenticationSession type', () => {
   it('keeps the calculated properties out of the stored record', () => {
     expectTypeOf<Extract<keyof AuthenticationSession, keyof DerivedSessionFields>>().toEqualTypeOf<never>()
     expectTypeOf<DerivedSessionFields>().toEqualTypeOf<{ isExpired: boolean; durationMinutes: number; idleMinutes: number }>()
+  })
+})
+
+describe('SessionState type', () => {
+  it('the status narrows the session: the record when signed in, null while loading', () => {
+    const narrowed = (state: SessionState) => {
+      if (state.status === 'authenticated') expectTypeOf(state.session).toEqualTypeOf<AuthenticationSession>()
+      else if (state.status === 'loading') expectTypeOf(state.session).toEqualTypeOf<null>()
+      else expectTypeOf(state.session).toEqualTypeOf<AuthenticationSession | null>()
+    }
+    // useSession()'s view too, destructured as the README does.
+    const destructured = (view: SessionView) => {
+      const { status, session } = view
+      if (status === 'authenticated') expectTypeOf(session.user.username).toEqualTypeOf<string | undefined>()
+    }
+    void narrowed
+    void destructured
   })
 })
