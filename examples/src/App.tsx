@@ -12,12 +12,14 @@ export function App() {
   const status = useSession((view) => view.status)
   const [onCallback, setOnCallback] = useState(isCallback)
   const callbackDone = useCallback(() => setOnCallback(false), [])
+  // logout() rejects after the session has ended here, once the signed-in screen is gone: keep what it said.
+  const [signOutError, setSignOutError] = useState<string | null>(null)
 
   let screen
   if (onCallback) screen = <Callback onDone={callbackDone} />
   else if (status === 'loading') screen = <p>Loading the session…</p>
-  else if (status === 'authenticated') screen = <SignedIn />
-  else screen = <SignedOut />
+  else if (status === 'authenticated') screen = <SignedIn onSignOutFailed={setSignOutError} />
+  else screen = <SignedOut signOutError={signOutError} />
 
   return (
     <main style={styles.page}>

@@ -14,7 +14,7 @@ export function Callback({ onDone }: { onDone: () => void }) {
   if (!error) return <p>Completing sign-in…</p>
   return (
     <div style={styles.card}>
-      <p style={styles.error}>Sign-in could not be completed: {error}</p>
+      <p style={styles.error}>{error}</p>
       <a href="/">Back to the start</a>
     </div>
   )

@@ -1,4 +1,4 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import type { SessionStore } from 'authsession'
 import { styles } from './styles'
 
@@ -8,6 +8,8 @@ export function RefreshControls({ store, now }: { store: SessionStore; now: numb
   const [error, setError] = useState<string | null>(null)
   const due = store.nextRefreshAt()
   const seconds = due === null ? null : Math.ceil((due - now) / 1000)
+  // A refresh that worked since (scheduled, or in another tab) makes the last error old news.
+  useEffect(() => store.on((event) => event.type === 'refreshed' && setError(null)), [store])
 
   const refreshNow = () => {
     setBusy(true)
@@ -21,7 +23,13 @@ export function RefreshControls({ store, now }: { store: SessionStore; now: numb
   return (
     <div style={styles.row}>
       <span data-testid="countdown">
-        {seconds === null ? 'No refresh scheduled' : seconds > 0 ? `Next refresh in ${seconds} s` : 'Refreshing…'}
+        {seconds === null
+          ? 'No refresh scheduled'
+          : seconds > 0
+            ? `Next refresh in ${seconds} s`
+            : navigator.onLine
+              ? 'Refreshing…'
+              : 'Offline: the refresh waits for the network'}
       </span>
       <button style={styles.button} onClick={refreshNow} disabled={busy}>
         {busy ? 'Refreshing…' : 'Refresh now'}

@@ -6,12 +6,19 @@ import { SessionCard } from './SessionCard'
 import { styles } from './styles'
 
 /** The signed-in screen: the record, refresh, an API call, sign-out. */
-export function SignedIn() {
+export function SignedIn({ onSignOutFailed }: { onSignOutFailed: (message: string | null) => void }) {
   const store = useSessionStore()
   const { session, logout } = useSession()
   const now = useNow()
   useRecordActivity(store)
   if (!session) return null
+
+  const signOut = () => {
+    onSignOutFailed(null)
+    // Ends the session in every tab, then goes to the provider's sign-out page. It
+    // rejects (sign-out-failed) when the provider could not be told.
+    logout().catch((cause: unknown) => onSignOutFailed(cause instanceof Error ? cause.message : String(cause)))
+  }
 
   return (
     <>
@@ -20,7 +27,7 @@ export function SignedIn() {
           <span>
             Signed in as <b>{session.user.name ?? session.user.username ?? session.user.id}</b>
           </span>
-          <button style={{ ...styles.button, marginLeft: 'auto' }} onClick={() => void logout()}>
+          <button style={{ ...styles.button, marginLeft: 'auto' }} onClick={signOut}>
             Sign out
           </button>
         </div>

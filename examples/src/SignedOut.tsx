@@ -1,12 +1,18 @@
-import { useState } from 'react'
+import { useEffect, useState } from 'react'
 import { useSession } from 'authsession/react'
 import { styles } from './styles'
 
 /** No session: a sign-in button, and how the last session ended, if it did. */
-export function SignedOut() {
+export function SignedOut({ signOutError }: { signOutError: string | null }) {
   const { session, login } = useSession()
   const [error, setError] = useState<string | null>(null)
   const [busy, setBusy] = useState(false)
+  // Back from the provider's page, the browser may restore this page as it was left (back/forward cache): "Redirecting…".
+  useEffect(() => {
+    const restored = (event: PageTransitionEvent) => event.persisted && setBusy(false)
+    window.addEventListener('pageshow', restored)
+    return () => window.removeEventListener('pageshow', restored)
+  }, [])
 
   const signIn = () => {
     setBusy(true)
@@ -27,6 +33,7 @@ export function SignedOut() {
           {session.status}).
         </p>
       )}
+      {signOutError && <p style={styles.error}>{signOutError}</p>}
       <button style={styles.primary} onClick={signIn} disabled={busy}>
         {busy ? 'Redirecting…' : 'Sign in'}
       </button>

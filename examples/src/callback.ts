@@ -7,9 +7,7 @@ let completing: Promise<void> | null = null
  * effects twice, and an authorization code can be exchanged only once.
  */
 export function completeLoginOnce(store: SessionStore): Promise<void> {
-  completing ??= store.completeLogin(window.location.href).then(() => {
-    // Drop ?code=&state= from the address bar (and from history).
-    window.history.replaceState(null, '', '/')
-  })
+  // Either way, drop ?code=&state= from the address bar (and from history): a code is good for one try.
+  completing ??= store.completeLogin(window.location.href).finally(() => window.history.replaceState(null, '', '/')).then(() => {})
   return completing
 }
