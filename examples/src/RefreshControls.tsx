@@ -8,8 +8,11 @@ export function RefreshControls({ store, now }: { store: SessionStore; now: numb
   const [error, setError] = useState<string | null>(null)
   const due = store.nextRefreshAt()
   const seconds = due === null ? null : Math.ceil((due - now) / 1000)
-  // A refresh that worked since (scheduled, or in another tab) makes the last error old news.
-  useEffect(() => store.on((event) => event.type === 'refreshed' && setError(null)), [store])
+  // A refresh that worked since makes the last error old news: this tab's ('refreshed'), or another tab's (a change read from storage).
+  useEffect(
+    () => store.on((event) => (event.type === 'refreshed' || (event.type === 'change' && event.reason === 'refresh')) && setError(null)),
+    [store],
+  )
 
   const refreshNow = () => {
     setBusy(true)

@@ -82,6 +82,8 @@ describe('sign-out with the OIDC source', () => {
   it.each([
     ['no body', () => new Response(null, { status: 200 })],
     ['an empty text/plain body', () => new Response('', { status: 200, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })],
+    ['a text/plain "OK"', () => new Response('OK', { status: 200, headers: { 'Content-Type': 'text/plain' } })],
+    ['an HTML page', () => new Response('<p>Revoked</p>', { status: 200, headers: { 'Content-Type': 'text/html' } })],
     ['a JSON body', () => json(200, {})],
   ])('a provider without an end-session page: logout() revokes the refresh token and stays on the page (answer with %s)', async (_, answer) => {
     const revoked: Array<Record<string, string>> = []
@@ -111,11 +113,31 @@ describe('sign-out with the OIDC source', () => {
     expect(url.searchParams.get('id_token_hint')).toBe('id-secret-42')
   })
 
-  it('neither an end-session page nor revocation: nothing to tell, logout() resolves', async () => {
+  it.each([
+    ['neither an end-session page nor revocation', {}, {}, 'neither an end-session page nor token revocation'],
+    ['no end-session page and no refresh token to revoke', { revocation_endpoint: `${ISSUER}/revoke` }, { refreshToken: undefined }, 'no refresh token to revoke'],
+    ['redirect: false and no revocation', { end_session_endpoint: `${ISSUER}/session/end` }, { redirect: false }, 'no token revocation'],
+  ])('%s: the provider cannot be told, logout() rejects with sign-out-failed after ending the session', async (_, more, options, why) => {
     const fetched = vi.fn()
     vi.stubGlobal('fetch', fetched)
-    const { store } = await signedIn(createOidcSource({ ...settings, metadata: endpoints }, { navigate: () => {} }))
-    await expect(store.logout()).resolves.toBeUndefined()
+    const navigate = vi.fn()
+    const store = storeWith(createOidcSource({ ...settings, metadata: { ...endpoints, ...more } }, { navigate }))
+    await store.whenHydrated()
+    const { redirect, refreshToken } = { refreshToken: 'rt-secret-42', ...options } as { redirect?: boolean; refreshToken?: string }
+    await store.signIn(makeSession({ refreshToken }))
+    await expect(store.logout(redirect === undefined ? {} : { redirect })).rejects.toMatchObject({ code: 'sign-out-failed', message: expect.stringContaining(why) })
+    expect(fetched).not.toHaveBeenCalled()
+    expect(navigate).not.toHaveBeenCalled()
+    expect(store.getState().status).toBe('unauthenticated')
+  })
+
+  it('redirect: false and no refresh token: nothing is left to revoke, logout() resolves', async () => {
+    const fetched = vi.fn()
+    vi.stubGlobal('fetch', fetched)
+    const store = storeWith(createOidcSource({ ...settings, metadata: { ...endpoints, revocation_endpoint: `${ISSUER}/revoke` } }, { navigate: () => {} }))
+    await store.whenHydrated()
+    await store.signIn(makeSession({ refreshToken: undefined }))
+    await expect(store.logout({ redirect: false })).resolves.toBeUndefined()
     expect(fetched).not.toHaveBeenCalled()
   })
 
@@ -142,5 +164,16 @@ describe('sign-out with the OIDC source', () => {
     const { store } = await signedIn(createOidcSource({ ...settings, metadata }, { navigate: () => {}, requestTimeoutSeconds: 0.05 }))
     await expect(store.logout({ redirect: false })).rejects.toMatchObject({ code: 'sign-out-failed', message: expect.stringContaining('timed out') })
     expect(store.getState().status).toBe('unauthenticated')
+  })
+})
+
+describe('refresh with the OIDC source', () => {
+  it("discovery that never answers still ends within the scheduler's timeout", async () => {
+    vi.stubGlobal('fetch', hangingFetch([]))
+    const source = createOidcSource(settings, { requestTimeoutSeconds: 5 })
+    const started = Date.now()
+    const error = await source.refresh(makeSession(), { signal: new AbortController().signal, timeoutMs: 100 }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'RefreshError', code: 'refresh-timeout' })
+    expect(Date.now() - started).toBeLessThan(1000)
   })
 })

@@ -3,9 +3,10 @@ import { basicDeviceInfo } from '../../core/device'
 import { RefreshError } from '../../core/errors'
 import type { DeviceInfo } from '../../core/session'
 import type { SessionSource, SourceResult } from '../../core/source'
-import { classifyOidcError, signInError, signOutError } from './classify-error'
+import { classifyOidcError, signInError } from './classify-error'
 import { readJwtClaims } from './jwt-claims'
 import { mapTokenResponse, type TokenResponseLike } from './map-response'
+import { signOutAtProvider } from './sign-out'
 
 export interface OidcSourceOptions {
   /** Shown as `identityProvider.name` when the ID token has no `idp`. Default: the authority. */
@@ -21,8 +22,8 @@ export interface OidcSourceOptions {
   /**
    * Timeout of every request to the provider (discovery, code exchange,
    * userinfo, refresh, revocation), in seconds. Default: the settings'
-   * `requestTimeoutInSeconds`, else 10. A refresh also stays within the
-   * scheduler's timeout, so it ends while the refresh lock is held.
+   * `requestTimeoutInSeconds`, else 10. A refresh, discovery included, also
+   * stays within the scheduler's timeout, so it ends while the refresh lock is held.
    */
   requestTimeoutSeconds?: number
 }
@@ -43,17 +44,11 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
   // connection and never answers would leave a sign-in or sign-out pending forever.
   const timeoutSeconds = options.requestTimeoutSeconds ?? settings.requestTimeoutInSeconds ?? 10
   // Created on first use: OidcClient's default state store reads localStorage.
-  const oidc = () =>
-    (client ??= new OidcClient({
-      ...settings,
-      requestTimeoutInSeconds: timeoutSeconds,
-      // A client ignores the body of a successful revocation (RFC 7009 2.2), but
-      // oidc-client-ts refuses any type but JSON: oidc-provider answers an empty text/plain.
-      revokeTokenAdditionalContentTypes: [...(settings.revokeTokenAdditionalContentTypes ?? []), 'text/'],
-    }))
+  const oidc = () => (client ??= new OidcClient({ ...settings, requestTimeoutInSeconds: timeoutSeconds }))
   // Refreshes never load userinfo: a userinfo failure after the token
   // exchange would throw away tokens the provider has already rotated.
-  const refreshClient = () => (refresher ??= new OidcClient({ ...settings, requestTimeoutInSeconds: timeoutSeconds, loadUserInfo: false }))
+  const refreshClient = (budgetSeconds: number) =>
+    (refresher ??= new OidcClient({ ...settings, requestTimeoutInSeconds: budgetSeconds, loadUserInfo: false }))
   const now = options.now ?? Date.now
   const context = {
     deviceInfo: options.deviceInfo ?? basicDeviceInfo,
@@ -101,9 +96,14 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       }
       // oidc-client-ts checks a refreshed ID token's sub/auth_time against these.
       const profile = { sub: session.user.id ?? '', ...readJwtClaims(session.idToken) }
+      // The whole refresh, discovery included, ends within the scheduler's timeout: the refresh lock is held meanwhile.
+      const budgetSeconds = Math.min(timeoutSeconds, timeoutMs ? timeoutMs / 1000 : Number.POSITIVE_INFINITY)
+      const deadline = Date.now() + budgetSeconds * 1000
       let response
       try {
-        response = await refreshClient().useRefreshToken({
+        const client = refreshClient(budgetSeconds)
+        await client.metadataService.getMetadata()
+        response = await client.useRefreshToken({
           state: {
             refresh_token: session.refreshToken,
             id_token: session.idToken,
@@ -111,8 +111,8 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
             scope: session.scopes?.join(' '),
             profile,
           } as never,
-          // Within the scheduler's timeout too: the request must end while the refresh lock is held.
-          timeoutInSeconds: Math.min(timeoutSeconds, timeoutMs ? timeoutMs / 1000 : Number.POSITIVE_INFINITY),
+          // What discovery left of the budget (0 would mean no timeout at all to oidc-client-ts).
+          timeoutInSeconds: Math.max(0.001, (deadline - Date.now()) / 1000),
         })
       } catch (cause) {
         throw classifyOidcError(cause)
@@ -127,22 +127,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       }
     },
 
-    async signOut(session, signOutOptions = {}) {
-      try {
-        // Providers without an end-session page (Google's, for one) can still revoke.
-        const endSession = signOutOptions.redirect === false ? undefined : await oidc().metadataService.getEndSessionEndpoint()
-        if (endSession) {
-          const request = await oidc().createSignoutRequest({ id_token_hint: session.idToken })
-          return navigate(request.url)
-        }
-        // Stay on the page: revoke the refresh token so it cannot be used again.
-        if (session.refreshToken && (await oidc().metadataService.getRevocationEndpoint())) {
-          await oidc().revokeToken(session.refreshToken, 'refresh_token')
-        }
-      } catch (cause) {
-        // The tokens are gone from storage by now: nothing can ask again later, so the app must hear of it.
-        throw signOutError(cause)
-      }
-    },
+    signOut: (session, signOutOptions = {}) =>
+      signOutAtProvider(session, signOutOptions, { client: oidc, credentials: settings, navigate, timeoutSeconds }),
   }
 }

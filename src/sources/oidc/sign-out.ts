@@ -1,0 +1,44 @@
+import type { OidcClient } from 'oidc-client-ts'
+import type { AuthenticationSession } from '../../core/session'
+import type { SignOutOptions } from '../../core/source'
+import { signOutError } from './classify-error'
+import { revokeRefreshToken, type RevokingClient } from './revoke-token'
+
+export interface SignOutDeps {
+  /** Made on first use (its state store reads localStorage). */
+  client(): OidcClient
+  credentials: RevokingClient
+  navigate(url: string): void
+  timeoutSeconds: number
+}
+
+/**
+ * Ends the session at the provider, once the store has ended it in every tab:
+ * at its end-session page where it has one (unless `redirect: false`), else by
+ * revoking the refresh token. Rejects with `sign-out-failed` whenever the
+ * provider could not be told, so the app learns that the provider's session
+ * (a next sign-in that asks for nothing) or a live refresh token remains.
+ */
+export async function signOutAtProvider(session: AuthenticationSession, options: SignOutOptions, deps: SignOutDeps): Promise<void> {
+  const redirect = options.redirect !== false
+  let unsaid: string
+  try {
+    const endSession = redirect ? await deps.client().metadataService.getEndSessionEndpoint() : undefined
+    if (endSession) {
+      const request = await deps.client().createSignoutRequest({ id_token_hint: session.idToken })
+      return deps.navigate(request.url)
+    }
+    const revocation = session.refreshToken ? await deps.client().metadataService.getRevocationEndpoint() : undefined
+    if (session.refreshToken && revocation) return await revokeRefreshToken(revocation, session.refreshToken, deps.credentials, deps.timeoutSeconds)
+    // Without a refresh token, what stays is an access token that expires on its own.
+    if (!session.refreshToken && !redirect) return
+    unsaid = !session.refreshToken
+      ? 'it has no end-session page, and there is no refresh token to revoke'
+      : redirect
+        ? 'it has neither an end-session page nor token revocation'
+        : 'it has no token revocation, so the refresh token stays valid until it expires'
+  } catch (cause) {
+    throw signOutError(cause)
+  }
+  throw signOutError(new Error(unsaid))
+}
