@@ -99,7 +99,10 @@ describe('an OIDC refresh', () => {
     const spy = vi.spyOn(OidcClient.prototype, 'useRefreshToken')
     const { store } = await oidcStore(provider, { refresh: { timeoutMs: 4000 } })
     await store.refresh({ force: true })
-    expect(spy.mock.calls.at(-1)![0]).toMatchObject({ timeoutInSeconds: 4 })
+    // What discovery left of the 4 s (here it is read from the settings, so nearly all of it).
+    const { timeoutInSeconds } = spy.mock.calls.at(-1)![0]
+    expect(timeoutInSeconds).toBeLessThanOrEqual(4)
+    expect(timeoutInSeconds).toBeGreaterThan(3.5)
   })
 })
 
