@@ -1,17 +1,14 @@
 // `npm run dev-provider`: the development OpenID provider alone, for an app of
 // your own (see ../oidc-dev-provider.mjs and the README).
 
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import { startDevProvider } from '../oidc-dev-provider.mjs';
 
 /**
- * Starts a provider for the example app and keeps it up until SIGINT/SIGTERM.
+ * Starts a provider for an app of one's own and keeps it up until SIGINT/SIGTERM.
  * Env: OIDC_PORT (default 9400), APP_PORT (default 5173), OIDC_ACCESS_TOKEN_TTL (seconds,
  * default 30), OIDC_LOG=1 to log requests.
- * @returns {Promise<import('../oidc-dev-provider.mjs').DevProviderHandle>}
  */
-export async function main() {
+async function main() {
   const port = Number(process.env.OIDC_PORT || 9400);
   const appOrigin = `http://127.0.0.1:${process.env.APP_PORT || 5173}`;
   const accessTokenTtlSeconds = Number(process.env.OIDC_ACCESS_TOKEN_TTL || 30);
@@ -43,21 +40,9 @@ export async function main() {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  return handle;
 }
 
-const invokedPath = process.argv[1];
-let isMain = false;
-if (invokedPath) {
-  try {
-    isMain = import.meta.url === pathToFileURL(realpathSync(invokedPath)).href;
-  } catch {
-    isMain = false;
-  }
-}
-if (isMain) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
