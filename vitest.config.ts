@@ -1,4 +1,9 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+
+// React 18 lives in its own small install (test/react18): npm cannot hold
+// React 18 and 19 side by side in one tree, since react-dom pins its react peer.
+const react18 = fileURLToPath(new URL('./test/react18/node_modules/', import.meta.url))
 
 export default defineConfig({
   test: {
@@ -9,6 +14,24 @@ export default defineConfig({
           include: ['test/unit/**/*.test.{ts,tsx}'],
           environment: 'jsdom',
           setupFiles: ['fake-indexeddb/auto', 'test/support/unit-setup.ts'],
+        },
+      },
+      {
+        // The React tests again on React 18.3, the oldest React the peer range
+        // allows. The aliases cover our code and the test files; Testing
+        // Library, loaded from the same install, brings that install's react-dom.
+        resolve: {
+          alias: [
+            { find: /^react(\/.*)?$/, replacement: `${react18}react$1` },
+            { find: /^react-dom(\/.*)?$/, replacement: `${react18}react-dom$1` },
+            { find: /^@testing-library\/react$/, replacement: `${react18}@testing-library/react` },
+          ],
+        },
+        test: {
+          name: 'react18',
+          include: ['test/unit/**/*.test.tsx'],
+          environment: 'jsdom',
+          setupFiles: ['test/support/react18-setup.ts', 'fake-indexeddb/auto', 'test/support/unit-setup.ts'],
         },
       },
       {
