@@ -8,10 +8,9 @@ import { parseSession } from './parse-session'
 import { recordStatusFor, REVOKE_REASONS, type AuthenticationSession, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
 import type { CommitResult, EndSessionOptions, SessionState, SessionStore, SessionStoreInternals } from './store-types'
-import { tombstoneOf, type StoredRecord } from './stored-record'
+import { live, tombstoneOf, type StoredRecord } from './stored-record'
 
-export const statusOf = (record: Pick<StoredRecord, 'session' | 'ended'> | null): SessionStatus =>
-  record?.session && !record.ended && record.session.status === 'active' ? 'authenticated' : 'unauthenticated'
+export const statusOf = (record: Pick<StoredRecord, 'session' | 'ended'> | null): SessionStatus => (live(record) ? 'authenticated' : 'unauthenticated')
 
 export const liveSession = (record: StoredRecord | null) => (record && !record.ended ? record.session : null)
 

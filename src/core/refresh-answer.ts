@@ -3,12 +3,9 @@ import { mergeSession } from './merge-session'
 import type { SessionEvent } from './session-events'
 import type { SourceResult } from './source'
 import type { CommitResult, SessionStoreInternals } from './store-types'
-import { finiteOrUndefined, type StoredRecord } from './stored-record'
+import { finiteOrUndefined, live, type LiveRecord, type StoredRecord } from './stored-record'
 
-export type LiveRecord = StoredRecord & { session: NonNullable<StoredRecord['session']> }
-
-export const live = (record: StoredRecord | null): record is LiveRecord =>
-  !!record?.session && !record.ended && record.session.status === 'active'
+export { live, type LiveRecord } from './stored-record'
 
 /**
  * Whether `current` still holds the credentials `base` was refreshed with.

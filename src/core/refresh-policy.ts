@@ -1,4 +1,4 @@
-import type { StoredRecord } from './stored-record'
+import { live, type StoredRecord } from './stored-record'
 
 /** Pure timing rules of the refresh scheduler, testable without timers. */
 export interface RefreshTiming {
@@ -19,7 +19,7 @@ export function toLocal(serverIso: string, record: Pick<StoredRecord, 'clockSkew
 
 /** When the record's tokens should be refreshed, in local ms; null if there is nothing to refresh. */
 export function refreshDueAt(record: StoredRecord | null, timing: RefreshTiming): number | null {
-  if (!record?.session || record.ended || record.session.status !== 'active') return null
+  if (!live(record)) return null
   const expires = toLocal(record.session.expiresAt, record)
   const obtained = record.tokensObtainedAt
   const lifetime = obtained === undefined ? Number.POSITIVE_INFINITY : Math.max(0, expires - obtained)
@@ -32,9 +32,9 @@ export function refreshDueAt(record: StoredRecord | null, timing: RefreshTiming)
 
 /** The record's access token if the session is live and the token has not expired at `now` (local ms); else null. */
 export function validAccessToken(record: StoredRecord | null, now: number): string | null {
-  const session = record && !record.ended ? record.session : null
-  if (!session || session.status !== 'active') return null
-  return toLocal(session.expiresAt, record!) > now ? session.accessToken : null
+  if (!live(record)) return null
+  const { session } = record
+  return toLocal(session.expiresAt, record) > now ? session.accessToken : null
 }
 
 /** Whether the refresh token itself has expired, so refreshing is pointless. */

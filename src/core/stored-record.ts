@@ -59,6 +59,12 @@ export interface StoredRecord {
  */
 export type Migrate = (persistedSession: unknown, fromVersion: number) => unknown
 
+export type LiveRecord = StoredRecord & { session: NonNullable<StoredRecord['session']> }
+
+/** A record holding a live session: not a tombstone, not cleared, its status active. */
+export const live = (record: Pick<StoredRecord, 'session' | 'ended'> | null): record is LiveRecord =>
+  !!record?.session && !record.ended && record.session.status === 'active'
+
 export type Decoded = { kind: 'empty' } | { kind: 'record'; record: StoredRecord }
 
 /**
