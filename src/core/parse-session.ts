@@ -16,46 +16,38 @@ type Rule =
   | 'object'
   | readonly string[] // a string union
 
-interface FieldRule {
-  rule: Rule
-  required: boolean
-  /** Known keys of an open object, type-checked when present. */
-  keys?: Record<string, 'string'>
-}
+/** The field's rule, whether it is required, and (open objects) its known keys, type-checked when present. */
+type FieldRule = [rule: Rule, required: boolean, keys?: Record<string, 'string'>]
 
 const openStrings = (...keys: string[]): Record<string, 'string'> =>
   Object.fromEntries(keys.map((key) => [key, 'string' as const]))
 
 /** The schema, field by field (spec: AuthenticationSession, 23 stored properties). */
 const FIELDS: Record<string, FieldRule> = {
-  user: { rule: 'object', required: true, keys: openStrings('@type', 'id', 'username', 'email', 'name') },
-  sessionId: { rule: 'string', required: true },
-  status: { rule: SESSION_STATUSES, required: true },
-  accessToken: { rule: 'string', required: true },
-  refreshToken: { rule: 'string', required: false },
-  idToken: { rule: 'string', required: false },
-  tokenType: { rule: 'string', required: false },
-  scopes: { rule: 'string[]', required: false },
-  initiatedAt: { rule: 'datetime', required: true },
-  expiresAt: { rule: 'datetime', required: true },
-  lastActivityAt: { rule: 'datetime', required: true },
-  refreshTokenExpiresAt: { rule: 'datetime', required: false },
-  deviceInfo: {
-    rule: 'object',
-    required: true,
-    keys: openStrings('userAgent', 'deviceType', 'osName', 'osVersion', 'browserName', 'browserVersion'),
-  },
-  ipAddress: { rule: 'string', required: false },
-  location: { rule: 'object', required: false, keys: openStrings('country', 'region', 'city') },
-  authenticationMethod: { rule: 'object', required: false, keys: openStrings('@type', 'name') },
-  identityProvider: { rule: 'object', required: false, keys: openStrings('@type', 'name', 'protocol') },
-  isMfaVerified: { rule: 'boolean', required: true },
-  mfaVerifiedAt: { rule: 'datetime', required: false },
-  deviceTrustLevel: { rule: DEVICE_TRUST_LEVELS, required: false },
-  revokedAt: { rule: 'datetime', required: false },
-  revokeReason: { rule: REVOKE_REASONS, required: false },
-  metadata: { rule: 'object', required: false },
-  '@type': { rule: 'string', required: false },
+  user: ['object', true, openStrings('@type', 'id', 'username', 'email', 'name')],
+  sessionId: ['string', true],
+  status: [SESSION_STATUSES, true],
+  accessToken: ['string', true],
+  refreshToken: ['string', false],
+  idToken: ['string', false],
+  tokenType: ['string', false],
+  scopes: ['string[]', false],
+  initiatedAt: ['datetime', true],
+  expiresAt: ['datetime', true],
+  lastActivityAt: ['datetime', true],
+  refreshTokenExpiresAt: ['datetime', false],
+  deviceInfo: ['object', true, openStrings('userAgent', 'deviceType', 'osName', 'osVersion', 'browserName', 'browserVersion')],
+  ipAddress: ['string', false],
+  location: ['object', false, openStrings('country', 'region', 'city')],
+  authenticationMethod: ['object', false, openStrings('@type', 'name')],
+  identityProvider: ['object', false, openStrings('@type', 'name', 'protocol')],
+  isMfaVerified: ['boolean', true],
+  mfaVerifiedAt: ['datetime', false],
+  deviceTrustLevel: [DEVICE_TRUST_LEVELS, false],
+  revokedAt: ['datetime', false],
+  revokeReason: [REVOKE_REASONS, false],
+  metadata: ['object', false],
+  '@type': ['string', false],
 }
 
 // Date, time and offset are all required: a bare date or a local time without
@@ -76,8 +68,7 @@ export function isIsoDateTime(value: unknown): value is string {
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && time
 }
 
-function check(path: string, value: unknown, field: FieldRule): void {
-  const { rule } = field
+function check(path: string, value: unknown, [rule, , keys]: FieldRule): void {
   if (typeof rule !== 'string') {
     if (typeof value !== 'string') throw new SessionParseError('wrong-type', path, `expected a string, got ${describe(value)}`)
     if (!rule.includes(value)) {
@@ -104,7 +95,7 @@ function check(path: string, value: unknown, field: FieldRule): void {
       return
     case 'object':
       if (!isPlainObject(value)) throw new SessionParseError('wrong-type', path, `expected an object, got ${describe(value)}`)
-      for (const [key, type] of Object.entries(field.keys ?? {})) {
+      for (const [key, type] of Object.entries(keys ?? {})) {
         const inner = value[key]
         if (inner !== undefined && typeof inner !== type) {
           throw new SessionParseError('wrong-type', `${path}.${key}`, `expected a ${type}, got ${describe(inner)}`)
@@ -150,7 +141,8 @@ function parseWith(input: unknown, strict: boolean): AuthenticationSession {
   for (const [name, field] of Object.entries(FIELDS)) {
     const value = copy[name]
     if (value === undefined) {
-      if (field.required) throw new SessionParseError('missing-field', name, 'required field is missing')
+      const [, required] = field
+      if (required) throw new SessionParseError('missing-field', name, 'required field is missing')
       continue
     }
     check(name, value, field)
