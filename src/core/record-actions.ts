@@ -3,6 +3,7 @@ import type { Clock } from './clock'
 import { deliveryGrace } from './delivery-grace'
 import { AuthSessionError, SessionParseError } from './errors'
 import type { JournaledLogout, LogoutJournal } from './logout-journal'
+import { describe } from './json-data'
 import { same } from './merge-session'
 import { parseSession } from './parse-session'
 import { recordStatusFor, REVOKE_REASONS, type AuthenticationSession, type RevokeReason } from './session'
@@ -159,8 +160,7 @@ export function createRecordActions(
 
     async update(patch) {
       if (typeof patch !== 'function' && (typeof patch !== 'object' || patch === null || Array.isArray(patch))) {
-        const got = patch === null ? 'null' : Array.isArray(patch) ? 'an array' : typeof patch
-        throw new AuthSessionError('invalid-argument', `update(patch): expected an object or a function, got ${got}`)
+        throw new AuthSessionError('invalid-argument', `update(patch): expected an object or a function, got ${describe(patch)}`)
       }
       const hydrating = ensureHydration()
       if (hydrating) await hydrating
