@@ -1,11 +1,12 @@
 import type { Clock } from './clock'
 import { AuthSessionError } from './errors'
+import type { Locks } from './locks'
 import { parseSession } from './parse-session'
 import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
 import type { SessionSource } from './source'
 import type { SessionStore, SessionStoreInternals } from './store-types'
-import { finiteOrUndefined } from './stored-record'
+import { finiteOrUndefined, live } from './stored-record'
 
 type SourceActions = Pick<SessionStore, 'login' | 'completeLogin' | 'logout' | 'getAccessToken' | 'refresh' | 'nextRefreshAt'>
 
@@ -16,28 +17,59 @@ export function createSourceActions(deps: {
   source: SessionSource | undefined
   scheduler: RefreshScheduler | null
   clock: Clock
+  locks: Locks
+  /** Held while a sign-in callback is completed, by one tab of the browser at a time. */
+  callbackLockName: string
 }): SourceActions {
-  const { store, internals, source, scheduler, clock } = deps
+  const { store, internals, source, scheduler, clock, locks, callbackLockName } = deps
   const need = <K extends keyof SessionSource>(method: K): NonNullable<SessionSource[K]> => {
     const found = source?.[method]
     if (!found) throw new AuthSessionError('no-source', `This store has no session source that can ${String(method)}`)
     return (found as (...args: never[]) => unknown).bind(source) as NonNullable<SessionSource[K]>
   }
 
-  // One completion per callback URL: an authorization code can be redeemed
-  // once, and a second redemption (StrictMode's double effect, a re-render)
-  // makes a compliant provider revoke what the first one was given.
+  // One completion per callback URL in this tab (StrictMode's double effect,
+  // a re-render), and one at a time in the whole browser: an authorization
+  // code can be redeemed once, and a second redemption makes a compliant
+  // provider revoke what the first one was given. Two tabs on one callback
+  // URL (a duplicated tab, a restored window) would otherwise both redeem it
+  // within a few milliseconds, before either had used up the sign-in state.
   const completions = new Map<string, ReturnType<SourceActions['completeLogin']>>()
   const complete = async (url: string): ReturnType<SourceActions['completeLogin']> => {
-    const result = await need('completeSignIn')(url)
-    // A provider's answer is untrusted input like any other.
-    const session = parseSession(result.session)
     // As in signIn(): the stored record is read first (see record-actions.ts).
     await store.whenHydrated()
-    const next = { session, ended: false, reason: 'sign-in' as const, clockSkewMs: finiteOrUndefined(result.clockSkewMs), tokensObtainedAt: clock.now() }
-    const written = await internals.commit(() => next, 'sign-in')
-    if (!written.ok && written.error) internals.holdLocally(next)
-    return { session, returnTo: result.returnTo }
+    const loginBefore = internals.currentRecord()?.loginGeneration
+    let started = false
+    const redeem = async () => {
+      started = true
+      let result
+      try {
+        result = await need('completeSignIn')(url)
+      } catch (error) {
+        // The tab that went first used up the sign-in state, so this one
+        // cannot redeem the code again: its sign-in is the one this callback was for.
+        const landed = error instanceof AuthSessionError && error.code === 'sign-in-failed' ? await signInSince(loginBefore) : null
+        if (landed) return { session: landed }
+        throw error
+      }
+      // A provider's answer is untrusted input like any other.
+      const session = parseSession(result.session)
+      const next = { session, ended: false, reason: 'sign-in' as const, clockSkewMs: finiteOrUndefined(result.clockSkewMs), tokensObtainedAt: clock.now() }
+      const written = await internals.commit(() => next, 'sign-in')
+      if (!written.ok && written.error) internals.holdLocally(next)
+      return { session, returnTo: result.returnTo }
+    }
+    // A lock manager that fails (an app's own Locks) must not stop a sign-in: without it, this tab goes alone.
+    return Promise.resolve().then(() => locks.request(callbackLockName, redeem)).catch((error: unknown) => {
+      if (started) throw error
+      return redeem()
+    })
+  }
+  /** The live session of a sign-in stored since `loginBefore` (by another tab), if any. */
+  const signInSince = async (loginBefore: number | undefined) => {
+    await store.reconcile().catch(() => {})
+    const record = internals.currentRecord()
+    return live(record) && record.loginGeneration !== undefined && record.loginGeneration !== loginBefore ? record.session : null
   }
 
   let loggingOut: { generation?: number; promise: Promise<void> } | null = null

@@ -271,21 +271,26 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     },
   }
   internals.set(store, storeInternals)
+  const locks = options.locks ?? createDefaultLocks()
+  const lockScope = `${options.dbName ?? 'authsession'}:${key}`
   if (options.source) {
     scheduler = createRefreshScheduler({
       store,
       internals: storeInternals,
       source: options.source,
       clock,
-      locks: options.locks ?? createDefaultLocks(),
+      locks,
       wake,
-      lockName: `authsession:refresh:${options.dbName ?? 'authsession'}:${key}`,
+      lockName: `authsession:refresh:${lockScope}`,
       options: options.refresh ?? {},
       isOnline: options.isOnline ?? (() => typeof navigator === 'undefined' || navigator.onLine !== false),
       random: Math.random,
       emit,
     })
   }
-  Object.assign(store, createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock }))
+  Object.assign(
+    store,
+    createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock, locks, callbackLockName: `authsession:callback:${lockScope}` }),
+  )
   return store
 }

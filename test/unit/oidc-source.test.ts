@@ -3,6 +3,7 @@ import { createMemoryLocks, createMemoryPersistence, createSessionStore } from '
 import { classifyOidcError, createOidcSource, mapTokenResponse, type TokenResponseLike } from '../../src/oidc'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
+import { bus } from '../support/fake-tabs'
 import { makeSession } from '../support/sessions'
 
 const MINUTE = 60_000
@@ -126,6 +127,52 @@ describe('the OIDC source against a scripted provider', () => {
     expect(redeemed).toEqual(['c1'])
     expect(second).toBe(first)
     expect(store.getState().status).toBe('authenticated')
+  })
+})
+
+describe('two tabs on one callback URL', () => {
+  it('redeem the code once, and both end signed in with the session it gave', async () => {
+    const redeemed: string[] = []
+    vi.stubGlobal('fetch', async (_input: string, init: RequestInit = {}) => {
+      redeemed.push(new URLSearchParams(String(init.body)).get('code')!)
+      return json(200, { access_token: 'at-1', refresh_token: 'rt-1', token_type: 'Bearer', expires_in: 600 })
+    })
+    let redirected = ''
+    const tab = () => {
+      // Each tab its own source and store; localStorage (the sign-in state), storage, channel and locks are the browser's.
+      const source = createOidcSource(
+        { authority: 'https://idp.example', client_id: 'app', redirect_uri: 'https://app.example/cb', scope: 'api', metadata },
+        { navigate: (url) => (redirected = url) },
+      )
+      const store = createSessionStore({ persistence: createMemoryPersistence(shared), channel: channels(), locks, wake: noWake, source })
+      cleanups.push(store.start(), () => store.destroy())
+      return store
+    }
+    const shared = new Map<string, unknown>()
+    const channels = bus()
+    const locks = createMemoryLocks()
+    const [a, b] = [tab(), tab()]
+    await a.login()
+    const callback = `https://app.example/cb?code=c1&state=${new URL(redirected).searchParams.get('state')}`
+    const [first, second] = await Promise.all([a.completeLogin(callback), b.completeLogin(callback)])
+    expect(redeemed).toEqual(['c1'])
+    expect(second.session).toEqual(first.session)
+    expect(first.session.accessToken).toBe('at-1')
+    await settle(10)
+    expect([a.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated'])
+    localStorage.clear()
+  })
+
+  it('a callback that fails on its own, with no sign-in elsewhere, still rejects', async () => {
+    const shared = new Map<string, unknown>()
+    const store = createSessionStore({ persistence: createMemoryPersistence(shared), channel: null, locks: createMemoryLocks(), wake: noWake, source: createOidcSource(
+      { authority: 'https://idp.example', client_id: 'app', redirect_uri: 'https://app.example/cb', scope: 'api', metadata },
+      { navigate: () => {} },
+    ) })
+    cleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await store.signIn(makeSession()) // signed in already: a stale callback must not be taken for a new sign-in
+    await expect(store.completeLogin('https://app.example/cb?code=c9&state=unknown')).rejects.toMatchObject({ code: 'sign-in-failed' })
   })
 })
 
