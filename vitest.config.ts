@@ -17,14 +17,14 @@ export default defineConfig({
         },
       },
       {
-        // The React tests again on React 18.3, the oldest React the peer range
-        // allows. The aliases cover our code and the test files; Testing
-        // Library, loaded from the same install, brings that install's react-dom.
+        // The React tests again on React 18 (18.3.1, its last release), which
+        // the peer range allows. The aliases cover our code and the test files;
+        // Testing Library, loaded from the same install, brings its react-dom.
         resolve: {
           alias: [
             { find: /^react(\/.*)?$/, replacement: `${react18}react$1` },
             { find: /^react-dom(\/.*)?$/, replacement: `${react18}react-dom$1` },
-            { find: /^@testing-library\/react$/, replacement: `${react18}@testing-library/react` },
+            { find: /^@testing-library\/react(\/.*)?$/, replacement: `${react18}@testing-library/react$1` },
           ],
         },
         test: {

@@ -1,5 +1,6 @@
 import type { Clock } from './clock'
 import { AuthSessionError } from './errors'
+import { fingerprint } from './fingerprint'
 import type { Locks } from './locks'
 import { parseSession } from './parse-session'
 import type { RefreshScheduler } from './refresh-scheduler'
@@ -18,10 +19,10 @@ export function createSourceActions(deps: {
   scheduler: RefreshScheduler | null
   clock: Clock
   locks: Locks
-  /** Held while a sign-in callback is completed, by one tab of the browser at a time. */
-  callbackLockName: string
+  /** With the callback URL's fingerprint: held while that callback is completed, by one tab of the browser at a time. */
+  callbackLockPrefix: string
 }): SourceActions {
-  const { store, internals, source, scheduler, clock, locks, callbackLockName } = deps
+  const { store, internals, source, scheduler, clock, locks, callbackLockPrefix } = deps
   const need = <K extends keyof SessionSource>(method: K): NonNullable<SessionSource[K]> => {
     const found = source?.[method]
     if (!found) throw new AuthSessionError('no-source', `This store has no session source that can ${String(method)}`)
@@ -29,47 +30,46 @@ export function createSourceActions(deps: {
   }
 
   // One completion per callback URL in this tab (StrictMode's double effect,
-  // a re-render), and one at a time in the whole browser: an authorization
+  // a re-render), and one per URL in the whole browser: an authorization
   // code can be redeemed once, and a second redemption makes a compliant
   // provider revoke what the first one was given. Two tabs on one callback
   // URL (a duplicated tab, a restored window) would otherwise both redeem it
   // within a few milliseconds, before either had used up the sign-in state.
+  // Callbacks of other URLs (other sign-ins) never wait for each other.
   const completions = new Map<string, ReturnType<SourceActions['completeLogin']>>()
   const complete = async (url: string): ReturnType<SourceActions['completeLogin']> => {
     // As in signIn(): the stored record is read first (see record-actions.ts).
     await store.whenHydrated()
-    const loginBefore = internals.currentRecord()?.loginGeneration
+    const mark = fingerprint(url) + fingerprint(url, 0x2f6b1d3)
     let started = false
     const redeem = async () => {
       started = true
-      let result
-      try {
-        result = await need('completeSignIn')(url)
-      } catch (error) {
-        // The tab that went first used up the sign-in state, so this one
-        // cannot redeem the code again: its sign-in is the one this callback was for.
-        const landed = error instanceof AuthSessionError && error.code === 'sign-in-failed' ? await signInSince(loginBefore) : null
-        if (landed) return { session: landed }
-        throw error
-      }
+      // Completed by another tab (or before a reload): its session, not a second redemption.
+      await store.reconcile().catch(() => {})
+      const current = internals.currentRecord()
+      if (live(current) && current.callback === mark) return { session: current.session }
+      const result = await need('completeSignIn')(url)
       // A provider's answer is untrusted input like any other.
       const session = parseSession(result.session)
-      const next = { session, ended: false, reason: 'sign-in' as const, clockSkewMs: finiteOrUndefined(result.clockSkewMs), tokensObtainedAt: clock.now() }
+      const next = {
+        session,
+        ended: false,
+        reason: 'sign-in' as const,
+        clockSkewMs: finiteOrUndefined(result.clockSkewMs),
+        tokensObtainedAt: clock.now(),
+        callback: mark,
+      }
       const written = await internals.commit(() => next, 'sign-in')
       if (!written.ok && written.error) internals.holdLocally(next)
       return { session, returnTo: result.returnTo }
     }
     // A lock manager that fails (an app's own Locks) must not stop a sign-in: without it, this tab goes alone.
-    return Promise.resolve().then(() => locks.request(callbackLockName, redeem)).catch((error: unknown) => {
-      if (started) throw error
-      return redeem()
-    })
-  }
-  /** The live session of a sign-in stored since `loginBefore` (by another tab), if any. */
-  const signInSince = async (loginBefore: number | undefined) => {
-    await store.reconcile().catch(() => {})
-    const record = internals.currentRecord()
-    return live(record) && record.loginGeneration !== undefined && record.loginGeneration !== loginBefore ? record.session : null
+    return Promise.resolve()
+      .then(() => locks.request(`${callbackLockPrefix}:${mark}`, redeem))
+      .catch((error: unknown) => {
+        if (started) throw error
+        return redeem()
+      })
   }
 
   let loggingOut: { generation?: number; promise: Promise<void> } | null = null

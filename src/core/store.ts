@@ -290,7 +290,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   }
   Object.assign(
     store,
-    createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock, locks, callbackLockName: `authsession:callback:${lockScope}` }),
+    createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock, locks, callbackLockPrefix: `authsession:callback:${lockScope}` }),
   )
   return store
 }

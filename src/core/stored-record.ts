@@ -51,6 +51,12 @@ export interface StoredRecord {
    * Absent on records written before it existed: only N itself matches then.
    */
   loginGeneration?: number
+  /**
+   * Which sign-in callback URL this login was completed from (a fingerprint,
+   * never the URL: it holds the code). Another tab on the same URL finds its
+   * sign-in done here instead of redeeming the code a second time.
+   */
+  callback?: string
 }
 
 /**
@@ -110,6 +116,7 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
       refreshFailedAt: finiteOrUndefined(value.refreshFailedAt),
       epoch: rawEpoch(value),
       loginGeneration: isLoginGeneration(value.loginGeneration, generation) ? value.loginGeneration : undefined,
+      callback: typeof value.callback === 'string' && value.callback.length <= 32 ? value.callback : undefined,
     },
   }
 }

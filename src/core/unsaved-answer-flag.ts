@@ -1,16 +1,10 @@
 import type { Clock } from './clock'
+import { fingerprint } from './fingerprint'
 import type { Locks } from './locks'
 import type { LiveRecord } from './refresh-answer'
 
 // Storage taking the answer is noticed on the store's next event; this slow look is a backstop.
 const LOOK_AGAIN_MS = 30_000
-
-/** A short, non-reversible name for a refresh token (FNV-1a): lock names are listed by navigator.locks.query(). */
-function fingerprint(token: string): string {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < token.length; i += 1) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193)
-  return (hash >>> 0).toString(36)
-}
 
 /**
  * A refresh answer this tab could not store (the disk is full), or a request

@@ -41,6 +41,27 @@ describe.skipIf(!findChromium())('two tabs completing one callback URL', () => {
     await sleep(200)
     await a.evaluate(() => window.__app.refresh())
     expect(world.provider.stats()).toMatchObject({ refreshGrantsSucceeded: 1, invalidGrants: 0 })
+    await a.evaluate(() => localStorage.removeItem('e2e-hold-callback'))
     await Promise.all(tabs.map((tab) => tab.close()))
+  })
+
+  it('a tab opened later on a completed callback URL (a duplicated tab) is signed in with that session, no second redemption', async () => {
+    const { page: a } = await configuredTab(world)
+    await a.evaluate(() => {
+      localStorage.removeItem('e2e-hold-callback')
+      void window.__app.login()
+    })
+    await a.waitForURL('**/callback**', { timeout: 15_000 })
+    const callback = a.url()
+    await a.waitForFunction(() => location.pathname === '/app.html', null, { timeout: 15_000 })
+    expect(await a.evaluate(() => window.__app.ready())).toBe('authenticated')
+    world.provider.resetStats()
+
+    const b = await world.harness.context.newPage()
+    await b.goto(callback)
+    expect(await b.evaluate(() => window.__app.ready())).toBe('authenticated')
+    expect(world.provider.stats().tokenRequests).toBe(0)
+    expect(await appState(b)).toEqual(await appState(a))
+    await Promise.all([a, b].map((tab) => tab.close()))
   })
 })

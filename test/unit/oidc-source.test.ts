@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence, createSessionStore } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionSource, type SessionStore } from '../../src/index'
 import { classifyOidcError, createOidcSource, mapTokenResponse, type TokenResponseLike } from '../../src/oidc'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
@@ -130,48 +130,96 @@ describe('the OIDC source against a scripted provider', () => {
   })
 })
 
-describe('two tabs on one callback URL', () => {
-  it('redeem the code once, and both end signed in with the session it gave', async () => {
+describe('callbacks across tabs', () => {
+  afterEach(() => localStorage.clear())
+  const oidcSettings = { authority: 'https://idp.example', client_id: 'app', redirect_uri: 'https://app.example/cb', scope: 'api', metadata }
+
+  /** A browser: tabs share localStorage (the sign-in state), storage, the tab channel and locks; the provider counts redemptions. */
+  function browser() {
     const redeemed: string[] = []
     vi.stubGlobal('fetch', async (_input: string, init: RequestInit = {}) => {
-      redeemed.push(new URLSearchParams(String(init.body)).get('code')!)
-      return json(200, { access_token: 'at-1', refresh_token: 'rt-1', token_type: 'Bearer', expires_in: 600 })
+      const code = new URLSearchParams(String(init.body)).get('code')!
+      redeemed.push(code)
+      return json(200, { access_token: `at-${code}`, refresh_token: `rt-${code}`, token_type: 'Bearer', expires_in: 600 })
     })
+    const shared = new Map<string, unknown>()
+    const channels = bus()
+    const locks = createMemoryLocks()
     let redirected = ''
-    const tab = () => {
-      // Each tab its own source and store; localStorage (the sign-in state), storage, channel and locks are the browser's.
-      const source = createOidcSource(
-        { authority: 'https://idp.example', client_id: 'app', redirect_uri: 'https://app.example/cb', scope: 'api', metadata },
-        { navigate: (url) => (redirected = url) },
-      )
+    const tab = (source: SessionSource = createOidcSource(oidcSettings, { navigate: (url) => (redirected = url) })) => {
       const store = createSessionStore({ persistence: createMemoryPersistence(shared), channel: channels(), locks, wake: noWake, source })
       cleanups.push(store.start(), () => store.destroy())
       return store
     }
-    const shared = new Map<string, unknown>()
-    const channels = bus()
-    const locks = createMemoryLocks()
+    /** Starts a sign-in in `store`; the callback URL the provider would send back with `code`. */
+    const callbackFor = async (store: SessionStore, code: string) => {
+      await store.login()
+      return `https://app.example/cb?code=${code}&state=${new URL(redirected).searchParams.get('state')}`
+    }
+    return { redeemed, tab, callbackFor }
+  }
+
+  it('two tabs completing one callback URL at once redeem the code once, and both end signed in with its session', async () => {
+    const { redeemed, tab, callbackFor } = browser()
     const [a, b] = [tab(), tab()]
-    await a.login()
-    const callback = `https://app.example/cb?code=c1&state=${new URL(redirected).searchParams.get('state')}`
+    const callback = await callbackFor(a, 'c1')
     const [first, second] = await Promise.all([a.completeLogin(callback), b.completeLogin(callback)])
     expect(redeemed).toEqual(['c1'])
+    expect(first.session.accessToken).toBe('at-c1')
     expect(second.session).toEqual(first.session)
-    expect(first.session.accessToken).toBe('at-1')
     await settle(10)
     expect([a.getState().status, b.getState().status]).toEqual(['authenticated', 'authenticated'])
-    localStorage.clear()
   })
 
-  it('a callback that fails on its own, with no sign-in elsewhere, still rejects', async () => {
-    const shared = new Map<string, unknown>()
-    const store = createSessionStore({ persistence: createMemoryPersistence(shared), channel: null, locks: createMemoryLocks(), wake: noWake, source: createOidcSource(
-      { authority: 'https://idp.example', client_id: 'app', redirect_uri: 'https://app.example/cb', scope: 'api', metadata },
-      { navigate: () => {} },
-    ) })
-    cleanups.push(store.start(), () => store.destroy())
+  it('a tab opened later on a completed callback URL (a duplicated tab, a reload) gets that session without redeeming again', async () => {
+    const { redeemed, tab, callbackFor } = browser()
+    const a = tab()
+    const callback = await callbackFor(a, 'c1')
+    const { session } = await a.completeLogin(callback)
+    const later = await tab().completeLogin(callback)
+    expect(later.session).toEqual(session)
+    expect(redeemed).toEqual(['c1'])
+  })
+
+  it('the completed callback is still known after a refresh rotated the tokens', async () => {
+    const { redeemed, tab, callbackFor } = browser()
+    const a = tab()
+    const callback = await callbackFor(a, 'c1')
+    await a.completeLogin(callback)
+    await a.refresh({ force: true })
+    const refreshed = a.getState().session!
+    expect(refreshed.refreshToken).not.toBe('rt-c1')
+    const later = await tab().completeLogin(callback)
+    expect(later.session).toEqual(refreshed)
+    expect(redeemed.filter((code) => code === 'c1')).toHaveLength(1)
+  })
+
+  it("a tab's own failed callback still rejects while another tab signs in with another one", async () => {
+    const { redeemed, tab, callbackFor } = browser()
+    const [a, b] = [tab(), tab()]
+    const cancelled = (await callbackFor(a, 'unused')).replace('code=unused', 'error=access_denied')
+    const other = await callbackFor(b, 'c2')
+    // The other sign-in starts first and lands while this tab's callback is under way.
+    const [theirs, mine] = await Promise.allSettled([b.completeLogin(other), a.completeLogin(cancelled)])
+    expect(mine).toMatchObject({ status: 'rejected', reason: { code: 'sign-in-failed' } })
+    expect(theirs).toMatchObject({ status: 'fulfilled', value: { session: { accessToken: 'at-c2' } } })
+    expect(redeemed).toEqual(['c2'])
+  })
+
+  it("a callback that never answers in one tab does not hold back another tab's sign-in", async () => {
+    const { tab, callbackFor } = browser()
+    const hung = tab({ name: 'hung', completeSignIn: () => new Promise(() => {}), refresh: () => new Promise(() => {}) })
+    void hung.completeLogin('https://app.example/cb?code=stuck&state=s')
+    const b = tab()
+    const callback = await callbackFor(b, 'c3')
+    await expect(b.completeLogin(callback)).resolves.toMatchObject({ session: { accessToken: 'at-c3' } })
+  })
+
+  it('a stale callback URL while signed in rejects: it is not taken for the current sign-in', async () => {
+    const { tab } = browser()
+    const store = tab()
     await store.whenHydrated()
-    await store.signIn(makeSession()) // signed in already: a stale callback must not be taken for a new sign-in
+    await store.signIn(makeSession())
     await expect(store.completeLogin('https://app.example/cb?code=c9&state=unknown')).rejects.toMatchObject({ code: 'sign-in-failed' })
   })
 })
