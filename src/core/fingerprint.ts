@@ -1,7 +1,9 @@
 /**
- * A short, non-reversible name for a secret-bearing string (FNV-1a, 32 bits),
- * for lock names (navigator.locks.query() lists them) and stored markers.
- * Another `seed` gives an independent-enough second hash where 32 bits are too few.
+ * A short name for a secret-bearing string (FNV-1a, 32 bits), for lock names
+ * (navigator.locks.query() lists them) and stored markers. Not a secret-
+ * keeping hash: it is used only on high-entropy values (a refresh token, a
+ * callback URL with a one-time code), which it does not give away. Another
+ * `seed` gives a second hash where 32 bits are too few to tell values apart.
  */
 export function fingerprint(text: string, seed = 0x811c9dc5): string {
   let hash = seed

@@ -35,19 +35,26 @@ export function createSourceActions(deps: {
   // provider revoke what the first one was given. Two tabs on one callback
   // URL (a duplicated tab, a restored window) would otherwise both redeem it
   // within a few milliseconds, before either had used up the sign-in state.
-  // Callbacks of other URLs (other sign-ins) never wait for each other.
+  // Callbacks of other URLs (other sign-ins) never wait for each other. Where
+  // Web Locks are refused (opaque origins), tabs are not serialised, and a
+  // record kept only in memory (storage full) leaves no mark for other tabs.
   const completions = new Map<string, ReturnType<SourceActions['completeLogin']>>()
   const complete = async (url: string): ReturnType<SourceActions['completeLogin']> => {
     // As in signIn(): the stored record is read first (see record-actions.ts).
     await store.whenHydrated()
-    const mark = fingerprint(url) + fingerprint(url, 0x2f6b1d3)
+    const mark = `${fingerprint(url)}.${fingerprint(url, 0x2f6b1d3)}`
+    const singleUse = source?.singleUseCallbacks === true
     let started = false
     const redeem = async () => {
       started = true
-      // Completed by another tab (or before a reload): its session, not a second redemption.
-      await store.reconcile().catch(() => {})
-      const current = internals.currentRecord()
-      if (live(current) && current.callback === mark) return { session: current.session }
+      // Completed by another tab (or before a reload): its session, not a second
+      // redemption; unless a logout of it is under way.
+      if (singleUse) {
+        await store.reconcile().catch(() => {})
+        const current = internals.currentRecord()
+        const shown = store.getState().status === 'authenticated' && !internals.logoutPending()
+        if (shown && live(current) && current.callback === mark) return { session: current.session }
+      }
       const result = await need('completeSignIn')(url)
       // A provider's answer is untrusted input like any other.
       const session = parseSession(result.session)
@@ -57,7 +64,7 @@ export function createSourceActions(deps: {
         reason: 'sign-in' as const,
         clockSkewMs: finiteOrUndefined(result.clockSkewMs),
         tokensObtainedAt: clock.now(),
-        callback: mark,
+        ...(singleUse ? { callback: mark } : {}),
       }
       const written = await internals.commit(() => next, 'sign-in')
       if (!written.ok && written.error) internals.holdLocally(next)

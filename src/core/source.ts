@@ -7,6 +7,14 @@ import type { AuthenticationSession } from './session'
  */
 export interface SessionSource {
   readonly name: string
+  /**
+   * Whether each callback URL belongs to one sign-in only, because it carries
+   * a one-time code (OAuth and OpenID Connect). Then a tab on a callback URL
+   * another tab has completed gets that sign-in's session instead of
+   * redeeming the code again. Leave it unset for a fixed return URL (an app's
+   * own session endpoint): every visit is then a sign-in of its own.
+   */
+  readonly singleUseCallbacks?: boolean
   /** Starts an interactive sign-in, usually by redirecting the page. */
   startSignIn?(options?: SignInOptions): Promise<void>
   /** Finishes a sign-in from the callback URL. */

@@ -53,8 +53,9 @@ export interface StoredRecord {
   loginGeneration?: number
   /**
    * Which sign-in callback URL this login was completed from (a fingerprint,
-   * never the URL: it holds the code). Another tab on the same URL finds its
-   * sign-in done here instead of redeeming the code a second time.
+   * never the URL: it holds the code), for sources whose callback URLs are
+   * single-use. Another tab on the same URL finds its sign-in done here
+   * instead of redeeming the code a second time.
    */
   callback?: string
 }

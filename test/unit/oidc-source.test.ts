@@ -3,7 +3,7 @@ import { createMemoryLocks, createMemoryPersistence, createSessionStore, type Se
 import { classifyOidcError, createOidcSource, mapTokenResponse, type TokenResponseLike } from '../../src/oidc'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
-import { bus } from '../support/fake-tabs'
+import { announceLogout, bus } from '../support/fake-tabs'
 import { makeSession } from '../support/sessions'
 
 const MINUTE = 60_000
@@ -156,7 +156,7 @@ describe('callbacks across tabs', () => {
       await store.login()
       return `https://app.example/cb?code=${code}&state=${new URL(redirected).searchParams.get('state')}`
     }
-    return { redeemed, tab, callbackFor }
+    return { redeemed, tab, callbackFor, shared, channels }
   }
 
   it('two tabs completing one callback URL at once redeem the code once, and both end signed in with its session', async () => {
@@ -192,6 +192,32 @@ describe('callbacks across tabs', () => {
     const later = await tab().completeLogin(callback)
     expect(later.session).toEqual(refreshed)
     expect(redeemed.filter((code) => code === 'c1')).toHaveLength(1)
+  })
+
+  it('with a fixed return URL (a source without single-use callbacks), every visit is a sign-in of its own', async () => {
+    const { tab } = browser()
+    let signIns = 0
+    const fixed: SessionSource = {
+      name: 'own-endpoint',
+      completeSignIn: async () => ({ session: makeSession({ sessionId: `s-${++signIns}` }) }),
+      refresh: () => new Promise(() => {}),
+    }
+    const first = await tab(fixed).completeLogin('https://app.example/return')
+    const second = await tab(fixed).completeLogin('https://app.example/return') // a step-up or re-login, same URL
+    expect(signIns).toBe(2)
+    expect([first.session.sessionId, second.session.sessionId]).toEqual(['s-1', 's-2'])
+  })
+
+  it('a logout announced by another tab is not undone by its completed callback URL', async () => {
+    const { tab, callbackFor, shared, channels } = browser()
+    const [a, b] = [tab(), tab()]
+    const callback = await callbackFor(a, 'c1')
+    await a.completeLogin(callback)
+    await settle(10)
+    announceLogout(channels(), shared, Date.now()) // its tombstone not written yet
+    await settle(10)
+    expect(b.getState().status).toBe('unauthenticated')
+    await expect(b.completeLogin(callback)).rejects.toMatchObject({ code: 'sign-in-failed' })
   })
 
   it("a tab's own failed callback still rejects while another tab signs in with another one", async () => {

@@ -59,6 +59,8 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
 
   return {
     name: 'oidc',
+    // A callback URL carries the authorization code and state of one sign-in.
+    singleUseCallbacks: true,
 
     async startSignIn(signInOptions = {}) {
       let request
