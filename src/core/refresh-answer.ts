@@ -5,8 +5,6 @@ import type { SourceResult } from './source'
 import type { CommitResult, SessionStoreInternals } from './store-types'
 import { finiteOrUndefined, live, type LiveRecord, type StoredRecord } from './stored-record'
 
-export { live, type LiveRecord } from './stored-record'
-
 /**
  * Whether `current` still holds the credentials `base` was refreshed with.
  * Other writes (activity, app patches) may have landed meanwhile and must not

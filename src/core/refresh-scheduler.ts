@@ -1,11 +1,11 @@
 import { AuthSessionError, RefreshError } from './errors'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
 import type { RefreshScheduler, RefreshSchedulerDeps } from './refresh-types'
-import { createAnswerWriter, live, sameLineage, type LiveRecord } from './refresh-answer'
+import { createAnswerWriter, sameLineage } from './refresh-answer'
 import { callSource, classify, usableSession } from './refresh-call'
 import { createUnsavedAnswerFlag } from './unsaved-answer-flag'
 import type { SourceResult } from './source'
-import type { StoredRecord } from './stored-record'
+import { live, type LiveRecord, type StoredRecord } from './stored-record'
 
 export type { RefreshOptions, RefreshScheduler, RefreshSchedulerDeps } from './refresh-types'
 

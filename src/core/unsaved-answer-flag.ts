@@ -1,7 +1,7 @@
 import type { Clock } from './clock'
 import { fingerprint } from './fingerprint'
 import type { Locks } from './locks'
-import type { LiveRecord } from './refresh-answer'
+import type { LiveRecord } from './stored-record'
 
 // Storage taking the answer is noticed on the store's next event; this slow look is a backstop.
 const LOOK_AGAIN_MS = 30_000

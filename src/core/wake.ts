@@ -15,17 +15,25 @@ export function createWindowWakeSource(): WakeSource {
   return {
     subscribe(listener) {
       if (typeof window === 'undefined' || typeof document === 'undefined') return () => {}
-      // A page turning visible (not hidden) reports 'visible'; every other event its own name.
-      const handlers = (['focus', 'pageshow', 'online', 'visibilitychange', 'resume'] as const).map((type) => {
-        const target = type === 'visibilitychange' || type === 'resume' ? document : window
-        const handler = () => {
-          if (type !== 'visibilitychange') listener(type)
-          else if (document.visibilityState === 'visible') listener('visible')
-        }
-        target.addEventListener(type, handler)
-        return () => target.removeEventListener(type, handler)
-      })
-      return () => handlers.forEach((remove) => remove())
+      const onFocus = () => listener('focus')
+      const onVisibility = () => {
+        if (document.visibilityState === 'visible') listener('visible')
+      }
+      const onPageShow = () => listener('pageshow')
+      const onResume = () => listener('resume')
+      const onOnline = () => listener('online')
+      window.addEventListener('focus', onFocus)
+      window.addEventListener('pageshow', onPageShow)
+      window.addEventListener('online', onOnline)
+      document.addEventListener('visibilitychange', onVisibility)
+      document.addEventListener('resume', onResume)
+      return () => {
+        window.removeEventListener('focus', onFocus)
+        window.removeEventListener('pageshow', onPageShow)
+        window.removeEventListener('online', onOnline)
+        document.removeEventListener('visibilitychange', onVisibility)
+        document.removeEventListener('resume', onResume)
+      }
     },
   }
 }
