@@ -8,6 +8,15 @@ export interface Clock {
 // setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days).
 export const MAX_TIMER_DELAY = 2 ** 31 - 1
 
+// A server clock this far from ours (about 300 years) is no clock at all: a time
+// moved by it may be past Date's range (±8.64e15 ms), and then nothing could be
+// timed or ended (an ISO datetime of it throws).
+export const MAX_SKEW_MS = 1e13
+
+/** A server clock skew (ms) that can be applied; undefined for anything else. */
+export const plausibleSkew = (value: unknown): number | undefined =>
+  typeof value === 'number' && Math.abs(value) <= MAX_SKEW_MS ? value : undefined
+
 /**
  * The real clock. Globals are looked up on every call (not captured at import)
  * so fake timers installed after import still apply.

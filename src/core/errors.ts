@@ -1,3 +1,5 @@
+import type { RevokeReason } from './session'
+
 /**
  * Every error authsession raises or reports carries a stable `code`: callers
  * branch on the code, never on the message (which may be reworded).
@@ -92,18 +94,21 @@ export type RefreshErrorCode =
 /**
  * A failed refresh. `definitive` decides what happens: a transient failure is
  * retried with backoff while the session stays signed in; a definitive one
- * ends the session in every tab with `token-expired`.
+ * ends the session in every tab, with `revokeReason` (default `token-expired`).
  */
 export class RefreshError extends AuthSessionError {
   declare readonly code: RefreshErrorCode
   readonly definitive: boolean
   /** The provider's own error code (e.g. `invalid_grant`), when it sent one. */
   readonly providerError?: string
+  /** Why a definitive failure ends the session (e.g. `admin-revoke` when the server says it revoked it); default `token-expired`. */
+  readonly revokeReason?: RevokeReason
 
-  constructor(code: RefreshErrorCode, message: string, options: { cause?: unknown; providerError?: string } = {}) {
+  constructor(code: RefreshErrorCode, message: string, options: { cause?: unknown; providerError?: string; revokeReason?: RevokeReason } = {}) {
     super(code, message, { cause: options.cause })
     this.name = 'RefreshError'
     this.definitive = code === 'refresh-rejected' || code === 'refresh-token-expired'
     this.providerError = options.providerError
+    this.revokeReason = options.revokeReason
   }
 }

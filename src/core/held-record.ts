@@ -10,7 +10,7 @@ import { decodeOrBad, forQuarantine, rawEpoch, rawGeneration, rawVersion, type C
 import { createShownActivity } from './shown-activity'
 import { createUnsavedChange } from './unsaved-change'
 import { createRetrySchedule } from './retry-schedule'
-import { loginGenerationOf } from './login-lineage'
+import { loginGenerationOf, nextGeneration } from './login-lineage'
 
 export interface HeldRecordDeps {
   persistence: SessionPersistence
@@ -51,7 +51,6 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     held = record
     changes += 1
   }
-
   // Activity shown but perhaps not written yet (writes are throttled): see shown-activity.ts.
   const activity = createShownActivity()
   // statusOf() says signed in only for a record with a live session, as the state's type requires.
@@ -73,7 +72,8 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     hold(record)
     const ended = deps.endedView?.(record, source)
     const status = ended ? 'unauthenticated' : statusOf(record)
-    show(status, ended ?? record.session, status === 'authenticated' ? { error: null } : undefined)
+    // Signed in clears the last error; memory-only storage stands until storage recovers.
+    show(status, ended ?? record.session, status === 'authenticated' && state.getState().error?.code !== 'storage-unavailable' ? { error: null } : undefined)
     emit({ type: 'change', source, reason: reason ?? record.reason, status, generation: record.generation })
     return true
   }
@@ -167,10 +167,11 @@ export function createHeldRecord(deps: HeldRecordDeps) {
         // session, same sessionId) or a clear may land.
         if (next && reason !== 'sign-in' && reason !== 'clear' && logoutPending() && !next.ended && next.session?.sessionId === held?.session?.sessionId) next = null
         if (!next) return { result: { ok: false, current }, ...quarantine }
-        const generation = Math.max(current?.generation ?? rawGeneration(raw), held?.generation ?? 0) + 1
-        // The epoch is kept; only a write onto an empty key starts a new one.
-        const loginGeneration = loginGenerationOf(reason === 'sign-in' || unsaved.startsLogin(), next.session, stored, generation)
-        const record: StoredRecord = { ...next, version, generation, reason, epoch: stored ? stored.epoch : deps.newEpoch(), loginGeneration }
+        const last = Math.max(current?.generation ?? rawGeneration(raw), held?.generation ?? 0)
+        const generation = nextGeneration(last)
+        const base = generation > last ? stored : null // its epoch is kept; an empty key or a restarted count starts one
+        const loginGeneration = loginGenerationOf(reason === 'sign-in' || unsaved.startsLogin(), next.session, base, generation)
+        const record: StoredRecord = { ...next, version, generation, reason, epoch: base ? base.epoch : deps.newEpoch(), loginGeneration }
         return { next: record, result: { ok: true, record }, ...quarantine }
       })
     } catch (cause) {

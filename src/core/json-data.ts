@@ -17,11 +17,17 @@ export function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value)
   if (Array.isArray(value)) return 'an array'
   if (typeof value === 'object' && !isPlainObject(value)) return `a ${Object.getPrototypeOf(value)?.constructor?.name || 'non-plain'} object`
-  return `a ${typeof value}`
+  return `${typeof value === 'object' ? 'an' : 'a'} ${typeof value}`
 }
+
+/** A string for an error message: a short one as it is, a longer one (a token in the wrong field) only by its length. */
+export const quoted = (value: string): string => (value.length <= 32 ? JSON.stringify(value) : `a string of ${value.length} characters`)
 
 // Deeper than any session's data; past it a recursive walk (or JSON.stringify) could overflow the stack.
 const MAX_DEPTH = 1000
+// Longer than any session's list. An array's length is not its size: a sparse one of
+// length 2**32 - 1 takes a few bytes in IndexedDB, and a walk over its indexes hangs the tab.
+export const MAX_ITEMS = 100_000
 const LEFT_OUT = Symbol('left out')
 type Path = Array<string | number>
 
@@ -39,8 +45,8 @@ const isDate = (value: object) => Object.prototype.toString.call(value) === '[ob
  * through any Proxy.
  *
  * `strict` (new values: a sign-in, a patch, a provider's answer): anything
- * else (a function, a BigInt, a Date, a Map, a cycle, nesting deeper than 1,000)
- * throws SessionParseError naming its path, rather than failing later in
+ * else (a function, a BigInt, a Date, a Map, a cycle, nesting deeper than 1,000,
+ * an array longer than 100,000) throws SessionParseError naming its path, rather than failing later in
  * storage, in another tab or in a comparison.
  *
  * Otherwise (what storage already holds: an earlier release kept whatever
@@ -66,6 +72,7 @@ function copy(value: unknown, strict: boolean, path: Path, within: Set<object>):
     if (array || isPlainObject(value) || !strict) {
       if (within.has(value)) return strict ? refuse(path, value, 'the value contains itself (a cycle)') : LEFT_OUT
       if (path.length > MAX_DEPTH) return strict ? refuse(path, value, `nested more than ${MAX_DEPTH} levels deep`) : LEFT_OUT
+      if (array && (value as unknown[]).length > MAX_ITEMS) return strict ? refuse(path, value, `an array longer than ${MAX_ITEMS} items`) : LEFT_OUT
       within.add(value)
       const out: Record<string, unknown> | unknown[] = array ? [] : {}
       const keys: Array<string | number> = array ? [...(value as unknown[]).keys()] : Object.keys(value)

@@ -42,3 +42,10 @@ export function loginGenerationOf(startsLogin: boolean, session: AuthenticationS
   const continued = !startsLogin && !!stored && !stored.ended && stored.session?.sessionId === session?.sessionId
   return (continued && stored.loginGeneration) || generation
 }
+
+/**
+ * The generation a write after `last` stores: the next one, or 1 past the last
+ * one a number can tell apart (never reached by counting; a tampered record may
+ * claim it). The write then starts a new epoch, which every tab follows.
+ */
+export const nextGeneration = (last: number): number => (last < Number.MAX_SAFE_INTEGER ? last + 1 : 1)

@@ -1,5 +1,5 @@
 import { SessionParseError } from './errors'
-import { describe, isPlainObject, jsonCopy } from './json-data'
+import { describe, isPlainObject, jsonCopy, quoted } from './json-data'
 import {
   DEVICE_TRUST_LEVELS,
   REVOKE_REASONS,
@@ -72,7 +72,7 @@ function check(path: string, value: unknown, [rule, , keys]: FieldRule): void {
   if (typeof rule !== 'string') {
     if (typeof value !== 'string') throw new SessionParseError('wrong-type', path, `expected a string, got ${describe(value)}`)
     if (!rule.includes(value)) {
-      throw new SessionParseError('not-in-union', path, `expected one of ${rule.join(', ')}, got "${value}"`)
+      throw new SessionParseError('not-in-union', path, `expected one of ${rule.join(', ')}, got ${quoted(value)}`)
     }
     return
   }
@@ -83,7 +83,7 @@ function check(path: string, value: unknown, [rule, , keys]: FieldRule): void {
       return
     case 'datetime':
       if (typeof value !== 'string') throw new SessionParseError('wrong-type', path, `expected an ISO-8601 string, got ${describe(value)}`)
-      if (!isIsoDateTime(value)) throw new SessionParseError('invalid-datetime', path, `"${value}" is not an ISO-8601 date-time`)
+      if (!isIsoDateTime(value)) throw new SessionParseError('invalid-datetime', path, `${quoted(value)} is not an ISO-8601 date-time`)
       return
     case 'string[]':
       if (!Array.isArray(value)) throw new SessionParseError('wrong-type', path, `expected an array of strings, got ${describe(value)}`)

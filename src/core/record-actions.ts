@@ -1,5 +1,5 @@
 import type { StoreApi } from 'zustand/vanilla'
-import type { Clock } from './clock'
+import { plausibleSkew, type Clock } from './clock'
 import { deliveryGrace } from './delivery-grace'
 import { AuthSessionError, SessionParseError } from './errors'
 import type { JournaledLogout, LogoutJournal } from './logout-journal'
@@ -93,8 +93,7 @@ export function createRecordActions(
     }
     const hydrating = afterHydration ? ensureHydration() : null
     if (hydrating) await hydrating
-    const skew = held()?.clockSkewMs
-    const at = revokedAt ?? new Date(clock.now() + (Number.isFinite(skew) ? skew! : 0)).toISOString()
+    const at = revokedAt ?? new Date(clock.now() + (plausibleSkew(held()?.clockSkewMs) ?? 0)).toISOString()
     const mine = liveSession(held())
     const heldGeneration = held()?.generation ?? 0
     const loginGeneration = wholeLogin ? held()?.loginGeneration : undefined

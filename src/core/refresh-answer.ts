@@ -1,9 +1,9 @@
-import type { Clock } from './clock'
+import { plausibleSkew, type Clock } from './clock'
 import { mergeSession } from './merge-session'
 import type { SessionEvent } from './session-events'
 import type { SourceResult } from './source'
 import type { CommitResult, SessionStoreInternals } from './store-types'
-import { finiteOrUndefined, live, type LiveRecord, type StoredRecord } from './stored-record'
+import { live, type LiveRecord, type StoredRecord } from './stored-record'
 
 /**
  * Whether `current` still holds the credentials `base` was refreshed with.
@@ -45,7 +45,7 @@ export function createAnswerWriter(deps: { internals: SessionStoreInternals; clo
       if (!sameLineage(current, record)) return null
       const session = mergeSession(record.session, current.session, result.session)
       const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
-      const clockSkewMs = finiteOrUndefined(result.clockSkewMs) ?? current.clockSkewMs
+      const clockSkewMs = plausibleSkew(result.clockSkewMs) ?? current.clockSkewMs
       return { ...rest, ...backoff, session, clockSkewMs, tokensObtainedAt: obtainedAt, refreshedAt: obtainedAt, reason: 'refresh' as const }
     }
     // Another tab announced a logout (shown here, its tombstone on the way):

@@ -68,7 +68,7 @@ export function classify(cause: unknown): RefreshError {
  */
 export function usableSession(previous: AuthenticationSession, answer: unknown): { session: AuthenticationSession; invalid?: SessionParseError } {
   try {
-    return { session: parseSession(answer) }
+    return { session: activeSession(answer, 'refresh') }
   } catch (error) {
     if (!(error instanceof SessionParseError)) throw error
     const fields = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>) : {}
@@ -95,8 +95,21 @@ export function usableSession(previous: AuthenticationSession, answer: unknown):
     if (take(['accessToken', 'expiresAt'])) for (const key of ['tokenType', 'scopes']) take([key])
     // A new refresh token whose expiry cannot be read has an unknown one, not the old token's.
     if (take(['refreshToken'])) take(['refreshTokenExpiresAt'], { refreshTokenExpiresAt: undefined })
-    const tokenFields = new Set(['accessToken', 'expiresAt', 'tokenType', 'scopes', 'refreshToken', 'refreshTokenExpiresAt'])
-    for (const key of Object.keys(fields)) if (!tokenFields.has(key)) take([key])
+    // The status stays active: a source ends a session by throwing a definitive RefreshError, which removes the tokens.
+    const taken = new Set(['accessToken', 'expiresAt', 'tokenType', 'scopes', 'refreshToken', 'refreshTokenExpiresAt', 'status', 'revokedAt', 'revokeReason'])
+    for (const key of Object.keys(fields)) if (!taken.has(key)) take([key])
     return { session, invalid: error }
   }
+}
+
+/**
+ * A source's session, parsed, and active: a sign-in or refresh answering an
+ * ended one would store its tokens in a record every tab shows signed out.
+ */
+export function activeSession(answer: unknown, what: 'sign-in' | 'refresh'): AuthenticationSession {
+  const session = parseSession(answer)
+  if (session.status !== 'active') {
+    throw new SessionParseError('not-in-union', 'status', `a ${what} answers an active session, got "${session.status}"`)
+  }
+  return session
 }

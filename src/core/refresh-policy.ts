@@ -18,7 +18,7 @@ export function toLocal(serverIso: string, record: Pick<StoredRecord, 'clockSkew
 }
 
 /** When the record's tokens should be refreshed, in local ms; null if there is nothing to refresh. */
-export function refreshDueAt(record: StoredRecord | null, timing: RefreshTiming): number | null {
+export function refreshDueAt(record: StoredRecord | null, timing: RefreshTiming, now: number): number | null {
   if (!live(record)) return null
   const expires = toLocal(record.session.expiresAt, record)
   const obtained = record.tokensObtainedAt
@@ -27,7 +27,10 @@ export function refreshDueAt(record: StoredRecord | null, timing: RefreshTiming)
   // A token that already looks expired when refreshed (a clock far off, a
   // provider handing out 0-second tokens) must not cause a refresh loop. A
   // sign-in's tokens may be refreshed at once: the loop needs a refresh first.
-  return record.refreshedAt === undefined ? due : Math.max(due, record.refreshedAt + timing.minIntervalMs)
+  // A last refresh in the future was timed by a clock since set back (or is
+  // nonsense): counting from it could hold refreshes back for as long.
+  const last = record.refreshedAt
+  return last === undefined || last > now ? due : Math.max(due, last + timing.minIntervalMs)
 }
 
 /** The record's access token if the session is live and the token has not expired at `now` (local ms); else null. */

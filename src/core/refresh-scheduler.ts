@@ -5,6 +5,7 @@ import { createAnswerWriter, sameLineage } from './refresh-answer'
 import { callSource, classify, usableSession } from './refresh-call'
 import { createUnsavedAnswerFlag } from './unsaved-answer-flag'
 import type { SourceResult } from './source'
+import { REVOKE_REASONS } from './session'
 import { live, type LiveRecord, type StoredRecord } from './stored-record'
 
 export type { RefreshOptions, RefreshScheduler, RefreshSchedulerDeps } from './refresh-types'
@@ -18,6 +19,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     leadFraction: options.leadFraction ?? 0.2,
     minIntervalMs: options.minIntervalMs ?? 5000,
   }
+  const retryMaxMs = options.retryMaxMs ?? 60_000
   let timer: unknown = null
   let running = false
   let inFlight: Promise<void> | null = null
@@ -37,13 +39,15 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
 
   const dueAt = () => {
     const record = internals.currentRecord()
-    const due = refreshDueAt(record, timing)
+    const due = refreshDueAt(record, timing, clock.now())
     return due === null ? null : Math.max(due, retryAt(record))
   }
 
   /** The backoff that applies to `record`: the browser-wide one stored in it, or this tab's own. */
   const retryAt = (record: StoredRecord | null) => {
-    const shared = record && (record.refreshFailedAt ?? 0) > onlineAt ? (record.refreshRetryAt ?? 0) : 0
+    const stored = record?.refreshRetryAt ?? 0
+    // One further ahead than the longest backoff was timed by a clock since set back (or is nonsense): not kept.
+    const shared = record && (record.refreshFailedAt ?? 0) > onlineAt && stored <= clock.now() + retryMaxMs ? stored : 0
     return Math.max(shared, localFor(record)?.at ?? 0)
   }
   const localFor = (record: StoredRecord | null) => (localRetry && sameLineage(record, localRetry.base) ? localRetry : null)
@@ -72,7 +76,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (deps.isOnline()) return void refresh().catch(() => {})
     // Offline: the `online` wake-up retries at once; this slow poll covers
     // browsers whose online event is unreliable.
-    timer = clock.setTimeout(check, options.retryMaxMs ?? 60_000)
+    timer = clock.setTimeout(check, retryMaxMs)
   }
 
   /** Inside the cross-tab lock: re-read storage, and refresh only if still due. */
@@ -86,7 +90,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     const now = clock.now()
     const expired = refreshTokenExpired(record, now)
     if (!expired) {
-      const due = refreshDueAt(record, timing)
+      const due = refreshDueAt(record, timing, now)
       // Another tab refreshed while we waited for the lock: nothing to do.
       if (!force && (due === null || now < due)) return
       // A failure a moment ago (in any tab, or in this one if it could not store it) set a backoff.
@@ -166,7 +170,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   }
 
   const backoffFrom = (now: number, attempt: number) =>
-    now + backoffDelay(attempt, options.retryBaseMs ?? 1000, options.retryMaxMs ?? 60_000, deps.random)
+    now + backoffDelay(attempt, options.retryBaseMs ?? 1000, retryMaxMs, deps.random)
   /** Stores the next retry time in the record, so every tab waits it out (only on top of the record that failed). */
   const backOff = async (record: StoredRecord, attempt: number) => {
     const now = clock.now()
@@ -183,7 +187,9 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   const endFor = async (record: StoredRecord, error: RefreshError) => {
     // Only if nobody moved the record on meanwhile: a tab that lost a race
     // must never sign everyone out with a stale refresh token's error.
-    await store.end('token-expired', { onlyIf: (session) => session.sessionId === record.session!.sessionId && session.refreshToken === record.session!.refreshToken })
+    // A reason outside the schema (a source in plain JavaScript) must not stop the end.
+    const reason = REVOKE_REASONS.includes(error.revokeReason!) ? error.revokeReason! : 'token-expired'
+    await store.end(reason, { onlyIf: (session) => session.sessionId === record.session!.sessionId && session.refreshToken === record.session!.refreshToken })
     if (error.code === 'refresh-token-expired') deps.emit({ type: 'refresh-failed', error, attempt: 1 })
   }
 

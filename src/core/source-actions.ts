@@ -1,13 +1,14 @@
-import type { Clock } from './clock'
+import { plausibleSkew, type Clock } from './clock'
 import { AuthSessionError } from './errors'
 import { fingerprint } from './fingerprint'
 import type { Locks } from './locks'
-import { parseSession } from './parse-session'
+import { activeSession } from './refresh-call'
 import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
-import type { SessionSource } from './source'
+import type { AuthenticationSession } from './session'
+import type { SessionSource, SourceResult } from './source'
 import type { SessionStore, SessionStoreInternals } from './store-types'
-import { finiteOrUndefined, live } from './stored-record'
+import { live } from './stored-record'
 
 type SourceActions = Pick<SessionStore, 'login' | 'completeLogin' | 'logout' | 'getAccessToken' | 'refresh' | 'nextRefreshAt'>
 
@@ -55,14 +56,21 @@ export function createSourceActions(deps: {
         const shown = store.getState().status === 'authenticated' && !internals.logoutPending()
         if (shown && live(current) && current.callback === mark) return { session: current.session }
       }
-      const result = await need('completeSignIn')(url)
-      // A provider's answer is untrusted input like any other.
-      const session = parseSession(result.session)
+      const completeSignIn = need('completeSignIn')
+      let result: SourceResult
+      let session: AuthenticationSession
+      try {
+        result = await completeSignIn(url)
+        // A provider's answer is untrusted input like any other.
+        session = activeSession(result.session, 'sign-in')
+      } catch (cause) {
+        throw failed('sign-in-failed', 'The sign-in could not be completed', cause)
+      }
       const next = {
         session,
         ended: false,
         reason: 'sign-in' as const,
-        clockSkewMs: finiteOrUndefined(result.clockSkewMs),
+        clockSkewMs: plausibleSkew(result.clockSkewMs),
         tokensObtainedAt: clock.now(),
         ...(singleUse ? { callback: mark } : {}),
       }
@@ -80,6 +88,10 @@ export function createSourceActions(deps: {
   }
 
   let loggingOut: { generation?: number; promise: Promise<void> } | null = null
+  // A session the provider was not told had ended (unreachable, refusing): the
+  // next logout() in this tab with nothing newer to end tells it again. Kept in
+  // this tab's memory only (storage holds no tokens of an ended session).
+  let untold: AuthenticationSession | null = null
   const logout = async (options: Parameters<SourceActions['logout']>[0] = {}, ending: (generation: number) => void) => {
     // A /logout route may call this on mount, before the stored session was read.
     await store.whenHydrated()
@@ -90,13 +102,27 @@ export function createSourceActions(deps: {
     // The provider is told with the tokens the logout found stored (another
     // tab may have rotated them since this tab last read); what this tab
     // showed only if the logout found nothing left to end.
-    const session = ended ?? (status === 'authenticated' ? shown : null)
+    const session = ended ?? (status === 'authenticated' ? shown : untold)
+    untold = null
     const signOut = source?.signOut
-    if (signOut && session) await signOut.call(source, session, options)
+    if (!signOut || !session) return
+    try {
+      await signOut.call(source, session, options)
+    } catch (cause) {
+      untold = session
+      throw failed('sign-out-failed', 'Signed out here, but the provider could not be told', cause)
+    }
   }
 
   return {
-    login: async (options) => need('startSignIn')(options),
+    login: async (options) => {
+      const startSignIn = need('startSignIn')
+      try {
+        await startSignIn(options)
+      } catch (cause) {
+        throw failed('sign-in-failed', 'The sign-in could not be started', cause)
+      }
+    },
 
     completeLogin(url = typeof location !== 'undefined' ? location.href : '') {
       let completion = completions.get(url)
@@ -139,4 +165,10 @@ export function createSourceActions(deps: {
 
     nextRefreshAt: () => scheduler?.nextRefreshAt() ?? null,
   }
+}
+
+/** What a source threw, as the typed error its caller is promised (itself when it already is one; else as the cause). */
+function failed(code: 'sign-in-failed' | 'sign-out-failed', what: string, cause: unknown): AuthSessionError {
+  if (cause instanceof AuthSessionError && cause.code === code) return cause
+  return new AuthSessionError(code, `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
 }

@@ -6,6 +6,7 @@ import type { AuthenticationSession } from './session'
  * the source only talks to its server.
  */
 export interface SessionSource {
+  /** What the source is (`oidc`, `kratos`, `my-api`): for the app's own logs and diagnostics; the store does not read it. */
   readonly name: string
   /**
    * Whether each callback URL belongs to one sign-in only, because it carries
@@ -15,19 +16,32 @@ export interface SessionSource {
    * own session endpoint): every visit is then a sign-in of its own.
    */
   readonly singleUseCallbacks?: boolean
-  /** Starts an interactive sign-in, usually by redirecting the page. */
+  /**
+   * Starts an interactive sign-in, usually by redirecting the page. Keeping
+   * `returnTo` across the redirect (and handing it back from
+   * `completeSignIn`) is the source's job.
+   */
   startSignIn?(options?: SignInOptions): Promise<void>
-  /** Finishes a sign-in from the callback URL. */
+  /**
+   * Finishes a sign-in from the callback URL with an `active` session. What it
+   * throws reaches `completeLogin()` as an AuthSessionError `sign-in-failed`
+   * (the original as its `cause`); so does an invalid or inactive session.
+   */
   completeSignIn?(url: string): Promise<SourceResult>
   /**
-   * Exchanges the session's credentials for fresh ones. Throws RefreshError:
-   * transient failures are retried, definitive ones end the session.
+   * Exchanges the session's credentials for fresh ones, answering an `active`
+   * session. Throws RefreshError: transient failures are retried, definitive
+   * ones (`refresh-rejected`: a 401, `invalid_grant`) end the session. Any
+   * other error counts as transient, so a source must turn the server's "no
+   * session" into `refresh-rejected` itself, or the tabs retry it forever.
    */
   refresh(session: AuthenticationSession, context: RefreshContext): Promise<SourceResult>
   /**
    * Ends the session at the provider, after it was ended locally in every
-   * tab. Throw an AuthSessionError `sign-out-failed` when the provider could
-   * not be told: `logout()` rejects with it, the local end stands.
+   * tab. When the provider could not be told, throw: `logout()` rejects with
+   * an AuthSessionError `sign-out-failed` (what was thrown, if not one already,
+   * as its `cause`), the local end stands, and the next `logout()` in that tab
+   * calls this again with the same session.
    */
   signOut?(session: AuthenticationSession, options?: SignOutOptions): Promise<void>
 }
@@ -55,7 +69,7 @@ export interface RefreshContext {
    */
   signal: AbortSignal
   /** The scheduler's timeout, ms. */
-  timeoutMs?: number
+  timeoutMs: number
   /** The skew estimated at the last sign-in or refresh (server minus local, ms). */
   clockSkewMs?: number
 }

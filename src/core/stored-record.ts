@@ -1,5 +1,6 @@
+import { plausibleSkew } from './clock'
 import { AuthSessionError, StorageError } from './errors'
-import { isPlainObject } from './json-data'
+import { isPlainObject, MAX_ITEMS } from './json-data'
 import { parseStoredSession } from './parse-session'
 import { recordStatusFor, type AuthenticationSession, type RevokeReason } from './session'
 
@@ -109,7 +110,7 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
       session,
       ended: value.ended,
       reason: typeof value.reason === 'string' ? (value.reason as ChangeReason) : 'update',
-      clockSkewMs: finiteOrUndefined(value.clockSkewMs),
+      clockSkewMs: plausibleSkew(value.clockSkewMs),
       tokensObtainedAt: finiteOrUndefined(value.tokensObtainedAt),
       refreshedAt: finiteOrUndefined(value.refreshedAt),
       refreshRetryAt: finiteOrUndefined(value.refreshRetryAt),
@@ -154,7 +155,7 @@ export function rawEpoch(raw: unknown): string | undefined {
   return typeof epoch === 'string' ? epoch : undefined
 }
 
-export function finiteOrUndefined(value: unknown): number | undefined {
+function finiteOrUndefined(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined
 }
 
@@ -214,7 +215,7 @@ function redact(value: unknown, key: string, depth: number): unknown {
   if (typeof value === 'string') return SAFE_STRING_KEYS.has(key) || isTimestampKey(key) ? value : `[string, ${value.length} chars]`
   if (typeof value !== 'object' || value === null) return value
   if (depth >= MAX_DEPTH) return '[too deep]'
-  if (Array.isArray(value)) return value.map((item) => redact(item, key, depth + 1))
+  if (Array.isArray(value)) return value.length > MAX_ITEMS ? `[array, ${value.length} items]` : value.map((item) => redact(item, key, depth + 1))
   // Bytes (a key, a token as a buffer) only as their length; any other non-plain object (a Map, a Blob) only as its kind.
   // (Tagged, not instanceof: a buffer may come from another realm.)
   if (ArrayBuffer.isView(value) || /ArrayBuffer\]$/.test(Object.prototype.toString.call(value))) return `[bytes, ${(value as ArrayBuffer).byteLength}]`

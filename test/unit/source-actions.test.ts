@@ -90,7 +90,7 @@ describe('source actions', () => {
     })
     cleanups.push(store.start(), () => store.destroy())
     await store.whenHydrated()
-    await expect(store.completeLogin('x')).rejects.toMatchObject({ name: 'SessionParseError' })
+    await expect(store.completeLogin('x')).rejects.toMatchObject({ code: 'sign-in-failed', cause: { name: 'SessionParseError', path: 'user' } })
     expect(store.getState().status).toBe('unauthenticated')
   })
 })

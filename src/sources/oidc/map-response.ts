@@ -1,3 +1,4 @@
+import { plausibleSkew } from '../../core/clock'
 import type { AuthenticationSession, DeviceInfo } from '../../core/session'
 import { readJwtClaims } from './jwt-claims'
 
@@ -25,7 +26,8 @@ const MAPPED_CLAIMS = new Set(['sub', 'sid', 'auth_time', 'amr', 'acr', 'idp', '
 // Below this, a difference between iat and our clock is network latency and iat's 1 s resolution, not skew.
 const SKEW_NOISE_MS = 2000
 
-const iso = (ms: number) => new Date(ms).toISOString()
+// Within Date's range: an expiry stated as centuries away, moved by a skew, must still be a date.
+const iso = (ms: number) => new Date(Math.min(Math.max(ms, -8.64e15), 8.64e15)).toISOString()
 // Seconds since epoch from a claim or field, as ms; undefined unless a date toISOString can write (a malformed token's claim must not throw a RangeError).
 const secondsToMs = (value: unknown) => {
   const ms = typeof value === 'number' ? value * 1000 : Number.NaN
@@ -58,13 +60,16 @@ export function mapTokenResponse(
   },
 ): MappedResponse {
   const { now, previous } = context
+  // oidc-client-ts reads a missing access_token as "": at sign-in nothing could be signed in with.
+  if (!previous && !str(response.access_token)) throw new Error('The token response has no access_token')
   const idClaims = readJwtClaims(response.id_token) ?? {}
   const claims = { ...idClaims, ...response.profile }
   // Only a newly issued ID token says what the server's clock reads now; a
   // refresh without one hands back the old token, whose iat is the login time.
   const freshIdToken = response.id_token !== undefined && response.id_token !== previous?.idToken
   const iat = freshIdToken ? secondsToMs(idClaims.iat) : undefined
-  const rawSkew = iat === undefined ? (context.knownSkewMs ?? 0) : iat - now
+  // An iat centuries away (a malformed token) says nothing of the server's clock either.
+  const rawSkew = plausibleSkew(iat === undefined ? undefined : iat - now) ?? context.knownSkewMs ?? 0
   const clockSkewMs = Math.abs(rawSkew) < SKEW_NOISE_MS ? 0 : rawSkew
   const serverNow = now + clockSkewMs
 
@@ -116,6 +121,9 @@ export function mapTokenResponse(
       ...(Object.keys(extraClaims).length ? { claims: extraClaims } : {}),
     },
   }
+  // A refresh answered without one: left out, so the store keeps the old access token (and its expiry), takes
+  // the rest, and tries again after a backoff (an invalid answer; see usableSession in core/refresh-call.ts).
+  if (!str(response.access_token)) delete (session as Partial<AuthenticationSession>).accessToken
   // A refresh may rotate or drop the refresh token and the ID token; take exactly what the response says where it says it.
   setOrKeep(session, 'refreshToken', response.refresh_token, previous?.refreshToken)
   setOrKeep(session, 'idToken', response.id_token, previous?.idToken)

@@ -1,0 +1,146 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createMemoryLocks, createMemoryPersistence, RefreshError, type AuthenticationSession, type SessionSource } from '../../src/index'
+import { FakeClock } from '../support/fake-clock'
+import { destroyTabs, noWake, startedTab } from '../support/fake-tabs'
+
+afterEach(() => {
+  destroyTabs()
+  vi.unstubAllGlobals()
+  vi.restoreAllMocks()
+  sessionStorage.clear()
+})
+
+/** The README's cookie source (keep in step with README.md), but navigating through `navigate`: jsdom cannot leave the page. */
+function readmeCookieSource(navigate: (url: string) => void): SessionSource {
+  interface ServerSession { id: string; user: { id: string; username: string }; authenticatedAt: string; expiresAt: string }
+
+  const api = (path: string, init?: RequestInit) => fetch(path, { credentials: 'include', ...init })
+  const skewOf = (response: Response) => Date.parse(response.headers.get('Date') ?? '') - Date.now() || undefined
+
+  function toSession(body: ServerSession, previous?: AuthenticationSession): AuthenticationSession {
+    return {
+      ...previous,
+      user: body.user,
+      sessionId: body.id,
+      status: 'active',
+      accessToken: '',
+      initiatedAt: body.authenticatedAt,
+      expiresAt: body.expiresAt,
+      lastActivityAt: previous?.lastActivityAt ?? new Date().toISOString(),
+      deviceInfo: previous?.deviceInfo ?? { userAgent: navigator.userAgent },
+      isMfaVerified: previous?.isMfaVerified ?? false,
+    }
+  }
+
+  return {
+    name: 'my-api',
+    async startSignIn({ returnTo } = {}) {
+      sessionStorage.setItem('returnTo', returnTo ?? '/')
+      navigate('/saml/login')
+    },
+    async completeSignIn() {
+      const response = await api('/api/session')
+      if (!response.ok) throw new Error(`The session endpoint answered ${response.status}`)
+      const returnTo = sessionStorage.getItem('returnTo') ?? undefined
+      return { session: toSession(await response.json()), clockSkewMs: skewOf(response), returnTo }
+    },
+    async refresh(session, { signal }) {
+      const response = await api('/api/session/refresh', { method: 'POST', signal })
+      if (response.status === 401) throw new RefreshError('refresh-rejected', 'The server ended the session')
+      if (!response.ok) throw new RefreshError('refresh-server', `The session endpoint answered ${response.status}`)
+      return { session: toSession(await response.json(), session), clockSkewMs: skewOf(response) }
+    },
+    async signOut() {
+      const response = await api('/api/logout', { method: 'POST' })
+      if (!response.ok) throw new Error(`The logout endpoint answered ${response.status}`)
+    },
+  }
+}
+
+/** A cookie-session backend in miniature, on `clock`'s time, its own clock `skewMs` ahead; `answer` overrides a path's status. */
+function backend(clock: FakeClock, skewMs = 0) {
+  const calls: string[] = []
+  const answer: Record<string, number> = {}
+  let session: { id: string; expiresAt: number } | null = { id: 's-1', expiresAt: clock.now() + skewMs + 20 * 60_000 }
+  vi.stubGlobal('fetch', async (path: string, init: RequestInit = {}) => {
+    calls.push(`${init.method ?? 'GET'} ${path}`)
+    const now = clock.now() + skewMs
+    const headers = { 'Content-Type': 'application/json', Date: new Date(now).toUTCString() }
+    const status = answer[path] ?? (session ? 200 : 401)
+    if (status !== 200) return new Response('{}', { status, headers })
+    if (path === '/api/logout') return (session = null), new Response(null, { status: 204, headers })
+    if (path === '/api/session/refresh') session!.expiresAt = now + 20 * 60_000
+    const body = { id: session!.id, user: { id: 'u-1', username: 'alice' }, authenticatedAt: new Date(now - 1000).toISOString(), expiresAt: new Date(session!.expiresAt).toISOString() }
+    return new Response(JSON.stringify(body), { status, headers })
+  })
+  return { calls, answer, end: () => (session = null) }
+}
+
+describe("the README's cookie source", () => {
+  const setUp = async (skewMs = 0) => {
+    const clock = new FakeClock(Date.now())
+    // The source reads Date.now() for the skew: the same fake time as the store's.
+    vi.spyOn(Date, 'now').mockImplementation(clock.now)
+    const server = backend(clock, skewMs)
+    const navigated: string[] = []
+    const { store } = await startedTab({ clock, wake: noWake, locks: createMemoryLocks(), persistence: createMemoryPersistence(), logoutJournal: null, source: readmeCookieSource((url) => navigated.push(url)) })
+    return { clock, server, store, navigated }
+  }
+
+  it('signs in through the redirect and the callback, with returnTo', async () => {
+    const { server, store, navigated } = await setUp()
+    await store.login({ returnTo: '/reports' })
+    expect(navigated).toEqual(['/saml/login'])
+    const { session, returnTo } = await store.completeLogin('https://app.example/callback')
+    expect(returnTo).toBe('/reports')
+    expect(session).toMatchObject({ sessionId: 's-1', status: 'active', accessToken: '', user: { username: 'alice' } })
+    expect(store.getState().status).toBe('authenticated')
+    expect(server.calls).toEqual(['GET /api/session'])
+  })
+
+  it('refreshes before expiry on its own, and keeps what the server does not restate', async () => {
+    const { clock, server, store } = await setUp()
+    await store.completeLogin('https://app.example/callback')
+    await store.update({ metadata: { theme: 'dark' } })
+    await clock.advance(19 * 60_000 + 1000)
+    expect(server.calls.filter((call) => call.includes('refresh'))).toEqual(['POST /api/session/refresh'])
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { metadata: { theme: 'dark' } } })
+  })
+
+  it('times refreshes on the server clock (a device clock an hour behind)', async () => {
+    const { clock, server, store } = await setUp(3_600_000)
+    await store.completeLogin('https://app.example/callback')
+    await clock.advance(18 * 60_000)
+    expect(server.calls.filter((call) => call.includes('refresh'))).toEqual([])
+    await clock.advance(2 * 60_000)
+    expect(server.calls.filter((call) => call.includes('refresh'))).toEqual(['POST /api/session/refresh'])
+  })
+
+  it('a 500 keeps the user signed in; a 401 signs out (token-expired)', async () => {
+    const { server, store } = await setUp()
+    await store.completeLogin('https://app.example/callback')
+    server.answer['/api/session/refresh'] = 500
+    await expect(store.refresh({ force: true })).rejects.toMatchObject({ code: 'refresh-server', definitive: false })
+    expect(store.getState().status).toBe('authenticated')
+    server.answer['/api/session/refresh'] = 401
+    await expect(store.refresh({ force: true })).rejects.toMatchObject({ code: 'refresh-rejected' })
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'token-expired' } })
+  })
+
+  it('a callback without a server session is sign-in-failed', async () => {
+    const { server, store } = await setUp()
+    server.end()
+    await expect(store.completeLogin('https://app.example/callback')).rejects.toMatchObject({ code: 'sign-in-failed', message: expect.stringContaining('401') })
+  })
+
+  it('a logout the server missed is sign-out-failed, and the next logout() tells it', async () => {
+    const { server, store } = await setUp()
+    await store.completeLogin('https://app.example/callback')
+    server.answer['/api/logout'] = 503
+    await expect(store.logout()).rejects.toMatchObject({ code: 'sign-out-failed' })
+    expect(store.getState().status).toBe('unauthenticated')
+    delete server.answer['/api/logout']
+    await expect(store.logout()).resolves.toBeUndefined()
+    expect(server.calls.filter((call) => call.includes('logout'))).toEqual(['POST /api/logout', 'POST /api/logout'])
+  })
+})
