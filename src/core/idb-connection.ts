@@ -115,6 +115,10 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
     running += 1
     try {
       const db = await openInTime()
+      // Another database of that name (one of the app's own): never upgraded here, which would break its owner's next open.
+      if (!db.objectStoreNames.contains(storeName)) {
+        throw new DOMException(`database "${dbName}" exists without the object store "${storeName}" (dbName must name a database of authsession's own)`, 'NotFoundError')
+      }
       let store: IDBObjectStore
       try {
         store = db.transaction(storeName, mode).objectStore(storeName)

@@ -147,6 +147,32 @@ describe('a generation at the last safe integer', () => {
   })
 })
 
+describe("a database of the app's own under authsession's dbName", () => {
+  const appDatabase = (name: string) =>
+    new Promise<void>((resolve, reject) => {
+      const request = indexedDB.open(name, 3)
+      request.onupgradeneeded = () => request.result.createObjectStore('other')
+      request.onsuccess = () => (request.result.close(), resolve())
+      request.onerror = () => reject(request.error)
+    })
+
+  it('is left as it is (its owner opens it at its version again); the tab says why it keeps its session in memory', async () => {
+    const dbName = uniqueDbName()
+    await appDatabase(dbName)
+    const { store } = await startedTab({ dbName, logoutJournal: null })
+    expect(store.getState().error).toMatchObject({ code: 'storage-unavailable', message: expect.stringContaining(`database "${dbName}" exists without the object store "sessions"`) })
+    await store.signIn(makeSession())
+    expect(store.getState().status).toBe('authenticated')
+    const reopened = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(dbName, 3)
+      request.onsuccess = () => resolve(request.result)
+      request.onerror = () => reject(request.error)
+    })
+    expect([reopened.version, [...reopened.objectStoreNames]]).toEqual([3, ['other']])
+    reopened.close()
+  })
+})
+
 describe('storage that fell back to memory', () => {
   it('keeps saying so after a sign-in (the session still lives in this tab only)', async () => {
     const original = globalThis.indexedDB
