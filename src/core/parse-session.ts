@@ -123,6 +123,17 @@ export function parseSession(input: unknown): AuthenticationSession {
 }
 
 /**
+ * A session to sign in with, or a source's answer: parsed, and active. An
+ * ended one would keep its tokens in a record every tab shows signed out
+ * (ending is end()'s job, or a definitive RefreshError's).
+ */
+export function parseActiveSession(input: unknown, what: string): AuthenticationSession {
+  const session = parseSession(input)
+  if (session.status !== 'active') throw new SessionParseError('not-in-union', 'status', `${what} must be an active session, got "${session.status}"`)
+  return session
+}
+
+/**
  * A session storage already holds: the schema is checked alike, but its open
  * parts are carried over as JSON would carry them (see jsonCopy), not
  * refused. An earlier release stored whatever IndexedDB can copy (a Date in

@@ -5,7 +5,7 @@ import { AuthSessionError, SessionParseError } from './errors'
 import type { JournaledLogout, LogoutJournal } from './logout-journal'
 import { describe } from './json-data'
 import { same } from './merge-session'
-import { parseSession } from './parse-session'
+import { parseActiveSession, parseSession } from './parse-session'
 import { recordStatusFor, REVOKE_REASONS, type AuthenticationSession, type RevokeReason } from './session'
 import type { SessionStatus } from './session-events'
 import type { CommitResult, EndSessionOptions, SessionState, SessionStore, SessionStoreInternals } from './store-types'
@@ -147,7 +147,7 @@ export function createRecordActions(
 
   return {
     async signIn(input) {
-      const session = parseSession(input)
+      const session = parseActiveSession(input, 'signIn(session)')
       // After the stored record is read: a sign-in kept in memory (a full
       // disk) must know which stored session it replaces, or hydration would
       // show the older one over it.

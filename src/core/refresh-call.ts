@@ -1,6 +1,6 @@
 import type { Clock } from './clock'
 import { RefreshError, SessionParseError } from './errors'
-import { parseSession } from './parse-session'
+import { parseActiveSession, parseSession } from './parse-session'
 import type { AuthenticationSession } from './session'
 import type { SessionSource, SourceResult } from './source'
 import type { StoredRecord } from './stored-record'
@@ -68,7 +68,7 @@ export function classify(cause: unknown): RefreshError {
  */
 export function usableSession(previous: AuthenticationSession, answer: unknown): { session: AuthenticationSession; invalid?: SessionParseError } {
   try {
-    return { session: activeSession(answer, 'refresh') }
+    return { session: parseActiveSession(answer, 'a refresh answer') }
   } catch (error) {
     if (!(error instanceof SessionParseError)) throw error
     const fields = typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>) : {}
@@ -100,16 +100,4 @@ export function usableSession(previous: AuthenticationSession, answer: unknown):
     for (const key of Object.keys(fields)) if (!taken.has(key)) take([key])
     return { session, invalid: error }
   }
-}
-
-/**
- * A source's session, parsed, and active: a sign-in or refresh answering an
- * ended one would store its tokens in a record every tab shows signed out.
- */
-export function activeSession(answer: unknown, what: 'sign-in' | 'refresh'): AuthenticationSession {
-  const session = parseSession(answer)
-  if (session.status !== 'active') {
-    throw new SessionParseError('not-in-union', 'status', `a ${what} answers an active session, got "${session.status}"`)
-  }
-  return session
 }

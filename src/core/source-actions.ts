@@ -2,7 +2,7 @@ import { plausibleSkew, type Clock } from './clock'
 import { AuthSessionError } from './errors'
 import { fingerprint } from './fingerprint'
 import type { Locks } from './locks'
-import { activeSession } from './refresh-call'
+import { parseActiveSession } from './parse-session'
 import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
 import type { AuthenticationSession } from './session'
@@ -62,7 +62,7 @@ export function createSourceActions(deps: {
       try {
         result = await completeSignIn(url)
         // A provider's answer is untrusted input like any other.
-        session = activeSession(result.session, 'sign-in')
+        session = parseActiveSession(result.session, 'a sign-in answer')
       } catch (cause) {
         throw failed('sign-in-failed', 'The sign-in could not be completed', cause)
       }
@@ -89,8 +89,9 @@ export function createSourceActions(deps: {
 
   let loggingOut: { generation?: number; promise: Promise<void> } | null = null
   // A session the provider was not told had ended (unreachable, refusing): the
-  // next logout() in this tab with nothing newer to end tells it again. Kept in
-  // this tab's memory only (storage holds no tokens of an ended session).
+  // next logout() in this tab tells it again, while storage still holds that
+  // ended session (a sign-in since, in any tab, is another user's business).
+  // Kept in this tab's memory only: storage holds no tokens of an ended session.
   let untold: AuthenticationSession | null = null
   const logout = async (options: Parameters<SourceActions['logout']>[0] = {}, ending: (generation: number) => void) => {
     // A /logout route may call this on mount, before the stored session was read.
@@ -102,8 +103,10 @@ export function createSourceActions(deps: {
     // The provider is told with the tokens the logout found stored (another
     // tab may have rotated them since this tab last read); what this tab
     // showed only if the logout found nothing left to end.
-    const session = ended ?? (status === 'authenticated' ? shown : untold)
+    const stored = internals.currentRecord()
+    const retry = untold && stored?.ended && stored.session?.sessionId === untold.sessionId ? untold : null
     untold = null
+    const session = ended ?? (status === 'authenticated' ? shown : retry)
     const signOut = source?.signOut
     if (!signOut || !session) return
     try {

@@ -41,7 +41,7 @@ export interface SessionSource {
    * tab. When the provider could not be told, throw: `logout()` rejects with
    * an AuthSessionError `sign-out-failed` (what was thrown, if not one already,
    * as its `cause`), the local end stands, and the next `logout()` in that tab
-   * calls this again with the same session.
+   * calls this again with that session, unless a sign-in came since.
    */
   signOut?(session: AuthenticationSession, options?: SignOutOptions): Promise<void>
 }
@@ -68,8 +68,8 @@ export interface RefreshContext {
    * timeout should keep it within `timeoutMs`.
    */
   signal: AbortSignal
-  /** The scheduler's timeout, ms. */
-  timeoutMs: number
+  /** The scheduler's timeout, ms (the store always gives it). */
+  timeoutMs?: number
   /** The skew estimated at the last sign-in or refresh (server minus local, ms). */
   clockSkewMs?: number
 }

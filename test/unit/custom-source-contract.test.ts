@@ -63,6 +63,12 @@ describe('a session that is not active', () => {
     expect(record.session.status).toBe('active')
     expect(record.session).not.toHaveProperty('revokeReason')
   })
+
+  it('from the app: signIn() refuses it (not-in-union at status), and nothing is stored', async () => {
+    const { store, shared } = await tab({})
+    await expect(store.signIn(revoked())).rejects.toMatchObject({ code: 'not-in-union', path: 'status' })
+    expect(shared.get('session')).toBeUndefined()
+  })
 })
 
 describe('why a definitive refresh failure ends the session', () => {
@@ -122,6 +128,24 @@ describe('a sign-out the provider missed', () => {
     await store.logout()
     await store.logout()
     expect(told).toEqual(['rt-1', 'rt-2'])
+  })
+
+  it("is not told again once another user signed in, even after that user's session ended", async () => {
+    const told: Array<string | undefined> = []
+    const { store } = await tab({
+      signOut: async (session) => {
+        told.push(session.user.id)
+        throw new Error('HTTP 500')
+      },
+      refresh: async () => Promise.reject(new RefreshError('refresh-rejected', 'revoked', { revokeReason: 'admin-revoke' })),
+    })
+    await store.signIn(makeSession({ user: { id: 'user-1', username: 'one' }, sessionId: 'sid-1' }))
+    await expect(store.logout()).rejects.toMatchObject({ code: 'sign-out-failed' })
+    await store.signIn(makeSession({ user: { id: 'user-2', username: 'two' }, sessionId: 'sid-2' }))
+    await expect(store.refresh({ force: true })).rejects.toMatchObject({ code: 'refresh-rejected' })
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { sessionId: 'sid-2' } })
+    await expect(store.logout()).resolves.toBeUndefined()
+    expect(told).toEqual(['user-1'])
   })
 })
 

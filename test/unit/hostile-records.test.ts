@@ -42,6 +42,13 @@ describe('an array whose length is not its size (sparse)', () => {
     expect(await idbRaw(dbName, 'session:quarantine')).toBeUndefined()
   })
 
+  it('in a corrupt record: quarantined by its length, at once', async () => {
+    const shared = new Map<string, unknown>([['session', { version: 1, generation: 2, ended: false, session: { list: sparse(2 ** 32 - 1) } }]])
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), logoutJournal: null })
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', error: { code: 'storage-corrupt' } })
+    expect(shared.get('session:quarantine')).toMatchObject({ session: { list: '[array, 4294967295 items]' } })
+  })
+
   it('an array of ordinary length still round-trips, holes as null (as JSON)', () => {
     const list = ['a', , 'c'] // eslint-disable-line no-sparse-arrays
     expect(parseSession({ ...makeSession(), metadata: { list } }).metadata).toEqual({ list: ['a', null, 'c'] })
@@ -71,6 +78,29 @@ describe('a clock skew no clock can have', () => {
     expect((shared.get('session') as { clockSkewMs?: number }).clockSkewMs).toBeUndefined()
     await expect(store.logout()).resolves.toBeUndefined()
     expect(store.getState().status).toBe('unauthenticated')
+  })
+
+  it('stored (9e15) with a valid token: refreshes wait for its expiry (the skew would have put it in the past)', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = stored({ generation: 4, clockSkewMs: 9e15, session: server.signInSession() })
+    await startedTab({ persistence: createMemoryPersistence(shared), clock, source: server.source(), locks: createMemoryLocks(), wake: noWake, logoutJournal: null })
+    await clock.advance(5 * 60_000)
+    expect(server.refreshes).toBe(0)
+    await clock.advance(5 * 60_000)
+    expect(server.refreshes).toBe(1)
+  })
+
+  it("in a source's refresh answer: ignored, so the next refresh waits for the new token's expiry", async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const inner = server.source()
+    const source = { ...inner, refresh: async (...args: Parameters<typeof inner.refresh>) => ({ ...(await inner.refresh(...args)), clockSkewMs: 9e15 }) }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), clock, source, locks: createMemoryLocks(), wake: noWake, logoutJournal: null })
+    await store.signIn(server.signInSession())
+    await store.refresh({ force: true })
+    await clock.advance(60_000)
+    expect(server.refreshes).toBe(1)
   })
 
   it('a large real one (a device clock ten years slow) is still applied', async () => {

@@ -113,6 +113,19 @@ describe('mapTokenResponse', () => {
     expect(error.providerError).toBe('invalid_grant')
   })
 
+  it('an iat millennia away says nothing of the clock: the known skew stays, and every datetime is a valid one', () => {
+    const { session, clockSkewMs } = mapTokenResponse(response({}, { iat: 8e12 }), { ...context, knownSkewMs: 5000 })
+    expect(clockSkewMs).toBe(5000)
+    expect(session.expiresAt).toBe(new Date(NOW + 5000 + 300_000).toISOString())
+    expect(() => parseSession(session)).not.toThrow()
+  })
+
+  it('an expiry stated past year 9999 is capped there, still a datetime the record accepts', () => {
+    const { session } = mapTokenResponse(response({ expires_at: 8e12 }), context)
+    expect(session.expiresAt).toBe('9999-12-31T23:59:59.999Z')
+    expect(() => parseSession(session)).not.toThrow()
+  })
+
   it('survives a malformed ID token without throwing', () => {
     const { session } = mapTokenResponse(response({ id_token: 'not.a-jwt!.x' }), context)
     expect(session.user.id).toBe('user-42') // from the profile

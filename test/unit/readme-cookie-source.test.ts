@@ -42,6 +42,7 @@ function readmeCookieSource(navigate: (url: string) => void): SessionSource {
       const response = await api('/api/session')
       if (!response.ok) throw new Error(`The session endpoint answered ${response.status}`)
       const returnTo = sessionStorage.getItem('returnTo') ?? undefined
+      sessionStorage.removeItem('returnTo')
       return { session: toSession(await response.json()), clockSkewMs: skewOf(response), returnTo }
     },
     async refresh(session, { signal }) {

@@ -26,8 +26,8 @@ const MAPPED_CLAIMS = new Set(['sub', 'sid', 'auth_time', 'amr', 'acr', 'idp', '
 // Below this, a difference between iat and our clock is network latency and iat's 1 s resolution, not skew.
 const SKEW_NOISE_MS = 2000
 
-// Within Date's range: an expiry stated as centuries away, moved by a skew, must still be a date.
-const iso = (ms: number) => new Date(Math.min(Math.max(ms, -8.64e15), 8.64e15)).toISOString()
+// Within years 0000-9999: an expiry stated as millennia away, moved by a skew, must still be an ISO-8601 datetime.
+const iso = (ms: number) => new Date(Math.min(Math.max(ms, -62_167_219_200_000), 253_402_300_799_999)).toISOString()
 // Seconds since epoch from a claim or field, as ms; undefined unless a date toISOString can write (a malformed token's claim must not throw a RangeError).
 const secondsToMs = (value: unknown) => {
   const ms = typeof value === 'number' ? value * 1000 : Number.NaN
