@@ -93,7 +93,8 @@ describe('why a definitive refresh failure ends the session', () => {
 })
 
 describe('a sign-out the provider missed', () => {
-  it('is told again by the next logout() in the tab, with the same session; then not again', async () => {
+  /** A tab whose provider is down until `up()`; `told` lists the refresh tokens signOut was called with. */
+  const providerDown = async () => {
     const told: Array<string | undefined> = []
     let down = true
     const { store } = await tab({
@@ -102,28 +103,26 @@ describe('a sign-out the provider missed', () => {
         if (down) throw new Error('HTTP 500')
       },
     })
+    return { store, told, up: () => (down = false) }
+  }
+
+  it('is told again by the next logout() in the tab, with the same session; then not again', async () => {
+    const { store, told, up } = await providerDown()
     await store.signIn(makeSession({ refreshToken: 'rt-1' }))
     await expect(store.logout()).rejects.toMatchObject({ code: 'sign-out-failed', message: 'Signed out here, but the provider could not be told: HTTP 500' })
     expect(store.getState().status).toBe('unauthenticated')
     await expect(store.logout()).rejects.toMatchObject({ code: 'sign-out-failed' })
-    down = false
+    up()
     await expect(store.logout()).resolves.toBeUndefined()
     await expect(store.logout()).resolves.toBeUndefined()
     expect(told).toEqual(['rt-1', 'rt-1', 'rt-1'])
   })
 
   it('a newer session signed in meanwhile is the one a logout ends and tells', async () => {
-    const told: Array<string | undefined> = []
-    let down = true
-    const { store } = await tab({
-      signOut: async (session) => {
-        told.push(session.refreshToken)
-        if (down) throw new Error('HTTP 500')
-      },
-    })
+    const { store, told, up } = await providerDown()
     await store.signIn(makeSession({ refreshToken: 'rt-1' }))
     await expect(store.logout()).rejects.toMatchObject({ code: 'sign-out-failed' })
-    down = false
+    up()
     await store.signIn(makeSession({ refreshToken: 'rt-2' }))
     await store.logout()
     await store.logout()

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { parseSession, RefreshError } from '../../src/index'
 import { classifyOidcError, mapTokenResponse, type TokenResponseLike } from '../../src/oidc'
+import { jwt } from '../support/provider-answers'
 
-const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
-const jwt = (claims: object) => `${b64url({ alg: 'RS256' })}.${b64url(claims)}.signature`
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
 const s = (ms: number) => Math.floor(ms / 1000)

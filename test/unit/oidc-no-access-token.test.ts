@@ -3,6 +3,7 @@ import { createMemoryLocks, createMemoryPersistence, createSessionStore, type Re
 import { createOidcSource, mapTokenResponse } from '../../src/oidc'
 import { FakeClock } from '../support/fake-clock'
 import { makeSession } from '../support/sessions'
+import { jwt, json } from '../support/provider-answers'
 
 // oidc-client-ts reads a token response without access_token as "": a
 // provider answering so (a misconfigured grant, a proxy stripping fields)
@@ -14,9 +15,6 @@ afterEach(() => {
   vi.unstubAllGlobals()
 })
 
-const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
-const jwt = (claims: object) => `${b64url({ alg: 'RS256' })}.${b64url(claims)}.signature`
-const json = (status: number, body: object) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 const metadata = { issuer: 'https://idp.example', authorization_endpoint: 'https://idp.example/auth', token_endpoint: 'https://idp.example/token' }
 const settings = { authority: 'https://idp.example', client_id: 'app', redirect_uri: 'https://app.example/cb', scope: 'openid', metadata }
 const noWake = { subscribe: () => () => {} }

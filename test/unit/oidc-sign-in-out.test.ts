@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryPersistence, createSessionStore, type SessionStore } from '../../src/index'
 import { createOidcSource } from '../../src/oidc'
 import { makeSession } from '../support/sessions'
+import { json } from '../support/provider-answers'
 
 const cleanups: Array<() => void> = []
 afterEach(() => {
@@ -10,7 +11,6 @@ afterEach(() => {
   localStorage.clear()
 })
 
-const json = (status: number, body: object) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 const ISSUER = 'https://idp.example'
 const endpoints = {
   issuer: ISSUER,

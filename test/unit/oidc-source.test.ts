@@ -5,6 +5,7 @@ import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { announceLogout, bus } from '../support/fake-tabs'
 import { makeSession } from '../support/sessions'
+import { jwt, json } from '../support/provider-answers'
 
 const MINUTE = 60_000
 const noWake = { subscribe: () => () => {} }
@@ -14,12 +15,9 @@ afterEach(() => {
   vi.unstubAllGlobals()
 })
 
-const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
-const jwt = (claims: object) => `${b64url({ alg: 'RS256' })}.${b64url(claims)}.signature`
 const NOW = Date.parse('2026-11-23T12:00:00Z')
 const seconds = (ms: number) => Math.floor(ms / 1000)
 const context = { now: NOW, deviceInfo: () => ({ userAgent: 'ua' }), providerName: 'Test IdP' }
-const json = (status: number, body: object) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 const metadata = {
   issuer: 'https://idp.example',
   authorization_endpoint: 'https://idp.example/auth',

@@ -5,6 +5,7 @@ import { createOidcSource } from '../../src/oidc'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { ManualWake } from '../support/refresh-browser'
+import { jwt, json } from '../support/provider-answers'
 
 const MINUTE = 60_000
 const noWake = { subscribe: () => () => {} }
@@ -15,10 +16,7 @@ afterEach(() => {
   vi.restoreAllMocks()
 })
 
-const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url')
-const jwt = (claims: object) => `${b64url({ alg: 'RS256' })}.${b64url(claims)}.signature`
 const seconds = (ms: number) => Math.floor(ms / 1000)
-const json = (status: number, body: object) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 const metadata = {
   issuer: 'https://idp.example',
   authorization_endpoint: 'https://idp.example/auth',
