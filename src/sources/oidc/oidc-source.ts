@@ -8,6 +8,10 @@ import { readJwtClaims } from './jwt-claims'
 import { mapTokenResponse, type TokenResponseLike } from './map-response'
 import { signOutAtProvider } from './sign-out'
 
+// How long a refresh's token request may take before it is given up (and its answer, if any, lost):
+// past any gateway's own timeout (60 s is nginx's and most load balancers' default).
+const TOKEN_REQUEST_LIMIT_SECONDS = 60
+
 export interface OidcSourceOptions {
   /** Shown as `identityProvider.name` when the ID token has no `idp`. Default: the authority. */
   providerName?: string
@@ -22,8 +26,9 @@ export interface OidcSourceOptions {
   /**
    * Timeout of every request to the provider (discovery, code exchange,
    * userinfo, refresh, revocation), in seconds. Default: the settings'
-   * `requestTimeoutInSeconds`, else 10. A refresh, discovery included, also
-   * stays within the scheduler's timeout, so it ends while the refresh lock is held.
+   * `requestTimeoutInSeconds`, else 10. A refresh's discovery also stays
+   * within the scheduler's timeout; its token request waits up to 60 s (or
+   * this, if longer), since a late answer holds the rotated refresh token.
    */
   requestTimeoutSeconds?: number
 }
@@ -98,9 +103,8 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       }
       // oidc-client-ts checks a refreshed ID token's sub/auth_time against these.
       const profile = { sub: session.user.id ?? '', ...readJwtClaims(session.idToken) }
-      // The whole refresh, discovery included, ends within the scheduler's timeout: the refresh lock is held meanwhile.
+      // Discovery (nothing is spent yet) stays within the scheduler's timeout.
       const budgetSeconds = Math.min(timeoutSeconds, timeoutMs ? timeoutMs / 1000 : Number.POSITIVE_INFINITY)
-      const deadline = Date.now() + budgetSeconds * 1000
       let response
       try {
         const client = refreshClient(budgetSeconds)
@@ -113,8 +117,11 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
             scope: session.scopes?.join(' '),
             profile,
           } as never,
-          // What discovery left of the budget (0 would mean no timeout at all to oidc-client-ts).
-          timeoutInSeconds: Math.max(0.001, (deadline - Date.now()) / 1000),
+          // Not cut short at the scheduler's timeout: once sent, the provider may
+          // have rotated the refresh token, and its answer, however late, holds the
+          // only valid one. The scheduler stores a late answer, and no tab sends the
+          // old token while this request is out; only one hanging past this is given up.
+          timeoutInSeconds: Math.max(TOKEN_REQUEST_LIMIT_SECONDS, timeoutSeconds),
         })
       } catch (cause) {
         throw classifyOidcError(cause)
