@@ -1,4 +1,6 @@
 import { AuthSessionError, RefreshError } from './errors'
+import { MAX_TIMER_DELAY } from './clock'
+import { followSetBack, SET_BACK_MIN_MS } from './clock-set-back'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
 import type { RefreshScheduler, RefreshSchedulerDeps } from './refresh-types'
 import { createAnswerWriter, sameLineage } from './refresh-answer'
@@ -21,6 +23,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   }
   const retryMaxMs = options.retryMaxMs ?? 60_000
   let timer: unknown = null
+  let timerDueAt = 0 // wall-clock ms
   let running = false
   let inFlight: Promise<void> | null = null
   // When this tab last came back online: a backoff written before then is ignored once.
@@ -59,7 +62,18 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     const at = dueAt()
     // The timer is only a hint (background tabs throttle it, laptops sleep):
     // each firing and each wake-up re-checks the wall clock.
-    if (at !== null) timer = clock.setTimeout(check, Math.max(0, at - clock.now()))
+    if (at === null) return
+    const delay = Math.min(Math.max(0, at - clock.now()), MAX_TIMER_DELAY)
+    timerDueAt = clock.now() + delay
+    timer = clock.setTimeout(onTimer, delay)
+  }
+
+  /** The timer fired: early by the wall clock, the clock was set back (see clock-set-back.ts). */
+  function onTimer() {
+    const back = timerDueAt - clock.now()
+    const record = internals.currentRecord()
+    if (back >= SET_BACK_MIN_MS && live(record)) void followSetBack(internals, record, back).then(check)
+    else check()
   }
 
   function check() {

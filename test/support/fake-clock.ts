@@ -57,6 +57,12 @@ export class FakeClock implements Clock {
     await settle()
   }
 
+  /** The device's wall clock is set back by `ms` (a user fixing it): pending timers still fire after the time they were set for. */
+  setBack(ms: number): void {
+    this.offsetMs -= ms
+    for (const timer of this.timers) timer.at -= ms
+  }
+
   /** Time passes with no timer firing: a sleeping laptop, a frozen tab. */
   sleep(ms: number): void {
     this.server += ms
