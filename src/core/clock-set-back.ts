@@ -1,14 +1,28 @@
+import type { Clock } from './clock'
 import { sameLineage } from './refresh-answer'
 import type { SessionStoreInternals } from './store-types'
-import type { LiveRecord } from './stored-record'
+import type { LiveRecord, StoredRecord } from './stored-record'
+
+// Less than this is timer granularity or NTP slewing the clock, not a clock set back.
+const SET_BACK_MIN_MS = 2000
 
 /**
- * Timers run on elapsed time: throttling and sleep make them late, never
- * early. A timer that fires early by the wall clock (by more than this, which
- * is granularity or NTP slewing) means the clock was set back: a user fixing
- * it, a time sync after resume.
+ * Notices the wall clock set back (a user fixing it, a time sync after
+ * resume), by how much wall-clock time runs ahead of elapsed time. That only
+ * drops when the clock is set back: sleep and suspended timers only raise it.
+ * Returns a function that answers the ms the clock went back since it last
+ * looked (0 if not, and always 0 without `clock.monotonic`).
  */
-export const SET_BACK_MIN_MS = 2000
+export function setBackWatch(clock: Clock): () => number {
+  let ahead: number | undefined
+  return () => {
+    const elapsed = clock.monotonic?.()
+    if (elapsed === undefined) return 0
+    const last = ahead
+    ahead = clock.now() - elapsed
+    return last !== undefined && last - ahead >= SET_BACK_MIN_MS ? last - ahead : 0
+  }
+}
 
 /**
  * The record once the device's wall clock was set back by `by` ms. The
@@ -28,9 +42,18 @@ export function afterSetBack(record: LiveRecord, by: number): LiveRecord {
   }
 }
 
-/** Stores `record` as after a set-back, once for all tabs: only over the record (and skew) it was seen with. */
+/**
+ * Stores `record` as after a set-back, once for all tabs: only over the record
+ * (and skew) it was seen with; another tab that saw the same set-back, or a
+ * refresh meanwhile, has moved it on. Storage failing, this tab keeps the
+ * shifted record in memory and offers it again, as with any write.
+ */
 export async function followSetBack(internals: SessionStoreInternals, record: LiveRecord, by: number): Promise<void> {
-  const unchanged = (current: Parameters<typeof sameLineage>[0]): current is LiveRecord =>
+  const unchanged = (current: StoredRecord | null): current is LiveRecord =>
     sameLineage(current, record) && current.clockSkewMs === record.clockSkewMs && current.tokensObtainedAt === record.tokensObtainedAt
-  await internals.commit((current) => (unchanged(current) ? afterSetBack(current, by) : null), 'update').catch(() => {})
+  const result = await internals.commit((current) => (unchanged(current) ? afterSetBack(current, by) : null), 'update')
+  if (!result.ok && result.error && unchanged(internals.currentRecord())) {
+    const { version: _version, generation: _generation, ...shifted } = afterSetBack(record, by)
+    internals.holdLocally(shifted)
+  }
 }

@@ -3,6 +3,11 @@ export interface Clock {
   now(): number
   setTimeout(callback: () => void, ms: number): unknown
   clearTimeout(handle: unknown): void
+  /**
+   * Elapsed ms from any origin, never set back (`performance.now()`). Optional:
+   * with it, a store notices the wall clock set back while it runs.
+   */
+  monotonic?(): number
 }
 
 // setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days).
@@ -25,4 +30,5 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout: (callback, ms) => globalThis.setTimeout(callback, Math.min(Math.max(0, ms), MAX_TIMER_DELAY)),
   clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
+  monotonic: () => performance.now(),
 }

@@ -1,6 +1,5 @@
 import { AuthSessionError, RefreshError } from './errors'
-import { MAX_TIMER_DELAY } from './clock'
-import { followSetBack, SET_BACK_MIN_MS } from './clock-set-back'
+import { followSetBack, setBackWatch } from './clock-set-back'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
 import type { RefreshScheduler, RefreshSchedulerDeps } from './refresh-types'
 import { createAnswerWriter, sameLineage } from './refresh-answer'
@@ -23,7 +22,6 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   }
   const retryMaxMs = options.retryMaxMs ?? 60_000
   let timer: unknown = null
-  let timerDueAt = 0 // wall-clock ms
   let running = false
   let inFlight: Promise<void> | null = null
   // When this tab last came back online: a backoff written before then is ignored once.
@@ -59,21 +57,22 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (timer !== null) clock.clearTimeout(timer)
     timer = null
     if (!running) return
+    void followClock()
     const at = dueAt()
     // The timer is only a hint (background tabs throttle it, laptops sleep):
     // each firing and each wake-up re-checks the wall clock.
-    if (at === null) return
-    const delay = Math.min(Math.max(0, at - clock.now()), MAX_TIMER_DELAY)
-    timerDueAt = clock.now() + delay
-    timer = clock.setTimeout(onTimer, delay)
+    if (at !== null) timer = clock.setTimeout(check, Math.max(0, at - clock.now()))
   }
 
-  /** The timer fired: early by the wall clock, the clock was set back (see clock-set-back.ts). */
-  function onTimer() {
-    const back = timerDueAt - clock.now()
+  /** The wall clock set back: every local time this tab and the record hold follows it (see clock-set-back.ts). */
+  const setBack = setBackWatch(clock)
+  const followClock = async () => {
+    const back = setBack()
+    if (!back) return
+    if (localRetry) localRetry = { ...localRetry, at: localRetry.at - back }
+    onlineAt -= back
     const record = internals.currentRecord()
-    if (back >= SET_BACK_MIN_MS && live(record)) void followSetBack(internals, record, back).then(check)
-    else check()
+    if (live(record)) await followSetBack(internals, record, back).catch(() => {})
   }
 
   function check() {
@@ -81,6 +80,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (timer !== null) clock.clearTimeout(timer)
     timer = null
     if (!running) return
+    void followClock()
     const record = internals.currentRecord()
     if (!live(record)) return
     const at = dueAt()
@@ -156,7 +156,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     await storeAnswer(record, { ...late, session }, invalid ? (localFor(record)?.failures ?? 0) + 1 : 0).catch(() => {})
   }
   /** Until the abandoned call settles, no tab sends the refresh token it carried (see unsaved-answer-flag.ts). */
-  let abandoned: { base: LiveRecord } | null = null
+  let abandoned: { base: LiveRecord; settled: Promise<void> } | null = null
   /** A call abandoned with `base`'s refresh token is still outstanding (it only matters while that token is the stored one). */
   const abandonedFor = (base: LiveRecord) => !!abandoned && sameLineage(base, abandoned.base)
   /** This tab holds a live session of `base`'s lineage with another refresh token than `base`'s. */
@@ -165,13 +165,13 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     return live(mine) && mine.session.sessionId === base.session.sessionId && mine.session.refreshToken !== base.session.refreshToken
   }
   const awaitAbandoned = (record: LiveRecord, call: Promise<SourceResult>) => {
-    const entry = { base: record }
-    abandoned = entry
     unsaved.flag(record)
-    void call.then((late) => storeLateAnswer(record, late), () => {}).then(() => {
+    const settled = call.then((late) => storeLateAnswer(record, late), () => {}).then(() => {
       if (abandoned === entry) abandoned = null
       unsaved.recheck()
     })
+    const entry = { base: record, settled }
+    abandoned = entry
   }
 
   /** Stores a refresh answer; `failures` > 0 stores a backoff with it (the answer was only partly usable). */
@@ -272,10 +272,13 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     reschedule: () => arm(),
     destroy: () => {
       answers.destroy()
-      unsaved.destroy()
+      // A request still out may carry the only valid refresh token: the other tabs keep waiting for it until it settles.
+      if (abandoned) void abandoned.settled.then(() => unsaved.destroy())
+      else unsaved.destroy()
     },
     async getAccessToken() {
       await store.whenHydrated()
+      await followClock()
       if (inFlight) await inFlight.catch(() => {})
       // What the tab shows decides: while another tab's announced logout waits
       // for its tombstone, the record still holds a token, but none goes out.

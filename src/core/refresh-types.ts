@@ -12,7 +12,11 @@ export interface RefreshOptions extends Partial<RefreshTiming> {
   retryBaseMs?: number
   /** Longest retry delay. Default 60 000 ms. */
   retryMaxMs?: number
-  /** A refresh that takes longer is abandoned as a transient failure. Default 15 000 ms. */
+  /**
+   * When the source's `signal` aborts. A source still going is waited for up to
+   * twice this (then `refresh-timeout`, a transient failure), and its answer is
+   * stored whenever it comes. Default 15 000 ms.
+   */
   timeoutMs?: number
 }
 

@@ -8,7 +8,7 @@ import { validAccessToken } from './refresh-policy'
 import type { AuthenticationSession } from './session'
 import type { SessionSource, SourceResult } from './source'
 import type { SessionStore, SessionStoreInternals } from './store-types'
-import { live } from './stored-record'
+import { live, type StoredRecord } from './stored-record'
 
 type SourceActions = Pick<SessionStore, 'login' | 'completeLogin' | 'logout' | 'getAccessToken' | 'refresh' | 'nextRefreshAt'>
 
@@ -92,7 +92,7 @@ export function createSourceActions(deps: {
   // next logout() in this tab tells it again, while storage still holds that
   // ended session (a sign-in since, in any tab, is another user's business).
   // Kept in this tab's memory only: storage holds no tokens of an ended session.
-  let untold: AuthenticationSession | null = null
+  let untold: { session: AuthenticationSession; ended: StoredRecord | null } | null = null
   const logout = async (options: Parameters<SourceActions['logout']>[0] = {}, ending: (generation: number) => void) => {
     // A /logout route may call this on mount, before the stored session was read.
     await store.whenHydrated()
@@ -103,8 +103,10 @@ export function createSourceActions(deps: {
     // The provider is told with the tokens the logout found stored (another
     // tab may have rotated them since this tab last read); what this tab
     // showed only if the logout found nothing left to end.
+    // The same ended login: a sign-in since (even into the same IdP session) has another login generation.
     const stored = internals.currentRecord()
-    const retry = untold && stored?.ended && stored.session?.sessionId === untold.sessionId ? untold : null
+    const same = (a: StoredRecord, b: StoredRecord) => a.epoch === b.epoch && a.loginGeneration === b.loginGeneration && a.session?.sessionId === b.session?.sessionId
+    const retry = untold?.ended && stored?.ended && same(stored, untold.ended) ? untold.session : null
     untold = null
     const session = ended ?? (status === 'authenticated' ? shown : retry)
     const signOut = source?.signOut
@@ -112,7 +114,7 @@ export function createSourceActions(deps: {
     try {
       await signOut.call(source, session, options)
     } catch (cause) {
-      untold = session
+      untold = { session, ended: internals.currentRecord() }
       throw failed('sign-out-failed', 'Signed out here, but the provider could not be told', cause)
     }
   }

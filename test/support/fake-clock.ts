@@ -27,6 +27,8 @@ export class FakeClock implements Clock {
 
   now = (): number => this.server + this.offsetMs
   serverNow = (): number => this.server
+  /** Elapsed time: the server's clock, which the device's wall clock runs `offsetMs` apart from. */
+  monotonic = (): number => this.server
 
   setTimeout = (callback: () => void, ms: number): unknown => {
     const timer = { id: this.nextId++, at: this.now() + Math.max(0, ms), callback }

@@ -129,6 +129,17 @@ describe('a sign-out the provider missed', () => {
     expect(told).toEqual(['rt-1', 'rt-2'])
   })
 
+  it('is not told again after a new sign-in into the same IdP session (same sessionId) has ended too', async () => {
+    const { store, told, up } = await providerDown()
+    await store.signIn(makeSession({ sessionId: 'sid-1', refreshToken: 'rt-1' }))
+    await expect(store.logout()).rejects.toMatchObject({ code: 'sign-out-failed' })
+    up()
+    await store.signIn(makeSession({ sessionId: 'sid-1', refreshToken: 'rt-2' }))
+    await store.end('admin-revoke')
+    await store.logout()
+    expect(told).toEqual(['rt-1'])
+  })
+
   it("is not told again once another user signed in, even after that user's session ended", async () => {
     const told: Array<string | undefined> = []
     const { store } = await tab({

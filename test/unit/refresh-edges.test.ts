@@ -159,6 +159,38 @@ describe('refreshes that cannot run, or answer late', () => {
     })
   })
 
+  it('a tab torn down (destroy) while its abandoned request is out: the other tabs still wait for that answer', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * MINUTE })
+    const inner = server.source()
+    let answer: (() => void) | null = null
+    const slow: SessionSource = {
+      ...inner,
+      refresh: (session, context) =>
+        inner.refresh!(session, context).then((result) => new Promise<SourceResult>((resolve) => (answer = () => resolve(result)))),
+    }
+    const shared = { locks: createMemoryLocks(), persistence: createMemoryPersistence(), channel: null, clock, wake: noWake, refresh: { timeoutMs: 1000 } }
+    const a = createSessionStore({ ...shared, source: slow })
+    const b = createSessionStore({ ...shared, source: inner })
+    cleanups.push(a.start(), b.start(), () => a.destroy(), () => b.destroy())
+    await Promise.all([a.whenHydrated(), b.whenHydrated()])
+    await a.completeLogin('https://app.example/cb')
+    await b.reconcile()
+    const failed = a.refresh({ force: true }).catch((error: unknown) => error)
+    await settle()
+    await clock.advance(2100)
+    expect(await failed).toMatchObject({ code: 'refresh-timeout' })
+    a.destroy()
+    // Before: destroy() let go of the flag, b sent the spent refresh token (invalid_grant) and every tab was signed out.
+    await expect(b.refresh({ force: true })).rejects.toMatchObject({ code: 'refresh-deferred' })
+    answer!()
+    await settle(10)
+    await b.reconcile()
+    await clock.advance(2 * MINUTE)
+    await b.refresh({ force: true })
+    expect({ invalidGrants: server.invalidGrants, status: b.getState().status }).toEqual({ invalidGrants: 0, status: 'authenticated' })
+  })
+
   it('navigator.locks.request rejecting (opaque origin: SecurityError) falls back to an in-process lock: no spinning timer, a token', async () => {
     let requests = 0
     vi.stubGlobal('navigator', {
