@@ -125,6 +125,15 @@ describe('mapTokenResponse', () => {
     expect(() => parseSession(session)).not.toThrow()
   })
 
+  it('an answer 10.5 s on its way: lifetime and skew count from the request, so the expiry is the provider\'s, not 10.5 s later', () => {
+    const sentAt = NOW - 10_500
+    // The provider issued at the send (iat), for 10 s; oidc-client-ts counted expires_at from the arrival.
+    const { session, clockSkewMs } = mapTokenResponse(response({ expires_at: s(NOW) + 10 }, { iat: s(sentAt) }), { ...context, sentAt })
+    expect(clockSkewMs).toBe(0) // before: -10.5 s of "skew", which also kept isExpired false
+    expect(Date.parse(session.expiresAt)).toBe(s(NOW) * 1000 + 10_000 - 10_500)
+    expect(Date.parse(session.expiresAt)).toBeLessThan(NOW)
+  })
+
   it('survives a malformed ID token without throwing', () => {
     const { session } = mapTokenResponse(response({ id_token: 'not.a-jwt!.x' }), context)
     expect(session.user.id).toBe('user-42') // from the profile

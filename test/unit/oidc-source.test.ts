@@ -13,6 +13,7 @@ const cleanups: Array<() => void> = []
 afterEach(() => {
   cleanups.splice(0).forEach((cleanup) => cleanup())
   vi.unstubAllGlobals()
+  vi.restoreAllMocks()
 })
 
 const NOW = Date.parse('2026-11-23T12:00:00Z')
@@ -104,6 +105,23 @@ describe('the OIDC source against a scripted provider', () => {
     await settle(20)
     expect(calls).toEqual(['token:rt-0'])
     expect(store.getState()).toMatchObject({ status: 'authenticated', session: { refreshToken: current } })
+  })
+
+  it('a refresh answer 10.5 s on its way: its access token expires when the provider says, counted from the request', async () => {
+    let t = Date.parse('2026-11-23T12:00:00Z')
+    vi.spyOn(Date, 'now').mockImplementation(() => t) // oidc-client-ts counts expires_at from Date.now() at arrival
+    const sentAt = t
+    vi.stubGlobal('fetch', async () => {
+      t += 10_500 // the answer, issued at the send, is 10.5 s on its way
+      return json(200, { access_token: 'at-2', refresh_token: 'rt-2', id_token: jwt({ sub: 'user-1', iat: seconds(sentAt) }), token_type: 'Bearer', expires_in: 10 })
+    })
+    const source = createOidcSource({ authority: 'https://idp.example', client_id: 'app', redirect_uri: 'https://app.example/cb', metadata })
+    const session = makeSession({ refreshToken: 'rt-1', idToken: jwt({ sub: 'user-1' }), user: { id: 'user-1', username: 'u' } }, sentAt)
+    const { session: refreshed, clockSkewMs } = await source.refresh(session, { signal: new AbortController().signal, timeoutMs: 15_000 })
+    expect(clockSkewMs).toBe(0)
+    // Before: 10.5 s later, with -10.5 s of skew. (oidc-client-ts's expires_at is in whole seconds: up to 1 s earlier, never later.)
+    expect(Date.parse(refreshed.expiresAt)).toBeGreaterThan(sentAt + 9000)
+    expect(Date.parse(refreshed.expiresAt)).toBeLessThanOrEqual(sentAt + 10_000)
   })
 
   it('completeLogin called twice for one callback (StrictMode) redeems the code once', async () => {

@@ -50,7 +50,10 @@ export interface MappedResponse {
 export function mapTokenResponse(
   response: TokenResponseLike,
   context: {
+    /** Local ms when the response arrived (oidc-client-ts's `expires_at` counts from then). */
     now: number
+    /** Local ms when the request was sent. The provider issued the tokens in between, so their lifetime and the skew count from here: a slow answer never stretches an expiry. Default `now`. */
+    sentAt?: number
     previous?: AuthenticationSession
     knownSkewMs?: number
     deviceInfo: () => DeviceInfo
@@ -60,6 +63,8 @@ export function mapTokenResponse(
   },
 ): MappedResponse {
   const { now, previous } = context
+  // The provider issued the tokens between sending and receipt; counting from the send never puts an expiry past the provider's.
+  const issuedBy = Math.min(context.sentAt ?? now, now)
   // oidc-client-ts reads a missing access_token as "": at sign-in nothing could be signed in with.
   if (!previous && !str(response.access_token)) throw new Error('The token response has no access_token')
   const idClaims = readJwtClaims(response.id_token) ?? {}
@@ -69,15 +74,15 @@ export function mapTokenResponse(
   const freshIdToken = response.id_token !== undefined && response.id_token !== previous?.idToken
   const iat = freshIdToken ? secondsToMs(idClaims.iat) : undefined
   // An iat centuries away (a malformed token) says nothing of the server's clock either.
-  const rawSkew = plausibleSkew(iat === undefined ? undefined : iat - now) ?? context.knownSkewMs ?? 0
+  const rawSkew = plausibleSkew(iat === undefined ? undefined : iat - issuedBy) ?? context.knownSkewMs ?? 0
   const clockSkewMs = Math.abs(rawSkew) < SKEW_NOISE_MS ? 0 : rawSkew
-  const serverNow = now + clockSkewMs
+  const serverNow = issuedBy + clockSkewMs
 
   const statedExpiry = secondsToMs(response.expires_at)
   // Without expires_in: the access token's own exp if it is a JWT, else a short default.
   const expiresAt =
     statedExpiry !== undefined
-      ? statedExpiry + clockSkewMs
+      ? statedExpiry - (now - issuedBy) + clockSkewMs
       : (secondsToMs(readJwtClaims(response.access_token)?.exp) ?? serverNow + (context.defaultLifetimeMs ?? DEFAULT_LIFETIME_MS))
   const refreshExpiresIn = secondsToMs(Number(response.refresh_expires_in))
   const authTime = secondsToMs(claims.auth_time)

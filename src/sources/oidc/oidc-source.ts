@@ -82,6 +82,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
 
     async completeSignIn(url): Promise<SourceResult> {
       let response
+      const sentAt = now()
       try {
         response = await oidc().processSigninResponse(url)
       } catch (cause) {
@@ -89,7 +90,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       }
       let mapped
       try {
-        mapped = mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now() })
+        mapped = mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now(), sentAt })
       } catch (cause) {
         throw signInError(cause)
       }
@@ -106,9 +107,11 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       // Discovery (nothing is spent yet) stays within the scheduler's timeout.
       const budgetSeconds = Math.min(timeoutSeconds, timeoutMs ? timeoutMs / 1000 : Number.POSITIVE_INFINITY)
       let response
+      let sentAt = now()
       try {
         const client = refreshClient(budgetSeconds)
         await client.metadataService.getMetadata()
+        sentAt = now()
         response = await client.useRefreshToken({
           state: {
             refresh_token: session.refreshToken,
@@ -129,7 +132,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       // Even past the scheduler's timeout the answer is returned: the provider
       // has rotated the refresh token, so the new one must be kept.
       try {
-        return mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now(), previous: session, knownSkewMs: clockSkewMs })
+        return mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now(), sentAt, previous: session, knownSkewMs: clockSkewMs })
       } catch (cause) {
         // The old refresh token is spent and the new answer is unusable: retrying could only meet invalid_grant.
         throw new RefreshError('refresh-rejected', 'The provider answered the refresh with tokens that could not be used', { cause, providerError: 'unusable_response' })
