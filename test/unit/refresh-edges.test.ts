@@ -3,7 +3,7 @@ import { OidcClient } from 'oidc-client-ts'
 import { createMemoryLocks, createMemoryPersistence, createSessionStore, RefreshError, systemClock, type SessionSource, type SourceResult } from '../../src/index'
 import { createOidcSource } from '../../src/oidc'
 import { FakeClock, settle } from '../support/fake-clock'
-import { FakeTokenServer } from '../support/fake-source'
+import { FakeTokenServer, firstAnswerHeld } from '../support/fake-source'
 import { ManualWake } from '../support/refresh-browser'
 import { jwt, json } from '../support/provider-answers'
 
@@ -163,12 +163,7 @@ describe('refreshes that cannot run, or answer late', () => {
     const clock = new FakeClock()
     const server = new FakeTokenServer(clock, { accessTokenTtlMs: 10 * MINUTE })
     const inner = server.source()
-    let answer: (() => void) | null = null
-    const slow: SessionSource = {
-      ...inner,
-      refresh: (session, context) =>
-        inner.refresh!(session, context).then((result) => new Promise<SourceResult>((resolve) => (answer = () => resolve(result)))),
-    }
+    const { source: slow, release } = firstAnswerHeld(inner)
     const shared = { locks: createMemoryLocks(), persistence: createMemoryPersistence(), channel: null, clock, wake: noWake, refresh: { timeoutMs: 1000 } }
     const a = createSessionStore({ ...shared, source: slow })
     const b = createSessionStore({ ...shared, source: inner })
@@ -183,7 +178,7 @@ describe('refreshes that cannot run, or answer late', () => {
     a.destroy()
     // Before: destroy() let go of the flag, b sent the spent refresh token (invalid_grant) and every tab was signed out.
     await expect(b.refresh({ force: true })).rejects.toMatchObject({ code: 'refresh-deferred' })
-    answer!()
+    release()
     await settle(10)
     await b.reconcile()
     await clock.advance(2 * MINUTE)
