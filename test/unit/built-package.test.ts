@@ -53,6 +53,25 @@ it.each(['js', 'cjs'])("only the React entry is marked 'use client' (.%s), for R
   expect(firstLine('oidc')).not.toContain('use client')
 })
 
+it('shares one React context between its ESM and CommonJS builds, so a hook of one finds the provider of the other', () => {
+  // An app importing the package while a dependency require()s it loads both files.
+  const seen = inNode(
+    'esm',
+    `const { createElement } = await import('react');
+     const { renderToString } = await import('react-dom/server');
+     const { createRequire } = await import('node:module');
+     const esm = await import('authsession/react');
+     const cjs = createRequire(process.cwd() + '/package.json')('authsession/react');
+     const { createSessionStore, createMemoryPersistence } = await import('authsession');
+     const store = createSessionStore({ persistence: createMemoryPersistence(), channel: null });
+     const Probe = () => cjs.useSession((state) => state.status);
+     let html = null, error = null;
+     try { html = renderToString(createElement(esm.SessionProvider, { store }, createElement(Probe))) } catch (e) { error = e.code ?? String(e) }
+     console.log(JSON.stringify({ differentFiles: esm.useSession !== cjs.useSession, html, error }));`,
+  )
+  expect(seen).toEqual({ differentFiles: true, html: 'loading', error: null })
+})
+
 describe.each(['esm', 'cjs'] as const)('the built package from %s', (kind) => {
   it('exports what the source entries export, touching no browser global when imported', async () => {
     const seen = inNode(
