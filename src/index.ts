@@ -36,6 +36,7 @@ export {
 } from './core/store'
 export type { SessionEvent, SessionEventListener, SessionStatus } from './core/session-events'
 export { createMemoryPersistence, type PersistenceDecision, type SessionPersistence } from './core/persistence'
+export type { JournalStorage } from './core/logout-journal'
 export { createIdbPersistence, type IdbPersistenceOptions } from './core/idb-persistence'
 export { createDefaultPersistence, type ResilientPersistenceOptions } from './core/resilient-persistence'
 export type { ChangeReason, Migrate, StoredRecord } from './core/stored-record'

@@ -131,7 +131,14 @@ export function createSourceActions(deps: {
 
     completeLogin(url = typeof location !== 'undefined' ? location.href : '') {
       let completion = completions.get(url)
-      if (!completion) completions.set(url, (completion = complete(url)))
+      if (!completion) {
+        const started = (completion = complete(url))
+        completions.set(url, started)
+        // A fixed callback URL (singleUseCallbacks unset) is a sign-in on every visit: shared only while it runs
+        // (StrictMode's double effect), so a later sign-in in this page, or a retry after a failure, completes anew.
+        const forget = () => void (completions.get(url) === started && completions.delete(url))
+        if (source?.singleUseCallbacks !== true) started.then(forget, forget)
+      }
       return completion
     },
 

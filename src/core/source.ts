@@ -74,10 +74,11 @@ export interface RefreshContext {
   clockSkewMs?: number
 }
 
+// `| undefined`: a source computes these and may have none (an app compiling with exactOptionalPropertyTypes must be able to say so).
 export interface SourceResult {
   session: AuthenticationSession
   /** Estimated server clock minus local clock, ms (from the token's `iat` or a `Date` header). */
-  clockSkewMs?: number
+  clockSkewMs?: number | undefined
   /** Where the app wanted to go (from SignInOptions.returnTo), after a completed sign-in. */
-  returnTo?: string
+  returnTo?: string | undefined
 }

@@ -1,5 +1,5 @@
 import { describe, expectTypeOf, it } from 'vitest'
-import type { AuthenticationSession, DerivedSessionFields, SessionState } from '../../src/index'
+import type { AuthenticationSession, DerivedSessionFields, JournalStorage, SessionState, SessionStoreOptions } from '../../src/index'
 import type { SessionView } from '../../src/react'
 
 /**
@@ -72,5 +72,12 @@ describe('SessionState type', () => {
     }
     void narrowed
     void destructured
+  })
+})
+
+describe('option types an app implements', () => {
+  it('the logoutJournal option\'s type can be named (a Storage-like object of the app\'s own)', () => {
+    expectTypeOf<JournalStorage>().toEqualTypeOf<NonNullable<SessionStoreOptions['logoutJournal']>>()
+    expectTypeOf(sessionStorage).toExtend<JournalStorage>()
   })
 })

@@ -1,0 +1,56 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMemoryLocks, createMemoryPersistence, type SessionSource } from '../../src/index'
+import { destroyTabs, startedTab } from '../support/fake-tabs'
+import { makeSession } from '../support/sessions'
+
+afterEach(() => destroyTabs())
+
+// A source whose callback URL is fixed (singleUseCallbacks unset: a cookie
+// session, the app's own login form): the README promises "a sign-in on every
+// visit". A page that signs in again without reloading (the app's own login
+// form, a popup) completes the same URL a second time.
+describe('completeLogin() with a fixed callback URL (singleUseCallbacks unset)', () => {
+  const CALLBACK = 'https://app.example/callback'
+
+  it('a second sign-in in the same page, after a logout, is completed and stored', async () => {
+    let completions = 0
+    const source: SessionSource = {
+      name: 'cookie',
+      refresh: async (session) => ({ session }),
+      completeSignIn: async () => ({ session: makeSession({ sessionId: `sess-${++completions}` }) }),
+    }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), locks: createMemoryLocks(), logoutJournal: null, source })
+    await store.completeLogin(CALLBACK)
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: 'sess-1' } })
+    await store.logout()
+    expect(store.getState().status).toBe('unauthenticated')
+
+    const { session } = await store.completeLogin(CALLBACK)
+    expect(completions).toBe(2)
+    expect(session.sessionId).toBe('sess-2')
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: 'sess-2' } })
+  })
+
+  it('a sign-in that failed (the session endpoint down) can be tried again in the same page', async () => {
+    const answers = [() => Promise.reject(new Error('The session endpoint answered 503')), async () => ({ session: makeSession({ sessionId: 'sess-ok' }) })]
+    const source: SessionSource = { name: 'cookie', refresh: async (session) => ({ session }), completeSignIn: () => answers.shift()!() }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), locks: createMemoryLocks(), logoutJournal: null, source })
+    await expect(store.completeLogin(CALLBACK)).rejects.toMatchObject({ code: 'sign-in-failed' })
+    await expect(store.completeLogin(CALLBACK)).resolves.toMatchObject({ session: { sessionId: 'sess-ok' } })
+    expect(store.getState().status).toBe('authenticated')
+  })
+
+  it("calls made while one runs (StrictMode's double effect) still share it: one completion", async () => {
+    let completions = 0
+    const source: SessionSource = {
+      name: 'cookie',
+      refresh: async (session) => ({ session }),
+      completeSignIn: async () => ({ session: makeSession({ sessionId: `sess-${++completions}` }) }),
+    }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), locks: createMemoryLocks(), logoutJournal: null, source })
+    const first = store.completeLogin(CALLBACK)
+    expect(store.completeLogin(CALLBACK)).toBe(first)
+    await first
+    expect(completions).toBe(1)
+  })
+})
