@@ -14,7 +14,8 @@ function ApiCaller() {
   const getAccessToken = useAccessToken()
   const [token, setToken] = useState('')
   useEffect(() => {
-    // Before sign-in there is no token yet; the effect runs again when it changes.
+    // Runs at mount only (getAccessToken is one function for the store's life): a
+    // consumer that mounts with the providers; the refreshes counted are the scheduler's.
     getAccessToken().then(setToken, () => {})
   }, [getAccessToken])
   return <p>token:{token}</p>

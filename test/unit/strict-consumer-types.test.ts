@@ -1,34 +1,64 @@
 // @vitest-environment node
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 
 /**
  * Apps compile with stricter settings than this project (@tsconfig/strictest
- * turns on exactOptionalPropertyTypes): there an optional property typed
- * `x?: number` refuses an explicit `undefined`. Where the library accepts
- * undefined at runtime, its types must say so, or the README's own samples
- * fail to compile in such an app. Only the fixture's diagnostics count.
+ * turns on exactOptionalPropertyTypes and noUncheckedIndexedAccess): there an
+ * optional property typed `x?: number` refuses an explicit `undefined`. Where
+ * the library accepts undefined at runtime its types must say so, or the
+ * README's own samples fail to compile in such an app. The samples are read
+ * from README.md itself, so they cannot drift from a copy; `authsession`
+ * resolves to the source entries.
  */
-const fixture = fileURLToPath(new URL('../fixtures/strict-consumer/readme-cookie-source.ts', import.meta.url))
+const root = fileURLToPath(new URL('../..', import.meta.url))
+const readme = readFileSync(`${root}README.md`, 'utf8')
 
-describe('types under an app’s exactOptionalPropertyTypes', () => {
-  it("the README's cookie source compiles (a source answers clockSkewMs and returnTo that may be undefined)", () => {
-    const program = ts.createProgram([fixture], {
-      strict: true,
-      exactOptionalPropertyTypes: true,
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-      types: [],
-      skipLibCheck: true,
-      noEmit: true,
-    })
-    const source = program.getSourceFile(fixture)!
-    const messages = ts
-      .getPreEmitDiagnostics(program, source)
-      .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n').split('\n')[0])
-    expect(messages).toEqual([])
+/** The fenced code block of `language` that follows `heading` in the README. */
+function sampleAfter(heading: string, language: string): string {
+  const start = readme.indexOf(heading)
+  const open = readme.indexOf('```' + language + '\n', start)
+  expect(start, heading).toBeGreaterThanOrEqual(0)
+  expect(open, `${language} block after ${heading}`).toBeGreaterThan(start)
+  return readme.slice(open + language.length + 4, readme.indexOf('\n```', open))
+}
+
+/** First lines of the diagnostics the sample gets, compiled as an app in strictest mode. */
+function diagnosticsOf(fileName: string, code: string): string[] {
+  const file = `${root}test/unit/${fileName}`
+  const options: ts.CompilerOptions = {
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    jsx: ts.JsxEmit.ReactJSX,
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+    types: [],
+    skipLibCheck: true,
+    noEmit: true,
+    paths: { 'authsession': [`${root}src/index.ts`], 'authsession/*': [`${root}src/*.ts`] },
+  }
+  const host = ts.createCompilerHost(options)
+  const { getSourceFile, fileExists, readFile } = host
+  host.getSourceFile = (name, ...rest) => (name === file ? ts.createSourceFile(name, code, ts.ScriptTarget.ES2022, true) : getSourceFile(name, ...rest))
+  host.fileExists = (name) => name === file || fileExists(name)
+  host.readFile = (name) => (name === file ? code : readFile(name))
+  const program = ts.createProgram([file], options, host)
+  return ts
+    .getPreEmitDiagnostics(program, program.getSourceFile(file))
+    .map((diagnostic) => ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n').split('\n')[0]!)
+}
+
+describe('the README samples under an app’s strictest compiler settings', () => {
+  it('the cookie source compiles (it answers clockSkewMs and returnTo that may be undefined)', () => {
+    expect(diagnosticsOf('readme-cookie-source.ts', sampleAfter('### Your own source', 'ts'))).toEqual([])
+  }, 60_000)
+
+  it('the React quick start compiles', () => {
+    expect(diagnosticsOf('readme-quick-start.tsx', sampleAfter('## Quick start', 'tsx'))).toEqual([])
   }, 60_000)
 })
