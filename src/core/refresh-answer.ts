@@ -41,12 +41,14 @@ export function createAnswerWriter(deps: { internals: SessionStoreInternals; clo
   /** `backoff`: stored with the answer when it was only partly usable (no `refreshed` event then). */
   /** Resolves 'unsaved' when the answer waits in this tab's memory (storage failed, or a logout is pending). */
   const write = async (record: LiveRecord, result: SourceResult, obtainedAt: number, backoff?: Backoff): Promise<'stored' | 'unsaved' | 'dropped'> => {
+    const reason = backoff ? ('refresh-retry' as const) : ('refresh' as const)
     const compose = (current: StoredRecord | null) => {
       if (!sameLineage(current, record)) return null
       const session = mergeSession(record.session, current.session, result.session)
       const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
       const clockSkewMs = plausibleSkew(result.clockSkewMs) ?? current.clockSkewMs
-      return { ...rest, ...backoff, session, clockSkewMs, tokensObtainedAt: obtainedAt, refreshedAt: obtainedAt, reason: 'refresh' as const }
+      // With a backoff the refresh is still failing: every tab sees it as one (`refresh-retry`), as after a failed call.
+      return { ...rest, ...backoff, session, clockSkewMs, tokensObtainedAt: obtainedAt, refreshedAt: obtainedAt, reason }
     }
     // Another tab announced a logout (shown here, its tombstone on the way):
     // a write would move the generation and keep the logout from being
@@ -63,7 +65,7 @@ export function createAnswerWriter(deps: { internals: SessionStoreInternals; clo
         await pause(wait)
         if (destroyed) break
       }
-      written = await internals.commit(build, 'refresh')
+      written = await internals.commit(build, reason)
       if (written.ok || !written.error) break
     }
     if (written?.ok) {

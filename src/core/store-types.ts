@@ -95,8 +95,10 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
    * `lastActivityAt` back. Resolves false, writing nothing, if there is no
    * live session to patch, if an object asks only for credential changes
    * (nothing else in it differs from what is stored), or if the patch names
-   * another `sessionId` (a copy from before a new sign-in). An object whose
-   * fields are all stored already resolves true without writing.
+   * another `sessionId` (a copy from before a new sign-in); also false when
+   * storage failed to write it (the patch is then shown and kept in memory,
+   * and written with the next write that lands). An object whose fields are
+   * all stored already resolves true without writing.
    */
   update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>
   /** Notes user activity at `at` (default now); written to storage at a bounded rate. */

@@ -3,6 +3,7 @@ import {
   createSessionStore,
   type Locks,
   type SessionEvent,
+  type SessionSource,
   type SessionStore,
   type SessionStoreOptions,
   type WakeReason,
@@ -29,7 +30,11 @@ export class ManualWake implements WakeSource {
 export const MINUTE = 60_000
 
 /** N tabs: one database, one BroadcastChannel name, one lock manager, one fake clock, one token server. */
-export async function browser(count: number, extra: Partial<SessionStoreOptions> & { ttlMs?: number; offsetMs?: number } = {}) {
+/** `sourceOf`: the source each tab uses, made from the browser's token server (default: the server's own). */
+export async function browser(
+  count: number,
+  { sourceOf, ...extra }: Partial<SessionStoreOptions> & { ttlMs?: number; offsetMs?: number; sourceOf?: (server: FakeTokenServer) => SessionSource } = {},
+) {
   const clock = new FakeClock(undefined, extra.offsetMs ?? 0)
   const server = new FakeTokenServer(clock, { accessTokenTtlMs: extra.ttlMs ?? 10 * MINUTE })
   const locks: Locks = createMemoryLocks()
@@ -43,7 +48,7 @@ export async function browser(count: number, extra: Partial<SessionStoreOptions>
         clock,
         locks,
         wake,
-        source: server.source(),
+        source: sourceOf ? sourceOf(server) : server.source(),
         isOnline: () => online,
         refresh: { retryBaseMs: 1000, retryMaxMs: 30_000 },
         ...extra,

@@ -107,8 +107,9 @@ describe('an update whose write fails before the transaction reads the record', 
     const { store } = await startedTab({ persistence, clock })
     await store.signIn(makeSession({}, clock.now()))
     disk.full = true
-    await store.update({ metadata: { theme: 'dark' } })
-    // The patch is shown (held in memory), like any other change that could not be stored...
+    // Not stored: false, as documented...
+    expect(await store.update({ metadata: { theme: 'dark' } })).toBe(false)
+    // ...though the patch is shown (held in memory), like any other change that could not be stored...
     expect(store.getState()).toMatchObject({ status: 'authenticated', session: { metadata: { theme: 'dark' } }, error: { code: 'storage-quota' } })
     disk.full = false
     await clock.advance(5000) // ...and retried until it lands

@@ -26,3 +26,31 @@ describe('a refresh outage, seen from every tab', () => {
     expect(b.stores.map((store) => store.getState().status)).toEqual(['authenticated', 'authenticated', 'authenticated'])
   })
 })
+
+describe('a partly usable refresh answer, seen from every tab', () => {
+  it('is a change with reason refresh-retry (its new tokens are stored with a backoff), not refresh', async () => {
+    let spoil = false
+    // The server's own source, whose refresh answers carry one invalid field once `spoil` is set.
+    const b = await browser(2, {
+      sourceOf: (server) => {
+        const source = server.source()
+        return {
+          ...source,
+          async refresh(session, context) {
+            const answer = await source.refresh(session, context)
+            return spoil ? { ...answer, session: { ...answer.session, deviceTrustLevel: 'sort-of' as never } } : answer
+          },
+        }
+      },
+    })
+    await b.signIn()
+    spoil = true
+    await b.clock.advance(9 * MINUTE)
+    await settle(10)
+    const reasons = b.tabs.map((tab) => tab.events.flatMap((event) => (event.type === 'change' ? [event.reason] : [])))
+    for (const seen of reasons) expect(seen.at(-1)).toBe('refresh-retry')
+    expect(b.server.refreshes).toBeGreaterThan(0)
+    expect(b.tabs.flatMap((tab) => tab.events.filter((event) => event.type === 'refreshed'))).toEqual([])
+    expect(b.stores.map((store) => store.getState().status)).toEqual(['authenticated', 'authenticated'])
+  })
+})
