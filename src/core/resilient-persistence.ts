@@ -54,8 +54,8 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
   const probe = async (forRead: boolean): Promise<SessionPersistence> => {
     if (typeof indexedDB === 'undefined' || indexedDB === null) throw new Error('indexedDB is not defined')
     const writesAtStart = writes
-    const read = idb.read()
     const clock = options.clock ?? systemClock
+    const read = readThroughAborts(idb, clock)
     let timer: unknown
     const timeout = new Promise<never>((_, reject) => {
       timer = clock.setTimeout(() => {
@@ -100,6 +100,24 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
       probed = null
       return (await choose()).update(decide)
     },
+  }
+}
+
+/**
+ * The probe's read. An aborted transaction means IndexedDB opened and works:
+ * site data cleared (or storage evicted) as the tab starts closes the
+ * connection under the read. Taken for "unavailable", it left the tab on
+ * memory until reloaded, deaf to the other tabs. So it reads again, on a new
+ * connection (Chromium takes a reopen some 20 ms after a forced close).
+ */
+async function readThroughAborts(idb: SessionPersistence, clock: Clock): Promise<unknown> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await idb.read()
+    } catch (error) {
+      if ((error as { name?: unknown } | null)?.name !== 'AbortError' || attempt >= 4) throw error
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 25 * 2 ** attempt))
+    }
   }
 }
 
