@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock'
 import { StorageError } from './errors'
-import { createIdbPersistence, type IdbPersistenceOptions } from './idb-persistence'
+import { idbPersistence, type IdbPersistenceOptions } from './idb-persistence'
 import { createMemoryPersistence, type SessionPersistence } from './persistence'
 
 export interface ResilientPersistenceOptions extends IdbPersistenceOptions {
@@ -32,7 +32,8 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
   // What operations use once chosen; it moves from memory back to IndexedDB if a slow open answers late.
   let active: SessionPersistence | undefined
   // Made now, opened on first use (creating it touches no browser global): its connection is watched and closed from here.
-  const idb = createIdbPersistence(options)
+  // Its first open is timed here (memory meanwhile, rejoined if it answers late), not failed by the connection.
+  const idb = idbPersistence(options, false)
 
   const choose = async (forRead = false): Promise<SessionPersistence> => {
     chosen ??= probe(forRead).then(

@@ -67,4 +67,42 @@ describe.skipIf(!findChromium())('site data cleared while a tab starts, in real 
     await eventually(async () => expect(await stateOf(starting)).toMatchObject({ status: 'authenticated', sessionId: 'after-the-clear', error: null }))
     await Promise.all([other.close(), starting.close()])
   })
+
+  it('createIdbPersistence: a first open queued behind a blocked delete fails after openTimeoutMs instead of leaving the tab loading', async () => {
+    // Before: only a reopen had a deadline, so with IndexedDB-only persistence
+    // the tab stayed 'loading' (and signIn() pending) for as long as the delete
+    // was blocked: a tab of an earlier release holding its connection.
+    const dbName = uniqueDbName()
+    const [earlier, app, starting] = [await harness.openTab('lib'), await harness.openTab('lib'), await harness.openTab('lib')]
+    await earlier.evaluate(
+      (db) =>
+        new Promise<void>((opened) => {
+          const request = indexedDB.open(db) // never closed on versionchange, as idb-keyval's own store
+          request.onupgradeneeded = () => request.result.createObjectStore('sessions')
+          request.onsuccess = () => ((window as unknown as { kept: IDBDatabase }).kept = request.result, opened())
+        }),
+      dbName,
+    )
+    await app.evaluate((db) => void indexedDB.deleteDatabase(db), dbName)
+    const startedAt = Date.now()
+    const hydrated = await starting.evaluate((db) => {
+      const w = window as unknown as { __lib: typeof import('../../src/index'); store: import('../../src/index').SessionStore; seen: string[] }
+      w.seen = []
+      w.store = w.__lib.createSessionStore({ dbName: db, persistence: w.__lib.createIdbPersistence({ dbName: db, openTimeoutMs: 500 }) })
+      w.store.on((event) => w.seen.push('error' in event ? `${event.type}:${event.error.code}` : event.type))
+      w.store.start()
+      const late = new Promise((resolve) => setTimeout(() => resolve('still loading'), 4000))
+      return Promise.race([w.store.whenHydrated().then(() => w.store.getState().status), late])
+    }, dbName)
+    expect(hydrated).toBe('unauthenticated')
+    expect(Date.now() - startedAt).toBeLessThan(3000)
+    expect(await stateOf(starting)).toMatchObject({ error: 'storage-read-failed' })
+
+    // The earlier tab goes away: the delete goes through, and the tab uses IndexedDB with the others.
+    await earlier.close()
+    await startStore(app, dbName)
+    await signIn(app, makeSession({ sessionId: 'after-the-delete' }))
+    await eventually(async () => expect(await stateOf(starting)).toMatchObject({ status: 'authenticated', sessionId: 'after-the-delete', error: null }))
+    await Promise.all([app.close(), starting.close()])
+  })
 })
