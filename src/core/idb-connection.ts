@@ -27,12 +27,12 @@ const reopenDelay = (attempt: number) => Math.min(25 * 2 ** attempt, 2000)
  * drops it; either way the watchers are told once the database opens again,
  * so the tabs read again and follow what storage now holds.
  *
- * A reopen that does not answer within `openTimeoutMs` (queued behind a delete
+ * An open that does not answer within `openTimeoutMs` (queued behind a delete
  * that another connection blocks, e.g. a tab of an earlier release) fails the
  * operation instead of hanging it: the store keeps the change in memory and
  * offers it again. The open stays queued; when it answers, the watchers are told.
  */
-export function createIdbConnection(dbName: string, storeName: string, openTimeoutMs: number): IdbConnection {
+export function createIdbConnection(dbName: string, storeName: string, openTimeoutMs: number, firstOpenDeadline = true): IdbConnection {
   let opened: Promise<IDBDatabase> | undefined
   const watchers = new Set<() => void>()
   // close() was called and no watch() since: each operation's connection is closed once none is running.
@@ -86,10 +86,11 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
 
   const openInTime = (): Promise<IDBDatabase> => {
     const opening = open()
-    // Only a reopen waiting on IndexedDB gets a deadline. The first open is
-    // left to the caller's own timeout (resilient-persistence.ts falls back
-    // to memory, then rejoins).
-    if (!openedBefore || opening === ready) return opening
+    // Only an open waiting on IndexedDB gets a deadline. The default
+    // persistence leaves the first open to its own timeout (it falls back to
+    // memory, then rejoins: resilient-persistence.ts); without that caller, a
+    // first open queued behind a blocked delete left the tab loading.
+    if (opening === ready || (!openedBefore && !firstOpenDeadline)) return opening
     let timer: ReturnType<typeof setTimeout> | undefined
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {

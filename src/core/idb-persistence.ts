@@ -19,10 +19,17 @@ export interface IdbPersistenceOptions {
  * import) by idb-connection.ts, which lets the database be deleted and tells
  * the store when it was.
  */
-export function createIdbPersistence(options: IdbPersistenceOptions = {}): SessionPersistence & Required<Pick<SessionPersistence, 'watch' | 'close'>> {
+export function createIdbPersistence(options: IdbPersistenceOptions = {}): IdbPersistence {
+  return idbPersistence(options, true)
+}
+
+type IdbPersistence = SessionPersistence & Required<Pick<SessionPersistence, 'watch' | 'close'>>
+
+/** @internal `firstOpenDeadline: false` for a caller that times the first open itself (resilient-persistence.ts). */
+export function idbPersistence(options: IdbPersistenceOptions, firstOpenDeadline: boolean): IdbPersistence {
   const key = options.key ?? 'session'
   const quarantineKey = `${key}:quarantine`
-  const connection = createIdbConnection(options.dbName ?? 'authsession', options.storeName ?? 'sessions', options.openTimeoutMs ?? 3000)
+  const connection = createIdbConnection(options.dbName ?? 'authsession', options.storeName ?? 'sessions', options.openTimeoutMs ?? 3000, firstOpenDeadline)
   const useStore: UseStore = connection.useStore
 
   return {

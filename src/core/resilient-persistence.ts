@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from './clock'
 import { StorageError } from './errors'
-import { createIdbPersistence, type IdbPersistenceOptions } from './idb-persistence'
+import { idbPersistence, type IdbPersistenceOptions } from './idb-persistence'
 import { createMemoryPersistence, type SessionPersistence } from './persistence'
 
 export interface ResilientPersistenceOptions extends IdbPersistenceOptions {
@@ -32,7 +32,8 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
   // What operations use once chosen; it moves from memory back to IndexedDB if a slow open answers late.
   let active: SessionPersistence | undefined
   // Made now, opened on first use (creating it touches no browser global): its connection is watched and closed from here.
-  const idb = createIdbPersistence(options)
+  // Its first open is timed here (memory meanwhile, rejoined if it answers late), not failed by the connection.
+  const idb = idbPersistence(options, false)
 
   const choose = async (forRead = false): Promise<SessionPersistence> => {
     chosen ??= probe(forRead).then(
@@ -54,8 +55,8 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
   const probe = async (forRead: boolean): Promise<SessionPersistence> => {
     if (typeof indexedDB === 'undefined' || indexedDB === null) throw new Error('indexedDB is not defined')
     const writesAtStart = writes
-    const read = idb.read()
     const clock = options.clock ?? systemClock
+    const read = readThroughAborts(idb, clock)
     let timer: unknown
     const timeout = new Promise<never>((_, reject) => {
       timer = clock.setTimeout(() => {
@@ -100,6 +101,24 @@ export function createDefaultPersistence(options: ResilientPersistenceOptions = 
       probed = null
       return (await choose()).update(decide)
     },
+  }
+}
+
+/**
+ * The probe's read. An aborted transaction means IndexedDB opened and works:
+ * site data cleared (or storage evicted) as the tab starts closes the
+ * connection under the read. Taken for "unavailable", it left the tab on
+ * memory until reloaded, deaf to the other tabs. So it reads again, on a new
+ * connection (Chromium takes a reopen some 20 ms after a forced close).
+ */
+async function readThroughAborts(idb: SessionPersistence, clock: Clock): Promise<unknown> {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await idb.read()
+    } catch (error) {
+      if ((error as { name?: unknown } | null)?.name !== 'AbortError' || attempt >= 4) throw error
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 25 * 2 ** attempt))
+    }
   }
 }
 
