@@ -2,6 +2,7 @@ import { plausibleSkew, type Clock } from './clock'
 import { AuthSessionError } from './errors'
 import { fingerprint } from './fingerprint'
 import type { Locks } from './locks'
+import { continuesLogin, type EndedAt } from './login-lineage'
 import { parseActiveSession } from './parse-session'
 import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
@@ -39,7 +40,11 @@ export function createSourceActions(deps: {
   // Callbacks of other URLs (other sign-ins) never wait for each other. Where
   // Web Locks are refused (opaque origins), tabs are not serialised, and a
   // record kept only in memory (storage full) leaves no mark for other tabs.
-  const completions = new Map<string, ReturnType<SourceActions['completeLogin']>>()
+  type Completion = { promise: ReturnType<SourceActions['completeLogin']>; login?: EndedAt }
+  const completions = new Map<string, Completion>()
+  // The login a settled completion stored is still the one this tab shows.
+  const stillSignedIn = (login: EndedAt) =>
+    store.getState().status === 'authenticated' && !internals.logoutPending() && continuesLogin(internals.currentRecord(), login)
   const complete = async (url: string): ReturnType<SourceActions['completeLogin']> => {
     // As in signIn(): the stored record is read first (see record-actions.ts).
     await store.whenHydrated()
@@ -122,6 +127,8 @@ export function createSourceActions(deps: {
   return {
     login: async (options) => {
       const startSignIn = need('startSignIn')
+      // A new sign-in (a popup, the app's own form): the next completion of a fixed callback URL is its own.
+      if (source?.singleUseCallbacks !== true) completions.clear()
       try {
         await startSignIn(options)
       } catch (cause) {
@@ -130,16 +137,24 @@ export function createSourceActions(deps: {
     },
 
     completeLogin(url = typeof location !== 'undefined' ? location.href : '') {
-      let completion = completions.get(url)
-      if (!completion) {
-        const started = (completion = complete(url))
-        completions.set(url, started)
-        // A fixed callback URL (singleUseCallbacks unset) is a sign-in on every visit: shared only while it runs
-        // (StrictMode's double effect), so a later sign-in in this page, or a retry after a failure, completes anew.
-        const forget = () => void (completions.get(url) === started && completions.delete(url))
-        if (source?.singleUseCallbacks !== true) started.then(forget, forget)
+      const known = completions.get(url)
+      if (known && (!known.login || stillSignedIn(known.login))) return known.promise
+      const entry: Completion = { promise: complete(url) }
+      completions.set(url, entry)
+      // A fixed callback URL (singleUseCallbacks unset) is a sign-in on every visit. Shared while it runs
+      // (StrictMode's double effect) and while the login it stored lasts (a Suspense retry of
+      // use(completeLogin()), a remounted callback route: the same visit, which must not sign in again);
+      // a retry after a failure, or a sign-in after that login ended, completes anew.
+      if (source?.singleUseCallbacks !== true) {
+        const forget = () => void (completions.get(url) === entry && completions.delete(url))
+        entry.promise.then(() => {
+          const record = internals.currentRecord()
+          if (!live(record)) return forget()
+          const { generation, epoch, loginGeneration } = record
+          entry.login = { generation, epoch, loginGeneration, sessionId: record.session.sessionId }
+        }, forget)
       }
-      return completion
+      return entry.promise
     },
 
     logout(options = {}) {
