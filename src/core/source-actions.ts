@@ -2,7 +2,6 @@ import { plausibleSkew, type Clock } from './clock'
 import { AuthSessionError } from './errors'
 import { fingerprint } from './fingerprint'
 import type { Locks } from './locks'
-import { continuesLogin, type EndedAt } from './login-lineage'
 import { parseActiveSession } from './parse-session'
 import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
@@ -40,11 +39,8 @@ export function createSourceActions(deps: {
   // Callbacks of other URLs (other sign-ins) never wait for each other. Where
   // Web Locks are refused (opaque origins), tabs are not serialised, and a
   // record kept only in memory (storage full) leaves no mark for other tabs.
-  type Completion = { promise: ReturnType<SourceActions['completeLogin']>; login?: EndedAt }
-  const completions = new Map<string, Completion>()
-  // The login a settled completion stored is still the one this tab shows.
-  const stillSignedIn = (login: EndedAt) =>
-    store.getState().status === 'authenticated' && !internals.logoutPending() && continuesLogin(internals.currentRecord(), login)
+  const completions = new Map<string, { promise: ReturnType<SourceActions['completeLogin']>; forget?: () => void }>()
+  const forgetAll = () => [...completions.values()].forEach((entry) => entry.forget?.())
   const complete = async (url: string): ReturnType<SourceActions['completeLogin']> => {
     // As in signIn(): the stored record is read first (see record-actions.ts).
     await store.whenHydrated()
@@ -128,7 +124,7 @@ export function createSourceActions(deps: {
     login: async (options) => {
       const startSignIn = need('startSignIn')
       // A new sign-in (a popup, the app's own form): the next completion of a fixed callback URL is its own.
-      if (source?.singleUseCallbacks !== true) completions.clear()
+      forgetAll()
       try {
         await startSignIn(options)
       } catch (cause) {
@@ -138,21 +134,26 @@ export function createSourceActions(deps: {
 
     completeLogin(url = typeof location !== 'undefined' ? location.href : '') {
       const known = completions.get(url)
-      if (known && (!known.login || stillSignedIn(known.login))) return known.promise
-      const entry: Completion = { promise: complete(url) }
+      if (known) return known.promise
+      const entry: { promise: ReturnType<SourceActions['completeLogin']>; forget?: () => void } = { promise: complete(url) }
       completions.set(url, entry)
       // A fixed callback URL (singleUseCallbacks unset) is a sign-in on every visit. Shared while it runs
-      // (StrictMode's double effect) and while the login it stored lasts (a Suspense retry of
-      // use(completeLogin()), a remounted callback route: the same visit, which must not sign in again);
-      // a retry after a failure, or a sign-in after that login ended, completes anew.
+      // (StrictMode's double effect) and while this tab stays signed in (a Suspense retry of
+      // use(completeLogin()), a remounted callback route: the same visit, which must not sign in again,
+      // even after another tab's sign-in, or two re-rendering tabs would take turns signing in);
+      // a retry after a failure, a sign-in once signed out, or after login(), completes anew.
       if (source?.singleUseCallbacks !== true) {
-        const forget = () => void (completions.get(url) === entry && completions.delete(url))
+        let unsubscribe = () => {}
+        entry.forget = () => {
+          unsubscribe()
+          if (completions.get(url) === entry) completions.delete(url)
+        }
+        const signedIn = () => store.getState().status === 'authenticated'
         entry.promise.then(() => {
-          const record = internals.currentRecord()
-          if (!live(record)) return forget()
-          const { generation, epoch, loginGeneration } = record
-          entry.login = { generation, epoch, loginGeneration, sessionId: record.session.sessionId }
-        }, forget)
+          if (completions.get(url) !== entry) return // forgotten while it ran (a login())
+          if (!signedIn()) return entry.forget!()
+          unsubscribe = store.subscribe(() => void (signedIn() || entry.forget!()))
+        }, entry.forget)
       }
       return entry.promise
     },

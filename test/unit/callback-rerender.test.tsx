@@ -4,6 +4,7 @@ import { act, cleanup, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionSource, type SessionStore } from '../../src/index'
 import { SessionProvider, useSessionStore } from '../../src/react'
+import { bus } from '../support/fake-tabs'
 import { makeSession } from '../support/sessions'
 
 const stores: SessionStore[] = []
@@ -113,12 +114,34 @@ describe('completeLogin() of a fixed callback URL after a new sign-in in the sam
     expect(store.getState().session?.sessionId).toBe('sess-2')
   })
 
-  it('after the login it stored ended in another way (idle, another tab) completes anew', async () => {
+  it('after the tab was signed out in another way (idle, another tab) completes anew', async () => {
     const { source, calls } = cookieSource()
     const store = await startedStore(source)
     await store.completeLogin(CALLBACK)
     await store.end('idle-timeout')
     await expect(store.completeLogin(CALLBACK)).resolves.toMatchObject({ session: { sessionId: 'sess-2' } })
+    expect(calls.n).toBe(2)
+  })
+})
+
+describe('completeLogin() of a fixed callback URL in two tabs (a duplicated callback tab)', () => {
+  it("a tab that adopted the other tab's sign-in reuses its own result: no sign-in ping-pong between re-rendering tabs", async () => {
+    const { source, calls } = cookieSource()
+    const shared = { map: new Map<string, unknown>(), locks: createMemoryLocks(), channel: bus() }
+    const tab = async () => {
+      const store = createSessionStore({ persistence: createMemoryPersistence(shared.map), locks: shared.locks, channel: shared.channel(), logoutJournal: null, source })
+      stores.push(store)
+      store.start()
+      await store.whenHydrated()
+      return store
+    }
+    const [a, b] = [await tab(), await tab()]
+    await a.completeLogin(CALLBACK)
+    await b.completeLogin(CALLBACK) // the duplicated tab signs in too (a fixed URL is a sign-in on every visit)
+    await new Promise((resolve) => setTimeout(resolve, 20)) // a adopts b's sign-in
+    expect(a.getState().session?.sessionId).toBe('sess-2')
+    // a re-renders (it follows the session) and asks again: the same visit, still signed in.
+    await a.completeLogin(CALLBACK)
     expect(calls.n).toBe(2)
   })
 })
