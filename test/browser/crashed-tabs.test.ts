@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { BrowserContext, Page } from 'playwright-core'
 import { parseSession } from '../../src/index'
 import { findChromium, startBrowserHarness, type BrowserHarness } from '../support/browser-harness'
@@ -100,6 +100,13 @@ describe.skipIf(!findChromium())('tabs that die abruptly, in real Chromium', () 
     let profile: string
     beforeAll(() => void (profile = mkdtempSync(join(tmpdir(), 'authsession-profile-'))))
     afterAll(() => rmSync(profile, { recursive: true, force: true, maxRetries: 5 }))
+    // The browser of a test that failed midway: killed, or it would outlive the run and hold the profile.
+    let running: Awaited<ReturnType<typeof launchOnProfile>> | undefined
+    afterEach(async () => {
+      await running?.kill()
+      running = undefined
+    })
+    const launch = async () => (running = await launchOnProfile(profile))
 
     const startedTab = async (context: BrowserContext, dbName: string) => {
       const page = await context.newPage()
@@ -110,7 +117,7 @@ describe.skipIf(!findChromium())('tabs that die abruptly, in real Chromium', () 
 
     it('killed (SIGKILL) in the middle of a burst of writes: the record is whole, holds every write a tab was told had landed, and hydrates', async () => {
       const dbName = uniqueDbName()
-      let browser = await launchOnProfile(profile)
+      let browser = await launch()
       let tab = await startedTab(browser.context, dbName)
       await signIn(tab, makeSession())
       // Each write that resolved true reports the generation it stored (sign-in is 1, the i-th update i + 2).
@@ -124,7 +131,7 @@ describe.skipIf(!findChromium())('tabs that die abruptly, in real Chromium', () 
       await eventually(async () => expect(acknowledged).toBeGreaterThan(20))
       await browser.kill()
 
-      browser = await launchOnProfile(profile)
+      browser = await launch()
       tab = await startedTab(browser.context, dbName)
       const raw = (await rawRecord(tab, dbName)) as { generation: number; ended: boolean; session: unknown }
       expect(raw.ended).toBe(false)
@@ -137,7 +144,7 @@ describe.skipIf(!findChromium())('tabs that die abruptly, in real Chromium', () 
 
     it('a logout whose tombstone write never ran, then the browser quits: after the restart its note finishes it', async () => {
       const dbName = uniqueDbName()
-      let browser = await launchOnProfile(profile)
+      let browser = await launch()
       let tab = await startedTab(browser.context, dbName)
       await signIn(tab, makeSession())
       await tab.evaluate(() => window.__tab.holdNextWrite())
@@ -145,7 +152,7 @@ describe.skipIf(!findChromium())('tabs that die abruptly, in real Chromium', () 
       await tab.evaluate(() => window.__tab.writeReached)
       await browser.quit()
 
-      browser = await launchOnProfile(profile)
+      browser = await launch()
       tab = await startedTab(browser.context, dbName)
       expect((await stateOf(tab)).status).toBe('unauthenticated')
       await eventually(async () => expect(await rawRecord(tab, dbName)).toMatchObject({ ended: true, session: { revokeReason: 'user-logout' } }))

@@ -41,18 +41,23 @@ export async function launchOnProfile(profile: string): Promise<{ context: Brows
     throw error
   })
   const browser = await chromium.connectOverCDP(endpoint, { noDefaults: true })
-  const gone = async () => {
+  let closed: Promise<void> | undefined
+  const gone = () => (closed ??= finish())
+  const finish = async () => {
     await exited
     process.off('exit', killGroup)
     await browser.close().catch(() => {})
   }
   return {
     context: browser.contexts()[0]!,
+    // Both may be called more than once (a test's own, then its cleanup's): the browser goes once.
     async kill() {
+      if (closed) return closed
       killGroup()
       await gone()
     },
     async quit() {
+      if (closed) return closed
       const session = await browser.newBrowserCDPSession()
       await session.send('Browser.close').catch(() => {})
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))])
