@@ -1,4 +1,3 @@
-import * as React from 'react'
 import { Suspense, useEffect, useState } from 'react'
 import { act, cleanup, render, screen } from '@testing-library/react'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -46,13 +45,20 @@ async function startedStore(source: SessionSource) {
 // Suspense retry, a route remounting its element. That is the same visit, not
 // a second sign-in: it must get the settled result, not redeem again.
 describe('completeLogin() called again on the same visit, after it settled (fixed callback URL)', () => {
-  // `use` came with React 19 (the react18 project runs this file too).
-  const use = (React as { use?: <T>(promise: Promise<T>) => T }).use
-  it.skipIf(!use)('use(store.completeLogin()) below Suspense completes once and renders (no retry loop)', async () => {
+  // Suspense's own protocol (what React 19's `use` does, and React 18 knows
+  // too): throw the pending promise, render again once it settles. A new
+  // promise on the retry would suspend again, forever.
+  const settled = new WeakMap<Promise<unknown>, { value: unknown }>()
+  function read<T>(promise: Promise<T>): T {
+    const result = settled.get(promise)
+    if (result) return result.value as T
+    throw promise.then((value) => void settled.set(promise, { value }))
+  }
+  it('reading store.completeLogin() below Suspense completes once and renders (no retry loop)', async () => {
     const { source, calls } = cookieSource()
     const store = await startedStore(source)
     function Callback() {
-      const { returnTo } = use!(useSessionStore().completeLogin(CALLBACK))
+      const { returnTo } = read(useSessionStore().completeLogin(CALLBACK))
       return <p>back to {returnTo}</p>
     }
     await act(async () => {
