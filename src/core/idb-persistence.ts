@@ -4,13 +4,13 @@ import type { PersistenceDecision, SessionPersistence } from './persistence'
 
 export interface IdbPersistenceOptions {
   /** IndexedDB database name. Default `authsession`. */
-  dbName?: string
+  dbName?: string | undefined
   /** Object store name. Default `sessions`. */
-  storeName?: string
+  storeName?: string | undefined
   /** Key of the record. Default `session`. */
-  key?: string
+  key?: string | undefined
   /** How long opening IndexedDB may take before an operation fails instead of waiting. Default 3000 ms. */
-  openTimeoutMs?: number
+  openTimeoutMs?: number | undefined
 }
 
 /**

@@ -7,17 +7,18 @@ import type { SessionStore, SessionStoreInternals } from './store-types'
 import type { WakeSource } from './wake'
 
 /** The refresh scheduler's options, seams and public face (refresh-scheduler.ts holds the behaviour). */
-export interface RefreshOptions extends Partial<RefreshTiming> {
+// Every field may be given as undefined ("use the default"), also for apps compiling with exactOptionalPropertyTypes.
+export interface RefreshOptions extends Partial<{ [K in keyof RefreshTiming]: RefreshTiming[K] | undefined }> {
   /** First retry delay after a transient failure. Default 1000 ms. */
-  retryBaseMs?: number
+  retryBaseMs?: number | undefined
   /** Longest retry delay. Default 60 000 ms. */
-  retryMaxMs?: number
+  retryMaxMs?: number | undefined
   /**
    * When the source's `signal` aborts. A source still going is waited for up to
    * twice this (then `refresh-timeout`, a transient failure), and its answer is
    * stored whenever it comes. Default 15 000 ms.
    */
-  timeoutMs?: number
+  timeoutMs?: number | undefined
 }
 
 export interface RefreshSchedulerDeps {

@@ -5,14 +5,14 @@ import { createMemoryPersistence, type SessionPersistence } from './persistence'
 
 export interface ResilientPersistenceOptions extends IdbPersistenceOptions {
   /** Called once when IndexedDB cannot be used and memory takes over. */
-  onUnavailable?: (error: StorageError) => void
+  onUnavailable?: ((error: StorageError) => void) | undefined
   /**
    * Called once if IndexedDB answers after all, later than `openTimeoutMs`:
    * from then on it is used again.
    */
-  onRecovered?: () => void
+  onRecovered?: (() => void) | undefined
   /** Timers for the open timeout (the store passes its own clock). Default: the system clock. */
-  clock?: Clock
+  clock?: Clock | undefined
 }
 
 /**

@@ -48,9 +48,9 @@ export interface SessionSource {
 
 export interface SignInOptions {
   /** Where to send the user after the callback. */
-  returnTo?: string
+  returnTo?: string | undefined
   /** Extra protocol parameters (e.g. `acr_values` for a step-up). */
-  extraParams?: Record<string, string>
+  extraParams?: Record<string, string> | undefined
 }
 
 export interface SignOutOptions {
@@ -58,7 +58,7 @@ export interface SignOutOptions {
    * Redirect to the provider's logout page. Default true; where the provider
    * has none, or with false, the OIDC source revokes the refresh token instead.
    */
-  redirect?: boolean
+  redirect?: boolean | undefined
 }
 
 export interface RefreshContext {

@@ -25,31 +25,31 @@ export type SessionState =
 
 export interface SessionStoreOptions {
   /** Names the record in IndexedDB and the tab channel. Default `session`. */
-  key?: string
+  key?: string | undefined
   /** IndexedDB database. Default `authsession`. */
-  dbName?: string
+  dbName?: string | undefined
   /** Replaces IndexedDB (tests, custom storage). */
-  persistence?: SessionPersistence
+  persistence?: SessionPersistence | undefined
   /** The tab channel; `null` turns tab messages off (tabs then converge on focus/visibility). */
-  channel?: TabChannel | null
-  wake?: WakeSource
-  clock?: Clock
+  channel?: TabChannel | null | undefined
+  wake?: WakeSource | undefined
+  clock?: Clock | undefined
   /** Identifies this tab in messages: 1 to 128 characters (otherwise `createSessionStore` throws `invalid-argument`). Default: random. */
-  tabId?: string
+  tabId?: string | undefined
   /** Schema version of the stored session. Default 1. */
-  version?: number
+  version?: number | undefined
   /** Upgrades a stored session written with an older `version`. */
-  migrate?: Migrate
+  migrate?: Migrate | undefined
   /** How often activity is written to storage at most. Default 60 000 ms. */
-  activityWriteIntervalMs?: number
+  activityWriteIntervalMs?: number | undefined
   /** How long IndexedDB may take to open before memory is used. Default 3000 ms. */
-  openTimeoutMs?: number
+  openTimeoutMs?: number | undefined
   /** Where sessions come from and how they are refreshed: `createOidcSource` from authsession/oidc, or your own `SessionSource`. */
-  source?: SessionSource
+  source?: SessionSource | undefined
   /** Refresh timing and retry policy. */
-  refresh?: RefreshOptions
+  refresh?: RefreshOptions | undefined
   /** Cross-tab locks. Default: Web Locks (navigator.locks). */
-  locks?: Locks
+  locks?: Locks | undefined
   /**
    * Where a tab notes a logout until its tombstone is stored, so a reload,
    * navigation or closed tab right after `end()` (not awaited) cannot lose
@@ -58,21 +58,21 @@ export interface SessionStoreOptions {
    * localStorage refuses the note (full). `null` turns it off; a logout that
    * no storage notes writes its tombstone at once, without the 16 ms grace.
    */
-  logoutJournal?: JournalStorage | null
+  logoutJournal?: JournalStorage | null | undefined
   /** Whether the device is online. Default: navigator.onLine. */
-  isOnline?: () => boolean
+  isOnline?: (() => boolean) | undefined
 }
 
 export interface LogoutOptions extends SignOutOptions {
   /** Default `user-logout`. */
-  reason?: RevokeReason
+  reason?: RevokeReason | undefined
 }
 
 export interface EndSessionOptions {
   /** Refuse unless the stored record is still this generation. */
-  expectedGeneration?: number
+  expectedGeneration?: number | undefined
   /** Refuse unless the stored session passes this check (a refresh failure ends only the credentials it failed with). */
-  onlyIf?: (session: AuthenticationSession) => boolean
+  onlyIf?: ((session: AuthenticationSession) => boolean) | undefined
 }
 
 export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 'getInitialState' | 'subscribe'> {
@@ -118,7 +118,7 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
   /** An access token valid now; waits for a refresh in flight instead of starting another. */
   getAccessToken(): Promise<string>
   /** Refreshes unless another tab just did (`force`: even if not due). One tab at a time. */
-  refresh(options?: { force?: boolean }): Promise<void>
+  refresh(options?: { force?: boolean | undefined }): Promise<void>
   /** Local ms when the next refresh is due, or null. */
   nextRefreshAt(): number | null
   /** The schema's calculated fields at `now` (default: the store clock). */

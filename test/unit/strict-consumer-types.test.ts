@@ -58,6 +58,30 @@ describe('the README samples under an app’s strictest compiler settings', () =
     expect(diagnosticsOf('readme-cookie-source.ts', sampleAfter('### Your own source', 'ts'))).toEqual([])
   }, 60_000)
 
+  it('options may be given as undefined ("the default"), as apps pass values from their config', () => {
+    const app = `
+      import { createSessionStore, createDefaultPersistence } from 'authsession'
+      import { createOidcSource } from 'authsession/oidc'
+      import { SessionProvider } from 'authsession/react'
+      declare const config: { db?: string; seconds?: number; ms?: number; returnTo?: string; redirect?: boolean }
+      const source = createOidcSource(
+        { authority: 'https://id.example.com', client_id: 'spa', redirect_uri: 'https://app.example/callback' },
+        { providerName: config.db, requestTimeoutSeconds: config.seconds, navigate: undefined },
+      )
+      const store = createSessionStore({
+        source, dbName: config.db, key: undefined, openTimeoutMs: config.ms, channel: undefined, logoutJournal: undefined,
+        refresh: { leadMs: config.ms, leadFraction: undefined, timeoutMs: config.ms, retryMaxMs: undefined },
+      })
+      createDefaultPersistence({ dbName: config.db, onUnavailable: undefined, clock: undefined })
+      void store.login({ returnTo: config.returnTo, extraParams: undefined })
+      void store.logout({ redirect: config.redirect, reason: undefined })
+      void store.end('user-logout', { expectedGeneration: config.ms, onlyIf: undefined })
+      void store.refresh({ force: config.redirect })
+      export const tree = <SessionProvider options={{ dbName: config.db }} />
+    `
+    expect(diagnosticsOf('config-options.tsx', app)).toEqual([])
+  }, 60_000)
+
   it('the React quick start compiles', () => {
     expect(diagnosticsOf('readme-quick-start.tsx', sampleAfter('## Quick start', 'tsx'))).toEqual([])
   }, 60_000)

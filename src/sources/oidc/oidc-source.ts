@@ -14,15 +14,15 @@ const TOKEN_REQUEST_LIMIT_SECONDS = 60
 
 export interface OidcSourceOptions {
   /** Shown as `identityProvider.name` when the ID token has no `idp`. Default: the authority. */
-  providerName?: string
+  providerName?: string | undefined
   /** Device facts for new sessions. Default: what the browser states (user agent, client hints). */
-  deviceInfo?: () => DeviceInfo
+  deviceInfo?: (() => DeviceInfo) | undefined
   /** How to leave the page for the provider. Default `location.assign`. */
-  navigate?: (url: string) => void
+  navigate?: ((url: string) => void) | undefined
   /** Lifetime assumed when a token response has no expires_in and the access token is not a JWT. Default 300 s. */
-  defaultLifetimeSeconds?: number
+  defaultLifetimeSeconds?: number | undefined
   /** Clock for the mapping (tests). Default Date.now. */
-  now?: () => number
+  now?: (() => number) | undefined
   /**
    * Timeout of every request to the provider (discovery, code exchange,
    * userinfo, refresh, revocation), in seconds. Default: the settings'
@@ -30,7 +30,7 @@ export interface OidcSourceOptions {
    * within the scheduler's timeout; its token request waits up to 60 s (or
    * this, if longer), since a late answer holds the rotated refresh token.
    */
-  requestTimeoutSeconds?: number
+  requestTimeoutSeconds?: number | undefined
 }
 
 /**
