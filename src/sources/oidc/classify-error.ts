@@ -17,8 +17,8 @@ const ID_TOKEN_MISMATCH = /in id_token|ID Token is missing/
  * timeout, fetch's TypeError when the network fails, and a plain Error
  * ("... (503)" or "Invalid response Content-Type") for a 5xx.
  */
-export function classifyOidcError(rawCause: unknown): RefreshError {
-  const cause = sanitize(rawCause)
+export function classifyOidcError(rawCause: unknown, credentials: Credentials = []): RefreshError {
+  const cause = sanitize(rawCause, credentials)
   const error = cause as { name?: string; error?: unknown; message?: string } | null
   const providerError = typeof error?.error === 'string' ? error.error : undefined
   if (providerError) {
@@ -34,17 +34,50 @@ export function classifyOidcError(rawCause: unknown): RefreshError {
   return new RefreshError('refresh-server', `The provider's answer could not be used: ${error?.message ?? String(cause)}`, { cause })
 }
 
+/** Credentials a request to the provider carried (tokens, a code), to be kept out of what its failure reports. */
+export type Credentials = ReadonlyArray<string | null | undefined>
+
+// Request fields that hold a credential. Some providers echo the one they
+// were sent in their error answer (Spring Security OAuth: "Invalid refresh
+// token: <token>", "Invalid authorization code: <code>").
+const SECRET_FIELDS = ['refresh_token', 'code', 'code_verifier', 'client_secret', 'client_assertion', 'token']
+// Shorter values are no credential, and replacing them would garble the provider's words.
+const MIN_SECRET_LENGTH = 4
+
+const redact = (text: string, secrets: readonly string[]) => secrets.reduce((out, secret) => out.split(secret).join('[redacted]'), text)
+
 /**
  * oidc-client-ts's ErrorResponse keeps the request body in `.form`, and for a
- * refresh that body holds the refresh token. Only the provider's answer is
- * kept, so no logger that prints `cause` can leak a token.
+ * refresh that body holds the refresh token (for a code exchange, the code
+ * and PKCE verifier). Only the provider's answer is kept, with every
+ * credential the request carried (the form's, and `credentials`) cut out of
+ * its text, so no logger that prints the message or `cause` can leak one.
  */
-function sanitize(cause: unknown): unknown {
-  const error = cause as { name?: string; error?: unknown; error_description?: unknown; message?: string } | null
-  if (!error || typeof error !== 'object' || !('form' in error)) return cause
-  const clean = new Error(error.message)
-  clean.name = error.name ?? 'ErrorResponse'
-  return Object.assign(clean, { error: error.error, error_description: error.error_description })
+function sanitize(cause: unknown, credentials: Credentials): unknown {
+  const error = cause as { name?: unknown; error?: unknown; error_description?: unknown; message?: unknown; form?: { get?: unknown } } | null
+  const form = error && typeof error === 'object' ? error.form : undefined
+  const sent = typeof form?.get === 'function' ? SECRET_FIELDS.map((name) => (form.get as (name: string) => string | null)(name)) : []
+  const secrets = [...credentials, ...sent]
+    .filter((secret): secret is string => typeof secret === 'string' && secret.length >= MIN_SECRET_LENGTH)
+    .sort((a, b) => b.length - a.length)
+  if (typeof cause === 'string') return redact(cause, secrets)
+  if (!error || typeof error !== 'object') return cause
+  const said = (text: unknown) => typeof text === 'string' && secrets.some((secret) => text.includes(secret))
+  if (!('form' in error) && !said(error.message) && !said(error.error_description)) return cause
+  const clean = new Error(typeof error.message === 'string' ? redact(error.message, secrets) : undefined)
+  clean.name = typeof error.name === 'string' ? error.name : 'ErrorResponse'
+  const description = typeof error.error_description === 'string' ? redact(error.error_description, secrets) : error.error_description
+  return Object.assign(clean, 'error' in error ? { error: error.error, error_description: description } : {})
+}
+
+/** The authorization code a callback URL carries (in its query, or its fragment for response_mode=fragment). */
+export function callbackCode(url: string): string | null {
+  try {
+    const parsed = new URL(url, 'http://callback.invalid')
+    return parsed.searchParams.get('code') ?? new URLSearchParams(parsed.hash.slice(1)).get('code')
+  } catch {
+    return null
+  }
 }
 
 /** What the provider said (its `error` and `error_description`), or else the error's own message. */
@@ -57,13 +90,13 @@ function detailOf(cause: unknown): string {
 }
 
 /** A sign-in that could not start (discovery failed) or complete (access_denied, a stale state, a network error), as a typed error. */
-export function signInError(rawCause: unknown, stage: 'started' | 'completed' = 'completed'): AuthSessionError {
-  const cause = sanitize(rawCause)
+export function signInError(rawCause: unknown, stage: 'started' | 'completed' = 'completed', credentials: Credentials = []): AuthSessionError {
+  const cause = sanitize(rawCause, credentials)
   return new AuthSessionError('sign-in-failed', `The sign-in could not be ${stage}: ${detailOf(cause)}`, { cause })
 }
 
 /** The provider could not be told of a logout that already ended the session here. */
-export function signOutError(rawCause: unknown): AuthSessionError {
-  const cause = sanitize(rawCause)
+export function signOutError(rawCause: unknown, credentials: Credentials = []): AuthSessionError {
+  const cause = sanitize(rawCause, credentials)
   return new AuthSessionError('sign-out-failed', `Signed out here, but the provider could not be told: ${detailOf(cause)}`, { cause })
 }

@@ -3,7 +3,7 @@ import { basicDeviceInfo } from '../../core/device'
 import { RefreshError } from '../../core/errors'
 import type { DeviceInfo } from '../../core/session'
 import type { SessionSource, SourceResult } from '../../core/source'
-import { classifyOidcError, signInError } from './classify-error'
+import { callbackCode, classifyOidcError, signInError } from './classify-error'
 import { readJwtClaims } from './jwt-claims'
 import { mapTokenResponse, type TokenResponseLike } from './map-response'
 import { signOutAtProvider } from './sign-out'
@@ -86,7 +86,8 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       try {
         response = await oidc().processSigninResponse(url)
       } catch (cause) {
-        throw signInError(cause)
+        // The code, if the provider echoes it (the exchange's own form, code and verifier, is cut out too).
+        throw signInError(cause, 'completed', [callbackCode(url)])
       }
       let mapped
       try {
@@ -127,7 +128,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
           timeoutInSeconds: Math.max(TOKEN_REQUEST_LIMIT_SECONDS, timeoutSeconds),
         })
       } catch (cause) {
-        throw classifyOidcError(cause)
+        throw classifyOidcError(cause, [session.refreshToken, session.accessToken, session.idToken])
       }
       // Even past the scheduler's timeout the answer is returned: the provider
       // has rotated the refresh token, so the new one must be kept.

@@ -38,7 +38,7 @@ export async function signOutAtProvider(session: AuthenticationSession, options:
         ? 'it has neither an end-session page nor token revocation'
         : 'it has no token revocation, so the refresh token stays valid until it expires'
   } catch (cause) {
-    throw signOutError(cause)
+    throw signOutError(cause, [session.refreshToken, session.idToken, session.accessToken])
   }
   throw signOutError(new Error(unsaid))
 }

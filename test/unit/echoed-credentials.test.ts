@@ -1,0 +1,100 @@
+import { inspect } from 'node:util'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createMemoryPersistence, createSessionStore, type SessionEvent } from '../../src/index'
+import { createOidcSource } from '../../src/oidc'
+import { makeSession } from '../support/sessions'
+import { json } from '../support/provider-answers'
+
+// Some providers echo the credential they were sent in their error answer:
+// Spring Security OAuth's servers (and their many forks) answer
+// `invalid_grant` with "Invalid refresh token: <the token>" or
+// "Invalid authorization code: <the code>". Apps log what they are given
+// (`logout().catch(console.error)`, a `refresh-failed` listener, Sentry's
+// cause chains), so none of it may carry the credential.
+
+afterEach(() => {
+  vi.unstubAllGlobals()
+  localStorage.clear()
+})
+
+const ISSUER = 'https://idp.example'
+const metadata = { issuer: ISSUER, authorization_endpoint: `${ISSUER}/auth`, token_endpoint: `${ISSUER}/token`, revocation_endpoint: `${ISSUER}/revoke` }
+const settings = { authority: ISSUER, client_id: 'app', redirect_uri: 'https://app.example/cb', scope: 'openid offline_access', metadata }
+const RT = 'rt-9f8e7d6c5b4a3210'
+const CODE = 'Xq7ZpA'
+
+/** Everything a logger could print of an error: its text, its inspection (cause chain included), its JSON. */
+const printed = (value: unknown) => {
+  const cause = (value as { cause?: unknown } | null)?.cause
+  return `${String(value)} ${inspect(value, { depth: null, showHidden: true })} ${JSON.stringify(value)} ${String(cause)} ${JSON.stringify(cause)}`
+}
+const refreshWith = (answer: () => Response) => {
+  vi.stubGlobal('fetch', async () => answer())
+  return createOidcSource(settings)
+    .refresh(makeSession({ refreshToken: RT }), { signal: new AbortController().signal, timeoutMs: 5000 })
+    .catch((error: unknown) => error)
+}
+
+describe('a provider that echoes the credential in its error answer', () => {
+  it('refresh refused with "Invalid refresh token: <token>": no token in the error or its cause; still refresh-rejected', async () => {
+    const error = await refreshWith(() => json(400, { error: 'invalid_grant', error_description: `Invalid refresh token: ${RT}` }))
+    expect(error).toMatchObject({ code: 'refresh-rejected', providerError: 'invalid_grant' })
+    expect(printed(error)).not.toContain(RT)
+    expect(printed(error)).toContain('Invalid refresh token: ')
+  })
+
+  it('refresh answered 401 without an OAuth error field, echoing the token: no token in the message or cause; still transient', async () => {
+    const error = await refreshWith(() => json(401, { message: `Invalid refresh token: ${RT}` }))
+    expect(error).toMatchObject({ code: 'refresh-server', definitive: false })
+    expect(printed(error)).not.toContain(RT)
+  })
+
+  it('the refresh-failed event an app logs carries no token', async () => {
+    vi.stubGlobal('fetch', async () => json(400, { error: 'invalid_grant', error_description: `Invalid refresh token: ${RT}` }))
+    const store = createSessionStore({ persistence: createMemoryPersistence(), channel: null, source: createOidcSource(settings) })
+    const events: SessionEvent[] = []
+    store.on((event) => events.push(event))
+    await store.whenHydrated()
+    await store.signIn(makeSession({ refreshToken: RT }))
+    await store.refresh({ force: true }).catch(() => {})
+    store.destroy()
+    const failed = events.filter((event) => event.type === 'refresh-failed')
+    expect(failed).toHaveLength(1)
+    expect(failed.map(printed).join(' ')).not.toContain(RT)
+  })
+
+  it('code exchange refused with "Invalid authorization code: <code>": sign-in-failed names neither the code nor the PKCE verifier', async () => {
+    let redirected = ''
+    let verifier = ''
+    vi.stubGlobal('fetch', async (_: string, init: RequestInit = {}) => {
+      verifier = new URLSearchParams(String(init.body)).get('code_verifier') ?? ''
+      return json(400, { error: 'invalid_grant', error_description: `Invalid authorization code: ${CODE}; verifier ${verifier}` })
+    })
+    const source = createOidcSource(settings, { navigate: (url) => (redirected = url) })
+    await source.startSignIn!()
+    const error = await source.completeSignIn!(`https://app.example/cb?code=${CODE}&state=${new URL(redirected).searchParams.get('state')}`).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'sign-in-failed' })
+    expect(verifier.length).toBeGreaterThan(40)
+    expect(printed(error)).not.toContain(CODE)
+    expect(printed(error)).not.toContain(verifier)
+  })
+
+  it('code exchange answered without an OAuth error field, echoing the code: sign-in-failed does not name it', async () => {
+    let redirected = ''
+    vi.stubGlobal('fetch', async () => json(400, { message: `Invalid authorization code: ${CODE}` }))
+    const source = createOidcSource(settings, { navigate: (url) => (redirected = url) })
+    await source.startSignIn!()
+    const error = await source.completeSignIn!(`https://app.example/cb?code=${CODE}&state=${new URL(redirected).searchParams.get('state')}`).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'sign-in-failed' })
+    expect(printed(error)).not.toContain(CODE)
+  })
+
+  it('revocation refused, echoing the token: sign-out-failed names no token, in its message or cause', async () => {
+    vi.stubGlobal('fetch', async () => json(400, { error: 'invalid_request', error_description: `Invalid token: ${RT}` }))
+    const source = createOidcSource(settings, { navigate: () => {} })
+    const error = await source.signOut!(makeSession({ refreshToken: RT }), { redirect: false }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ code: 'sign-out-failed' })
+    expect(printed(error)).not.toContain(RT)
+    expect((error as Error).message).toContain('invalid_request (Invalid token: ')
+  })
+})
