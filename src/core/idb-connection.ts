@@ -75,6 +75,7 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
           tellOnceOpen()
         }
         resolve(db)
+        closeIfIdle() // stopped while it waited
       }
     })
     opened = opening
@@ -105,6 +106,9 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
   const closeIfIdle = () => {
     if (running > 0 || !released) return
     const closing = opened
+    // An open still waiting (queued behind a blocked delete) is kept for the next start, and closed
+    // when it answers if still unused: dropped, each stop and start queued one more request.
+    if (closing && closing !== ready) return
     opened = undefined
     // Transactions already running finish first (IndexedDB's close waits for them).
     void closing?.then((db) => db.close(), () => {})
