@@ -41,12 +41,16 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
   let openedBefore = false
   // The open that answered: operations on it need no deadline (and no timer each).
   let ready: Promise<IDBDatabase> | undefined
+  // The queued open whose answer the watchers wait for (after an operation timed out on it).
+  let tellWhenOpen: Promise<IDBDatabase> | undefined
   const tell = () => watchers.forEach((listener) => listener())
   const watched = () => !released && watchers.size > 0
 
   const tellOnceOpen = (attempt = 0) => {
     if (!watched()) return // stopped: nothing to tell, and no connection to keep open
-    open().then(
+    const opening = open()
+    tellWhenOpen = opening
+    opening.then(
       () => (watched() ? tell() : closeIfIdle()),
       () => void setTimeout(() => tellOnceOpen(attempt + 1), reopenDelay(attempt)),
     )
@@ -97,6 +101,9 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
       timer = setTimeout(() => {
         reject(new DOMException(`IndexedDB open did not answer within ${openTimeoutMs} ms`, 'TimeoutError'))
         // Still queued: once it answers, storage may hold something else than this tab knows.
+        // Once per open: every operation times out on the same one, maybe for days (a write retried each minute).
+        if (tellWhenOpen === opening) return
+        tellWhenOpen = opening
         opening.then(() => tellOnceOpen(), () => {})
       }, openTimeoutMs)
     })
