@@ -41,12 +41,16 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
   let openedBefore = false
   // The open that answered: operations on it need no deadline (and no timer each).
   let ready: Promise<IDBDatabase> | undefined
+  // The queued open whose answer the watchers wait for (after an operation timed out on it).
+  let tellWhenOpen: Promise<IDBDatabase> | undefined
   const tell = () => watchers.forEach((listener) => listener())
   const watched = () => !released && watchers.size > 0
 
   const tellOnceOpen = (attempt = 0) => {
     if (!watched()) return // stopped: nothing to tell, and no connection to keep open
-    open().then(
+    const opening = open()
+    tellWhenOpen = opening
+    opening.then(
       () => (watched() ? tell() : closeIfIdle()),
       () => void setTimeout(() => tellOnceOpen(attempt + 1), reopenDelay(attempt)),
     )
@@ -75,6 +79,7 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
           tellOnceOpen()
         }
         resolve(db)
+        closeIfIdle() // stopped while it waited
       }
     })
     opened = opening
@@ -96,6 +101,9 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
       timer = setTimeout(() => {
         reject(new DOMException(`IndexedDB open did not answer within ${openTimeoutMs} ms`, 'TimeoutError'))
         // Still queued: once it answers, storage may hold something else than this tab knows.
+        // Once per open: every operation times out on the same one, maybe for days (a write retried each minute).
+        if (tellWhenOpen === opening) return
+        tellWhenOpen = opening
         opening.then(() => tellOnceOpen(), () => {})
       }, openTimeoutMs)
     })
@@ -105,6 +113,9 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
   const closeIfIdle = () => {
     if (running > 0 || !released) return
     const closing = opened
+    // An open still waiting (queued behind a blocked delete) is kept for the next start, and closed
+    // when it answers if still unused: dropped, each stop and start queued one more request.
+    if (closing && closing !== ready) return
     opened = undefined
     // Transactions already running finish first (IndexedDB's close waits for them).
     void closing?.then((db) => db.close(), () => {})
