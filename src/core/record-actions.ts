@@ -178,6 +178,9 @@ export function createRecordActions(
         // times moved on underneath it: it never changes credentials and never
         // moves lastActivityAt back, so it cannot put back a spent refresh
         // token, an old expiry or an old idle start.
+        // A copy of an earlier login into the same provider session (a step-up or re-authentication keeps the
+        // provider's sid, so the sessionId): its auth time, MFA and acr are not this login's, so none of it lands.
+        if (typeof patch !== 'function' && copyOfAnotherLogin(patch, live)) return null
         const changes = typeof patch === 'function' ? patch(live) : fromCopy(patch, live)
         // An immer-style function that edits its argument and returns nothing.
         if (typeof changes !== 'object' || changes === null || Array.isArray(changes)) {
@@ -257,6 +260,16 @@ const changesAnything = (changes: Partial<AuthenticationSession>, stored: Authen
 
 const asksCredentialChange = (patch: Partial<AuthenticationSession>, stored: AuthenticationSession) =>
   CREDENTIALS.some((key) => key in patch && !same(patch[key], stored[key]))
+
+/**
+ * A copy of the session taken during another login of the same session id: it carries other credentials (a copy,
+ * not a hand-made patch) and another authentication time. A copy from before a refresh keeps the login's
+ * authentication time (a refreshed ID token restates its auth_time), so it still lands, minus its credentials.
+ */
+function copyOfAnotherLogin(patch: Partial<AuthenticationSession>, stored: AuthenticationSession): boolean {
+  const authenticatedAt = typeof patch.initiatedAt === 'string' ? Date.parse(patch.initiatedAt) : Number.NaN
+  return Number.isFinite(authenticatedAt) && authenticatedAt !== Date.parse(stored.initiatedAt) && asksCredentialChange(patch, stored)
+}
 
 /** What an object patch may change: not credentials, and lastActivityAt only forwards. */
 function fromCopy(patch: Partial<AuthenticationSession>, stored: AuthenticationSession): Partial<AuthenticationSession> {

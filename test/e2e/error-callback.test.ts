@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { findChromium } from '../support/browser-harness'
+import { appState, CLIENT_ID, configuredTab, signedInTabs, startOidcWorld } from './oidc-world'
+
+type World = Awaited<ReturnType<typeof startOidcWorld>>
+
+/** Whether a refresh token still works at the provider (200), or was revoked (invalid_grant). */
+async function redeem(world: World, refreshToken: string) {
+  const response = await fetch(`${world.provider.issuer}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }),
+  })
+  return response.status
+}
+
+/**
+ * The provider redirects back with an error instead of a code: the app gets
+ * sign-in-failed with the provider's code in `cause.error` (so it can tell a
+ * refusal from an outage), nothing stored changes, and the next login() works.
+ */
+describe.skipIf(!findChromium())('a callback that carries the provider error', () => {
+  let world: World
+  beforeAll(async () => {
+    world = await startOidcWorld(60)
+  })
+  afterAll(() => world?.close())
+
+  it("prompt=none without a provider session: login_required, signed out as before, the next login() signs in", async () => {
+    await world.harness.context.clearCookies() // no provider session
+    const { page } = await configuredTab(world)
+    await page.evaluate(() => {
+      void window.__app.login({ extraParams: { prompt: 'none' } })
+    })
+    await page.waitForURL('**/callback**', { timeout: 15_000 })
+    await page.waitForFunction(() => window.__app?.callbackOutcome() !== undefined, null, { timeout: 15_000 })
+    expect(await page.evaluate(() => window.__app.callbackOutcome())).toMatchObject({ ok: false, code: 'sign-in-failed', providerError: 'login_required' })
+    expect((await appState(page)).status).toBe('unauthenticated')
+    // Nothing of that sign-in is left behind (oidc-client-ts's state used up).
+    expect(await page.evaluate(() => Object.keys(localStorage).filter((key) => key.startsWith('oidc.')))).toEqual([])
+
+    await page.evaluate(() => {
+      void window.__app.login()
+    })
+    await page.waitForURL('**/callback**', { timeout: 15_000 })
+    await page.waitForFunction(() => window.__app?.callbackOutcome()?.ok === true, null, { timeout: 15_000 })
+    expect((await appState(page)).status).toBe('authenticated')
+    await page.close()
+  })
+
+  it('access_denied while signed in (a cancelled step-up): every tab keeps its session, whose refresh token still works', async () => {
+    const { tabs } = await signedInTabs(world, 2)
+    const [a, b] = tabs as [(typeof tabs)[0], (typeof tabs)[0]]
+    const before = await appState(a)
+    // The provider answers the authorization request as for a user who cancels.
+    await a.route(`${world.provider.issuer}/auth?**`, async (route) => {
+      const asked = new URL(route.request().url())
+      const back = new URL(asked.searchParams.get('redirect_uri')!)
+      back.search = new URLSearchParams({ error: 'access_denied', error_description: 'End-User aborted interaction', state: asked.searchParams.get('state')! }).toString()
+      await route.fulfill({ status: 302, headers: { location: back.href } })
+    })
+    world.provider.resetStats()
+    await a.evaluate(() => {
+      void window.__app.login({ extraParams: { prompt: 'login' } })
+    })
+    await a.waitForURL('**/callback**', { timeout: 15_000 })
+    await a.waitForFunction(() => window.__app?.callbackOutcome() !== undefined, null, { timeout: 15_000 })
+    expect(await a.evaluate(() => window.__app.callbackOutcome())).toMatchObject({ ok: false, code: 'sign-in-failed', providerError: 'access_denied' })
+    expect(world.provider.stats().tokenRequests).toBe(0)
+    expect(await appState(a)).toEqual(before)
+    expect(await appState(b)).toEqual(before)
+    expect(await redeem(world, before.session!.refreshToken!)).toBe(200)
+    await Promise.all(tabs.map((tab) => tab.close()))
+  })
+})
