@@ -19,11 +19,18 @@ export type AuthSessionErrorCode =
 
 export class AuthSessionError extends Error {
   readonly code: AuthSessionErrorCode
+  /**
+   * The provider's own error code when it sent one: on `sign-in-failed` e.g.
+   * `access_denied` (the user cancelled) or `login_required` (`prompt: 'none'`
+   * without a provider session), on a `RefreshError` e.g. `invalid_grant`.
+   */
+  readonly providerError?: string
 
-  constructor(code: AuthSessionErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: AuthSessionErrorCode, message: string, options?: { cause?: unknown; providerError?: string | undefined }) {
     super(message, options)
     this.name = 'AuthSessionError'
     this.code = code
+    if (options?.providerError !== undefined) this.providerError = options.providerError
   }
 }
 
@@ -99,16 +106,13 @@ export type RefreshErrorCode =
 export class RefreshError extends AuthSessionError {
   declare readonly code: RefreshErrorCode
   readonly definitive: boolean
-  /** The provider's own error code (e.g. `invalid_grant`), when it sent one. */
-  readonly providerError?: string
   /** Why a definitive failure ends the session (e.g. `admin-revoke` when the server says it revoked it); default `token-expired`. */
   readonly revokeReason?: RevokeReason
 
   constructor(code: RefreshErrorCode, message: string, options: { cause?: unknown; providerError?: string; revokeReason?: RevokeReason } = {}) {
-    super(code, message, { cause: options.cause })
+    super(code, message, { cause: options.cause, providerError: options.providerError })
     this.name = 'RefreshError'
     this.definitive = code === 'refresh-rejected' || code === 'refresh-token-expired'
-    this.providerError = options.providerError
     this.revokeReason = options.revokeReason
   }
 }

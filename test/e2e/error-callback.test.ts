@@ -16,7 +16,7 @@ async function redeem(world: World, refreshToken: string) {
 
 /**
  * The provider redirects back with an error instead of a code: the app gets
- * sign-in-failed with the provider's code in `cause.error` (so it can tell a
+ * sign-in-failed with the provider's code in `providerError` (so it can tell a
  * refusal from an outage), nothing stored changes, and the next login() works.
  */
 describe.skipIf(!findChromium())('a callback that carries the provider error', () => {

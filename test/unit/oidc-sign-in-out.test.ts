@@ -73,7 +73,7 @@ describe('sign-in with the OIDC source', () => {
     await store.login()
     const state = new URL(redirected).searchParams.get('state')
     const error = await store.completeLogin(`https://app.example/cb?error=access_denied&error_description=User%20cancelled&state=${state}`).catch((e: unknown) => e)
-    expect(error).toMatchObject({ code: 'sign-in-failed', message: 'The sign-in could not be completed: access_denied (User cancelled)' })
+    expect(error).toMatchObject({ code: 'sign-in-failed', providerError: 'access_denied', message: 'The sign-in could not be completed: access_denied (User cancelled)' })
   })
 })
 

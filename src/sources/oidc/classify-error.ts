@@ -92,11 +92,17 @@ function detailOf(cause: unknown): string {
 /** A sign-in that could not start (discovery failed) or complete (access_denied, a stale state, a network error), as a typed error. */
 export function signInError(rawCause: unknown, stage: 'started' | 'completed' = 'completed', credentials: Credentials = []): AuthSessionError {
   const cause = sanitize(rawCause, credentials)
-  return new AuthSessionError('sign-in-failed', `The sign-in could not be ${stage}: ${detailOf(cause)}`, { cause })
+  return new AuthSessionError('sign-in-failed', `The sign-in could not be ${stage}: ${detailOf(cause)}`, { cause, providerError: providerErrorOf(cause) })
 }
 
 /** The provider could not be told of a logout that already ended the session here. */
 export function signOutError(rawCause: unknown, credentials: Credentials = []): AuthSessionError {
   const cause = sanitize(rawCause, credentials)
-  return new AuthSessionError('sign-out-failed', `Signed out here, but the provider could not be told: ${detailOf(cause)}`, { cause })
+  return new AuthSessionError('sign-out-failed', `Signed out here, but the provider could not be told: ${detailOf(cause)}`, { cause, providerError: providerErrorOf(cause) })
+}
+
+/** The OAuth `error` code the provider answered (oidc-client-ts's ErrorResponse keeps it as `error`). */
+function providerErrorOf(cause: unknown): string | undefined {
+  const code = (cause as { error?: unknown } | null)?.error
+  return typeof code === 'string' && code ? code : undefined
 }
