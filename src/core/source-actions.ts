@@ -49,10 +49,12 @@ export function createSourceActions(deps: {
     let started = false
     const redeem = async () => {
       started = true
+      await store.reconcile().catch(() => {})
+      // What storage held as the exchange began (see signedOutSince).
+      const before = internals.currentRecord()
       // Completed by another tab (or before a reload): its session, not a second
       // redemption; unless a logout of it is under way.
       if (singleUse) {
-        await store.reconcile().catch(() => {})
         const current = internals.currentRecord()
         const shown = store.getState().status === 'authenticated' && !internals.logoutPending()
         if (shown && live(current) && current.callback === mark) return { session: current.session }
@@ -75,7 +77,9 @@ export function createSourceActions(deps: {
         tokensObtainedAt: clock.now(),
         ...(singleUse ? { callback: mark } : {}),
       }
-      const written = await internals.commit(() => next, 'sign-in')
+      let refused = false
+      const written = await internals.commit((current) => ((refused = signedOutSince(current, before, session)) ? null : next), 'sign-in')
+      if (refused) throw new AuthSessionError('sign-in-failed', 'The sign-in was completed after this session was signed out (in this tab or another): it stays signed out')
       if (!written.ok && written.error) internals.holdLocally(next)
       return { session, returnTo: result.returnTo }
     }
@@ -196,6 +200,19 @@ export function createSourceActions(deps: {
 }
 
 /** What a source threw, as the typed error its caller is promised (itself when it already is one; else as the cause). */
+/**
+ * A logout of this very session (same sessionId, so the same provider
+ * session) was stored while its sign-in was being completed: another tab
+ * signed out of it meanwhile, and the provider has likely revoked what the
+ * exchange gave. The user's last word was the logout, so it stands. A
+ * sign-in into a provider session signed out of before the exchange began
+ * (the provider kept it) is not refused.
+ */
+function signedOutSince(current: StoredRecord | null, before: StoredRecord | null, session: AuthenticationSession): boolean {
+  if (!current?.ended || current.session?.sessionId !== session.sessionId) return false
+  return !before || current.epoch !== before.epoch || current.generation > before.generation
+}
+
 function failed(code: 'sign-in-failed' | 'sign-out-failed', what: string, cause: unknown): AuthSessionError {
   if (cause instanceof AuthSessionError && cause.code === code) return cause
   return new AuthSessionError(code, `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
