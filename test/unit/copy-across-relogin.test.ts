@@ -40,3 +40,16 @@ it('a copy from before a refresh of the same login still lands (its tokens are i
   expect(await store.update({ ...copy, metadata: { theme: 'dark' } })).toBe(true)
   expect(store.getState().session).toMatchObject({ accessToken: 'at-refreshed', refreshToken: 'rt-refreshed', metadata: { theme: 'dark' } })
 })
+
+it('a hand-made patch naming another initiatedAt (no credentials, or the stored ones) still lands', async () => {
+  const shared = new Map<string, unknown>()
+  const { store } = await startedStore({ persistence: createMemoryPersistence(shared), locks: createMemoryLocks() })
+  await store.signIn(makeSession({ sessionId: 'sid-1', initiatedAt: '2026-01-01T10:00:00.000Z', isMfaVerified: false }))
+  const { accessToken } = store.getState().session!
+  // The app's own step-up (a second factor checked by its API): a new authentication time, not a copy of another login.
+  expect(await store.update({ initiatedAt: '2026-01-01T10:30:00.000Z', isMfaVerified: true, accessToken })).toBe(true)
+  expect((shared.get('session') as { session: AuthenticationSession }).session).toMatchObject({ initiatedAt: '2026-01-01T10:30:00.000Z', isMfaVerified: true })
+  // The same instant written otherwise is the same authentication time: a copy of this login, minus its (other) credentials, lands.
+  expect(await store.update({ initiatedAt: '2026-01-01T10:30:00Z', accessToken: 'other', metadata: { theme: 'dark' } })).toBe(true)
+  expect(store.getState().session).toMatchObject({ accessToken, metadata: { theme: 'dark' } })
+})

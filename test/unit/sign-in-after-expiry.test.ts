@@ -47,4 +47,20 @@ describe('a sign-in completed while the old login of the same session ended on i
     await settle()
     expect([a.store.getState().status, b.store.getState().status]).toEqual(['authenticated', 'authenticated'])
   })
+  it('reads storage before the exchange: a logout stored before it began, unseen by this tab (no tab channel), does not refuse it', async () => {
+    const shared = new Map<string, unknown>()
+    const source: SessionSource = {
+      name: 'cookie',
+      refresh: async (session) => ({ session }),
+      completeSignIn: async () => ({ session: makeSession({ sessionId: 'sid-1', accessToken: '' }) }),
+    }
+    const tab = () => startedTab({ persistence: createMemoryPersistence(shared), locks: createMemoryLocks(), logoutJournal: null, source })
+    const a = await tab()
+    const b = await tab() // hydrated before A's sign-in: holds nothing, hears nothing
+    await a.store.signIn(makeSession({ sessionId: 'sid-1' }))
+    await a.store.logout()
+    await settle()
+    await expect(b.store.completeLogin('https://app.example/callback')).resolves.toMatchObject({ session: { sessionId: 'sid-1' } })
+    expect(shared.get('session')).toMatchObject({ ended: false, session: { sessionId: 'sid-1' } })
+  })
 })
