@@ -98,3 +98,15 @@ describe('a provider that echoes the credential in its error answer', () => {
     expect((error as Error).message).toContain('invalid_request (Invalid token: ')
   })
 })
+
+describe('classifyOidcError on its own (exported for custom sources)', () => {
+  it('cuts a credential out of a thrown string, and the longer of two overlapping ones whole', async () => {
+    const { classifyOidcError } = await import('../../src/oidc')
+    const token = 'rt-0123456789abcdef'
+    const error = classifyOidcError(`Invalid refresh token: ${token}`, [token.slice(0, 10), token])
+    expect(error.code).toBe('refresh-server')
+    const said = `${error.message} ${String(error.cause)} ${inspect(error)}`
+    expect(said).not.toContain(token.slice(0, 10))
+    expect(said).not.toContain('abcdef')
+  })
+})
