@@ -38,4 +38,44 @@ describe('operations timing out on one queued open', () => {
     expect(await connection.useStore('readonly', () => Promise.resolve('ran'))).toBe('ran')
     connection.close()
   })
+  it('a store started behind a blocked delete and stopped before its open answers lets go of the connection once it does', async () => {
+    const dbName = uniqueDbName()
+    const stubborn = await openStubborn(dbName)
+    const deleting = indexedDB.deleteDatabase(dbName)
+    const deleted = new Promise((resolve) => (deleting.onsuccess = resolve))
+    await new Promise((resolve) => (deleting.onblocked = resolve))
+    const connection = createIdbConnection(dbName, 'sessions', 20)
+    const unwatch = connection.watch(() => {})
+    // Its first open queues behind the delete; the operation times out on it.
+    const opens: IDBOpenDBRequest[] = []
+    const open = indexedDB.open.bind(indexedDB)
+    indexedDB.open = (name: string, version?: number) => {
+      const request = open(name, version)
+      opens.push(request)
+      return request
+    }
+    try {
+      await expect(connection.useStore('readonly', () => Promise.resolve('ran'))).rejects.toMatchObject({ name: 'TimeoutError' })
+    } finally {
+      indexedDB.open = open
+    }
+    expect(opens).toHaveLength(1)
+    unwatch()
+    connection.close() // the store stops (an unmounted provider): it must hold no connection
+    const closed: IDBDatabase[] = []
+    const close = IDBDatabase.prototype.close
+    IDBDatabase.prototype.close = function (this: IDBDatabase) {
+      closed.push(this)
+      return close.call(this)
+    }
+    try {
+      stubborn.close()
+      await deleted
+      await new Promise<void>((resolve) => opens[0]!.addEventListener('success', () => resolve()))
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(closed).toContain(opens[0]!.result)
+    } finally {
+      IDBDatabase.prototype.close = close
+    }
+  })
 })
