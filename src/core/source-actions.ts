@@ -203,21 +203,19 @@ export function createSourceActions(deps: {
  * A logout of this very session (same sessionId, so the same provider
  * session) was stored while its sign-in was being completed: another tab
  * signed out of it meanwhile, and the provider has likely revoked what the
- * exchange gave. The user's last word was the logout, so it stands. A
- * sign-in into a provider session signed out of before the exchange began
- * (the provider kept it) is not refused, nor one whose old login merely ran
- * out ('token-expired': a refresh of the old tokens failed, often why the
- * user is signing in again): that ended the old tokens, not the provider
- * session, and was no one's word.
+ * exchange gave. The user's last word was the logout, so it stands. Only a
+ * user's logout counts: an old login that ran out (a failed refresh,
+ * `token-expired`, often why the user signs in again), an idle timeout or a
+ * server's revocation ended old tokens, not this new sign-in. Nor is a
+ * sign-in refused into a provider session signed out of before the exchange
+ * began (the provider kept it).
  */
 function signedOutSince(current: StoredRecord | null, before: StoredRecord | null, session: AuthenticationSession): boolean {
-  if (!current?.ended || current.session?.sessionId !== session.sessionId) return false
-  if (current.session.revokeReason === 'token-expired') return false
+  if (!current?.ended || current.session?.sessionId !== session.sessionId || current.session.revokeReason !== 'user-logout') return false
   return !before || current.epoch !== before.epoch || current.generation > before.generation
 }
 
 /** What a source threw, as the typed error its caller is promised (itself when it already is one; else as the cause). */
-
 function failed(code: 'sign-in-failed' | 'sign-out-failed', what: string, cause: unknown): AuthSessionError {
   if (cause instanceof AuthSessionError && cause.code === code) return cause
   return new AuthSessionError(code, `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
