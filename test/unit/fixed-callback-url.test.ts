@@ -9,24 +9,30 @@ afterEach(() => destroyTabs())
 // session, the app's own login form): the README promises "a sign-in on every
 // visit". A page that signs in again without reloading (the app's own login
 // form, a popup) completes the same URL a second time.
+/** A started tab on a cookie source whose every completion answers a new session (`sess-1`, `sess-2`, ...). */
+async function cookieTab() {
+  const calls = { n: 0 }
+  const source: SessionSource = {
+    name: 'cookie',
+    refresh: async (session) => ({ session }),
+    completeSignIn: async () => ({ session: makeSession({ sessionId: `sess-${++calls.n}` }) }),
+  }
+  const { store } = await startedTab({ persistence: createMemoryPersistence(), locks: createMemoryLocks(), logoutJournal: null, source })
+  return { store, calls }
+}
+
 describe('completeLogin() with a fixed callback URL (singleUseCallbacks unset)', () => {
   const CALLBACK = 'https://app.example/callback'
 
   it('a second sign-in in the same page, after a logout, is completed and stored', async () => {
-    let completions = 0
-    const source: SessionSource = {
-      name: 'cookie',
-      refresh: async (session) => ({ session }),
-      completeSignIn: async () => ({ session: makeSession({ sessionId: `sess-${++completions}` }) }),
-    }
-    const { store } = await startedTab({ persistence: createMemoryPersistence(), locks: createMemoryLocks(), logoutJournal: null, source })
+    const { store, calls } = await cookieTab()
     await store.completeLogin(CALLBACK)
     expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: 'sess-1' } })
     await store.logout()
     expect(store.getState().status).toBe('unauthenticated')
 
     const { session } = await store.completeLogin(CALLBACK)
-    expect(completions).toBe(2)
+    expect(calls.n).toBe(2)
     expect(session.sessionId).toBe('sess-2')
     expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: 'sess-2' } })
   })
@@ -41,16 +47,10 @@ describe('completeLogin() with a fixed callback URL (singleUseCallbacks unset)',
   })
 
   it("calls made while one runs (StrictMode's double effect) still share it: one completion", async () => {
-    let completions = 0
-    const source: SessionSource = {
-      name: 'cookie',
-      refresh: async (session) => ({ session }),
-      completeSignIn: async () => ({ session: makeSession({ sessionId: `sess-${++completions}` }) }),
-    }
-    const { store } = await startedTab({ persistence: createMemoryPersistence(), locks: createMemoryLocks(), logoutJournal: null, source })
+    const { store, calls } = await cookieTab()
     const first = store.completeLogin(CALLBACK)
     expect(store.completeLogin(CALLBACK)).toBe(first)
     await first
-    expect(completions).toBe(1)
+    expect(calls.n).toBe(1)
   })
 })
