@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChromium } from '../support/browser-harness'
-import { appState, CLIENT_ID, configuredTab, signedInTabs, startOidcWorld } from './oidc-world'
+import { appState, configuredTab, redeemAtProvider, signedInTabs, startOidcWorld } from './oidc-world'
 
 type World = Awaited<ReturnType<typeof startOidcWorld>>
-
-/** Whether a refresh token still works at the provider (200), or was revoked (invalid_grant). */
-async function redeem(world: World, refreshToken: string) {
-  const response = await fetch(`${world.provider.issuer}/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }),
-  })
-  return response.status
-}
 
 /**
  * The provider redirects back with an error instead of a code: the app gets
@@ -69,7 +59,7 @@ describe.skipIf(!findChromium())('a callback that carries the provider error', (
     expect(world.provider.stats().tokenRequests).toBe(0)
     expect(await appState(a)).toEqual(before)
     expect(await appState(b)).toEqual(before)
-    expect(await redeem(world, before.session!.refreshToken!)).toBe(200)
+    expect((await redeemAtProvider(world, before.session!.refreshToken!)).status).toBe(200)
     await Promise.all(tabs.map((tab) => tab.close()))
   })
 })

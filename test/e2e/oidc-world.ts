@@ -55,3 +55,13 @@ export async function signedInTabs(world: Awaited<ReturnType<typeof startOidcWor
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** What the provider says now to a refresh token a session held: 200 while it lives, 400 invalid_grant once revoked (or spent). */
+export async function redeemAtProvider(world: Awaited<ReturnType<typeof startOidcWorld>>, refreshToken: string) {
+  const response = await fetch(`${world.provider.issuer}/token`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }),
+  })
+  return { status: response.status, error: ((await response.json()) as { error?: string }).error }
+}

@@ -1,19 +1,9 @@
 import { createServer, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChromium } from '../support/browser-harness'
-import { appState, CLIENT_ID, configuredTab, signedInTabs, startOidcWorld } from './oidc-world'
+import { appState, configuredTab, redeemAtProvider, signedInTabs, startOidcWorld } from './oidc-world'
 
 type World = Awaited<ReturnType<typeof startOidcWorld>>
-
-/** What the provider says now to the refresh token a session held: 200 while it lives, invalid_grant once revoked. */
-async function redeem(world: World, refreshToken: string) {
-  const response = await fetch(`${world.provider.issuer}/token`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: CLIENT_ID }),
-  })
-  return { status: response.status, error: ((await response.json()) as { error?: string }).error }
-}
 
 describe.skipIf(!findChromium())('sign-in and sign-out against a real provider that fails', () => {
   let world: World
@@ -37,7 +27,7 @@ describe.skipIf(!findChromium())('sign-in and sign-out against a real provider t
     const { tabs } = await signedInTabs(world, 1)
     const refreshToken = (await appState(tabs[0]!)).session!.refreshToken!
     expect(await tabs[0]!.evaluate(() => window.__app.outcome('logout', { redirect: false }))).toEqual({ ok: true })
-    expect(await redeem(world, refreshToken)).toEqual({ status: 400, error: 'invalid_grant' })
+    expect(await redeemAtProvider(world, refreshToken)).toEqual({ status: 400, error: 'invalid_grant' })
     await tabs[0]!.close()
   })
 
@@ -47,7 +37,7 @@ describe.skipIf(!findChromium())('sign-in and sign-out against a real provider t
     expect(await tabs[0]!.evaluate(() => window.__app.outcome('logout'))).toEqual({ ok: true })
     expect(new URL(tabs[0]!.url()).pathname).toBe('/app.html')
     await tabs[1]!.waitForFunction(() => window.__app.state().status === 'unauthenticated')
-    expect(await redeem(world, refreshToken)).toEqual({ status: 400, error: 'invalid_grant' })
+    expect(await redeemAtProvider(world, refreshToken)).toEqual({ status: 400, error: 'invalid_grant' })
     await Promise.all(tabs.map((tab) => tab.close()))
   })
 
