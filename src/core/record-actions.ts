@@ -1,5 +1,6 @@
 import type { StoreApi } from 'zustand/vanilla'
 import { plausibleSkew, type Clock } from './clock'
+import { createActivityWrites } from './activity-writes'
 import { deliveryGrace } from './delivery-grace'
 import { AuthSessionError, SessionParseError } from './errors'
 import type { JournaledLogout, LogoutJournal } from './logout-journal'
@@ -67,9 +68,11 @@ export function createRecordActions(
   endSession(reason: RevokeReason, options?: EndSessionOptions, how?: EndHow): Promise<AuthenticationSession | null>
   /** This tab announced a logout whose tombstone is not written yet. */
   endingHere(): boolean
+  /** The store is destroyed: no activity write is left pending. */
+  stopActivity(): void
 } {
   const { state, clock, commit, held, ensureHydration } = deps
-  let lastActivityWrite = Number.NEGATIVE_INFINITY
+  const activity = createActivityWrites(deps)
   /** Logouts this tab announced whose tombstone write has not finished. */
   let endingHere = 0
 
@@ -213,27 +216,8 @@ export function createRecordActions(
       return result.ok || alreadyStored
     },
 
-    recordActivity(at = clock.now()) {
-      // Years 0000 to 9999, what an ISO-8601 record holds; checked without allocating (called on every user event).
-      if (!(Number.isFinite(at) && at >= EARLIEST && at <= LATEST)) {
-        throw new AuthSessionError('invalid-argument', `recordActivity(at): expected a time in ms since 1970, got ${at}`)
-      }
-      const { session, status } = state.getState()
-      if (status !== 'authenticated' || !session) return
-      // Within a second of what is shown, nothing changes: no state update, no re-render.
-      if (at < Date.parse(session.lastActivityAt) + 1000) return
-      const lastActivityAt = new Date(at).toISOString()
-      state.setState({ session: { ...session, lastActivityAt } })
-      deps.noteActivity(session.sessionId, lastActivityAt)
-      if (at - lastActivityWrite < deps.activityWriteIntervalMs) return
-      lastActivityWrite = at
-      void commit((current) => {
-        const live = liveSession(current)
-        if (!live || live.sessionId !== session.sessionId) return null
-        if (Date.parse(live.lastActivityAt) >= at) return null
-        return { ...current!, session: { ...live, lastActivityAt }, reason: 'activity' }
-      }, 'activity')
-    },
+    recordActivity: activity.recordActivity,
+    stopActivity: activity.stop,
 
     end: async (reason, endOptions) => void (await endSession(reason, endOptions)),
     endSession,
@@ -250,9 +234,6 @@ export function createRecordActions(
 
 /** Changed by a sign-in, a refresh or a function patch; an object patch leaves them as stored. */
 const CREDENTIALS = ['accessToken', 'refreshToken', 'idToken', 'tokenType', 'scopes', 'expiresAt', 'refreshTokenExpiresAt'] as const
-
-const EARLIEST = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
-const LATEST = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
 
 /** Whether any field of `changes` differs from the stored session. */
 const changesAnything = (changes: Partial<AuthenticationSession>, stored: AuthenticationSession) =>

@@ -154,7 +154,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let hydration: Promise<void> | null = null
   const ensureHydration = () => (hydration ??= hydrate())
 
-  const { endSession, endingHere, ...recordActions } = createRecordActions({
+  const { endSession, endingHere, stopActivity, ...recordActions } = createRecordActions({
     state,
     clock,
     commit,
@@ -248,6 +248,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     destroy() {
       destroyed = true
       record.stop()
+      stopActivity()
       scheduler?.destroy()
       provisional.cancel()
       mounts.stopNow()
