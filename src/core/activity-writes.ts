@@ -1,7 +1,8 @@
 import type { StoreApi } from 'zustand/vanilla'
 import type { Clock } from './clock'
 import { AuthSessionError } from './errors'
-import { live } from './stored-record'
+import type { ShownActivity } from './shown-activity'
+import { live, type StoredRecord } from './stored-record'
 import type { SessionState, SessionStoreInternals } from './store-types'
 
 export interface ActivityDeps {
@@ -10,7 +11,9 @@ export interface ActivityDeps {
   commit: SessionStoreInternals['commit']
   activityWriteIntervalMs: number
   /** The activity shown (perhaps not written yet), kept shown over records of the same session with an earlier time. */
-  noteActivity(sessionId: string, at: string): void
+  shown: ShownActivity
+  /** The record this tab holds. */
+  held(): StoredRecord | null
 }
 
 const EARLIEST = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
@@ -63,12 +66,27 @@ export function createActivityWrites(deps: ActivityDeps) {
       if (at < Date.parse(session.lastActivityAt) + 1000) return
       const lastActivityAt = new Date(at).toISOString()
       state.setState({ session: { ...session, lastActivityAt } })
-      deps.noteActivity(session.sessionId, lastActivityAt)
+      deps.shown.note(session.sessionId, lastActivityAt)
       if (at - lastWrite >= interval) return write(session.sessionId, at)
       unwrittenSession = session.sessionId
       unwrittenAt = at
       // Never longer than an interval (a time passed out of order, a clock set back).
       if (timer === null) timer = clock.setTimeout(writeUnwritten, Math.min(interval, Math.max(0, lastWrite + interval - at)))
+    },
+    /**
+     * The device's clock was set back by `by` ms: the activity this tab shows and has yet to write moves back
+     * with it, as the record's does (clock-set-back.ts). Else it would lie in the future: idle time would read 0,
+     * and new activity be ignored, until the clock caught up.
+     */
+    setBack(by: number) {
+      lastWrite -= by
+      unwrittenAt -= by
+      deps.shown.setBack(by)
+      const { session, status } = state.getState()
+      const held = deps.held()
+      if (status !== 'authenticated' || !session || !live(held) || held.session.sessionId !== session.sessionId) return
+      const { lastActivityAt } = deps.shown.apply(held.session, status)!
+      if (lastActivityAt !== session.lastActivityAt) state.setState({ session: { ...session, lastActivityAt } })
     },
     /** The store is destroyed: nothing more is written. */
     stop() {

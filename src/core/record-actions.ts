@@ -1,6 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
 import { plausibleSkew, type Clock } from './clock'
 import { createActivityWrites } from './activity-writes'
+import type { ShownActivity } from './shown-activity'
 import { deliveryGrace } from './delivery-grace'
 import { AuthSessionError, SessionParseError } from './errors'
 import type { JournaledLogout, LogoutJournal } from './logout-journal'
@@ -51,7 +52,7 @@ export interface RecordActionDeps {
   activityWriteIntervalMs: number
   holdLocally: SessionStoreInternals['holdLocally']
   /** The activity shown (perhaps not written yet), kept shown over records of the same session with an earlier time. */
-  noteActivity(sessionId: string, at: string): void
+  shown: ShownActivity
   /** Notes an announced logout until its tombstone is stored (see logout-journal.ts). */
   journal: LogoutJournal
 }
@@ -70,6 +71,8 @@ export function createRecordActions(
   endingHere(): boolean
   /** The store is destroyed: no activity write is left pending. */
   stopActivity(): void
+  /** The device's clock was set back by `by` ms (see clock-set-back.ts). */
+  activitySetBack(by: number): void
 } {
   const { state, clock, commit, held, ensureHydration } = deps
   const activity = createActivityWrites(deps)
@@ -218,6 +221,7 @@ export function createRecordActions(
 
     recordActivity: activity.recordActivity,
     stopActivity: activity.stop,
+    activitySetBack: activity.setBack,
 
     end: async (reason, endOptions) => void (await endSession(reason, endOptions)),
     endSession,

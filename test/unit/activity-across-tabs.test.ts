@@ -64,3 +64,25 @@ describe('activity seen by every tab', () => {
     expect(other.getState().session?.lastActivityAt).toBe(shown)
   })
 })
+
+// lastActivityAt is on the device's clock: set back, the clock would put the
+// last activity in the future, and idle time would read 0 until it caught up.
+describe('activity when the device clock is set back', () => {
+  it('idle time keeps counting in every tab, and new activity is recorded', async () => {
+    const b = await browser(2, { activityWriteIntervalMs: MINUTE })
+    await b.signIn()
+    const [a, other] = [b.stores[0]!, b.stores[1]!]
+    await b.clock.advance(5000)
+    a.recordActivity() // written
+    await b.clock.advance(35_000)
+    a.recordActivity() // shown, its write throttled
+    b.clock.setBack(30 * MINUTE)
+    b.wake.fire('focus')
+    await settle(10)
+    await b.clock.advance(5 * MINUTE) // the user is away
+    for (const store of [a, other]) expect(store.derived()!.idleMinutes).toBeCloseTo(5, 1)
+    a.recordActivity() // back
+    await b.clock.advance(MINUTE)
+    for (const store of [a, other]) expect(store.derived()!.idleMinutes).toBeCloseTo(1, 1)
+  })
+})
