@@ -28,12 +28,16 @@ export function setBackWatch(clock: Clock): () => number {
  * The record once the device's wall clock was set back by `by` ms. The
  * server's clock did not move, so the skew grows by as much; the local times
  * the record holds move back with the clock. Else the next refresh would wait
- * that much longer, and an expired access token would pass for valid.
+ * that much longer, and an expired access token would pass for valid; and
+ * `lastActivityAt` (the device's clock too) would lie in the future: idle
+ * time would read 0, and activity go unrecorded, until the clock caught up.
  */
 export function afterSetBack(record: LiveRecord, by: number): LiveRecord {
   const back = (at: number | undefined) => (at === undefined ? undefined : at - by)
+  const lastActivityAt = new Date(Date.parse(record.session.lastActivityAt) - by).toISOString()
   return {
     ...record,
+    session: { ...record.session, lastActivityAt },
     clockSkewMs: (record.clockSkewMs ?? 0) + by,
     tokensObtainedAt: back(record.tokensObtainedAt),
     refreshedAt: back(record.refreshedAt),

@@ -293,7 +293,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     /** This tab shows a sign-in it could not store yet; messages about the stored generation are about the session it replaced. */
     holdsUnstoredSignIn: () => unsaved.replacesStored(),
     hasUnsavedChange: () => unsaved.has(),
-    noteActivity: activity.note,
+    shownActivity: activity,
     commit,
     reconcile,
   }

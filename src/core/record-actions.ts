@@ -1,5 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
 import { plausibleSkew, type Clock } from './clock'
+import { createActivityWrites } from './activity-writes'
+import type { ShownActivity } from './shown-activity'
 import { deliveryGrace } from './delivery-grace'
 import { AuthSessionError, SessionParseError } from './errors'
 import type { JournaledLogout, LogoutJournal } from './logout-journal'
@@ -50,7 +52,7 @@ export interface RecordActionDeps {
   activityWriteIntervalMs: number
   holdLocally: SessionStoreInternals['holdLocally']
   /** The activity shown (perhaps not written yet), kept shown over records of the same session with an earlier time. */
-  noteActivity(sessionId: string, at: string): void
+  shown: ShownActivity
   /** Notes an announced logout until its tombstone is stored (see logout-journal.ts). */
   journal: LogoutJournal
 }
@@ -67,9 +69,13 @@ export function createRecordActions(
   endSession(reason: RevokeReason, options?: EndSessionOptions, how?: EndHow): Promise<AuthenticationSession | null>
   /** This tab announced a logout whose tombstone is not written yet. */
   endingHere(): boolean
+  /** The store is destroyed: no activity write is left pending. */
+  stopActivity(): void
+  /** The device's clock was set back by `by` ms (see clock-set-back.ts). */
+  activitySetBack(by: number): void
 } {
   const { state, clock, commit, held, ensureHydration } = deps
-  let lastActivityWrite = Number.NEGATIVE_INFINITY
+  const activity = createActivityWrites(deps)
   /** Logouts this tab announced whose tombstone write has not finished. */
   let endingHere = 0
 
@@ -213,27 +219,9 @@ export function createRecordActions(
       return result.ok || alreadyStored
     },
 
-    recordActivity(at = clock.now()) {
-      // Years 0000 to 9999, what an ISO-8601 record holds; checked without allocating (called on every user event).
-      if (!(Number.isFinite(at) && at >= EARLIEST && at <= LATEST)) {
-        throw new AuthSessionError('invalid-argument', `recordActivity(at): expected a time in ms since 1970, got ${at}`)
-      }
-      const { session, status } = state.getState()
-      if (status !== 'authenticated' || !session) return
-      // Within a second of what is shown, nothing changes: no state update, no re-render.
-      if (at < Date.parse(session.lastActivityAt) + 1000) return
-      const lastActivityAt = new Date(at).toISOString()
-      state.setState({ session: { ...session, lastActivityAt } })
-      deps.noteActivity(session.sessionId, lastActivityAt)
-      if (at - lastActivityWrite < deps.activityWriteIntervalMs) return
-      lastActivityWrite = at
-      void commit((current) => {
-        const live = liveSession(current)
-        if (!live || live.sessionId !== session.sessionId) return null
-        if (Date.parse(live.lastActivityAt) >= at) return null
-        return { ...current!, session: { ...live, lastActivityAt }, reason: 'activity' }
-      }, 'activity')
-    },
+    recordActivity: activity.recordActivity,
+    stopActivity: activity.stop,
+    activitySetBack: activity.setBack,
 
     end: async (reason, endOptions) => void (await endSession(reason, endOptions)),
     endSession,
@@ -250,9 +238,6 @@ export function createRecordActions(
 
 /** Changed by a sign-in, a refresh or a function patch; an object patch leaves them as stored. */
 const CREDENTIALS = ['accessToken', 'refreshToken', 'idToken', 'tokenType', 'scopes', 'expiresAt', 'refreshTokenExpiresAt'] as const
-
-const EARLIEST = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
-const LATEST = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
 
 /** Whether any field of `changes` differs from the stored session. */
 const changesAnything = (changes: Partial<AuthenticationSession>, stored: AuthenticationSession) =>

@@ -71,6 +71,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (!back) return
     if (localRetry) localRetry = { ...localRetry, at: localRetry.at - back }
     onlineAt -= back
+    internals.clockSetBack(back)
     const record = internals.currentRecord()
     if (live(record)) await followSetBack(internals, record, back).catch(() => {})
   }

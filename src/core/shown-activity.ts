@@ -8,6 +8,8 @@ import type { SessionStatus } from './session-events'
  * Only activity this tab recorded counts, so a patch that sets an earlier
  * time on purpose is shown as stored.
  */
+export type ShownActivity = ReturnType<typeof createShownActivity>
+
 export function createShownActivity() {
   // Two plain values, not an object: note() runs on user activity (at most once a second).
   let sessionId: string | null = null
@@ -24,6 +26,10 @@ export function createShownActivity() {
       if (Date.parse(at) > Date.parse(session.lastActivityAt)) return { ...session, lastActivityAt: at }
       sessionId = null // storage has caught up
       return session
+    },
+    /** The device's clock was set back by `by` ms: the time noted moves back with it, as the record's does (clock-set-back.ts). */
+    setBack(by: number) {
+      if (sessionId !== null) at = new Date(Date.parse(at) - by).toISOString()
     },
   }
 }

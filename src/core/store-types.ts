@@ -143,6 +143,8 @@ export interface SessionStoreInternals {
   logoutPending(): boolean
   /** A change held in memory waits for storage (see holdLocally). */
   hasUnsavedChange(): boolean
+  /** The device's clock was set back by `by` ms: this tab's own local times follow it (the record's move in clock-set-back.ts). */
+  clockSetBack(by: number): void
   /** end(), resolving with the live session as stored when it ended (its current tokens), or null if nothing was ended. */
   end(reason: RevokeReason): Promise<AuthenticationSession | null>
 }

@@ -154,7 +154,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let hydration: Promise<void> | null = null
   const ensureHydration = () => (hydration ??= hydrate())
 
-  const { endSession, endingHere, ...recordActions } = createRecordActions({
+  const { endSession, endingHere, stopActivity, activitySetBack, ...recordActions } = createRecordActions({
     state,
     clock,
     commit,
@@ -164,7 +164,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     tabId,
     activityWriteIntervalMs,
     holdLocally,
-    noteActivity: record.noteActivity,
+    shown: record.shownActivity,
     journal,
   })
 
@@ -248,6 +248,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     destroy() {
       destroyed = true
       record.stop()
+      stopActivity()
       scheduler?.destroy()
       provisional.cancel()
       mounts.stopNow()
@@ -264,6 +265,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     holdLocally,
     logoutPending: record.logoutPending,
     hasUnsavedChange: record.hasUnsavedChange,
+    clockSetBack: activitySetBack,
     // What this logout() ends, or else, the first time, what the previous page's unfinished logout ended here (for the provider).
     end: async (reason) => {
       const finished = await unfinishedLogout.claim()

@@ -1,0 +1,98 @@
+import type { StoreApi } from 'zustand/vanilla'
+import type { Clock } from './clock'
+import { AuthSessionError } from './errors'
+import type { ShownActivity } from './shown-activity'
+import { live, type StoredRecord } from './stored-record'
+import type { SessionState, SessionStoreInternals } from './store-types'
+
+export interface ActivityDeps {
+  state: StoreApi<SessionState>
+  clock: Clock
+  commit: SessionStoreInternals['commit']
+  activityWriteIntervalMs: number
+  /** The activity shown (perhaps not written yet), kept shown over records of the same session with an earlier time. */
+  shown: ShownActivity
+  /** The record this tab holds. */
+  held(): StoredRecord | null
+}
+
+const EARLIEST = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
+const LATEST = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
+
+/**
+ * recordActivity: shown at once (at most once a second), written at most once
+ * per interval. The last activity of a burst is written when its interval
+ * ends: without that, the other tabs' idle time would stay up to an interval
+ * ahead of this tab's until the user is active again, and an idle timeout in
+ * a background tab would sign the user out early.
+ */
+export function createActivityWrites(deps: ActivityDeps) {
+  const { state, clock, commit, activityWriteIntervalMs: interval } = deps
+  let lastWrite = Number.NEGATIVE_INFINITY
+  /** Activity shown but not written (throttled): its session and time. */
+  let unwrittenSession: string | null = null
+  let unwrittenAt = 0
+  let timer: unknown = null
+
+  /** `writtenAt`: when the interval starts (an unwritten activity's starts when it is written, so writes stay an interval apart). */
+  const write = (sessionId: string, at: number, writtenAt = at) => {
+    lastWrite = writtenAt
+    unwrittenSession = null
+    const lastActivityAt = new Date(at).toISOString()
+    void commit((current) => {
+      if (!live(current) || current.session.sessionId !== sessionId) return null
+      if (Date.parse(current.session.lastActivityAt) >= at) return null
+      return { ...current, session: { ...current.session, lastActivityAt }, reason: 'activity' }
+    }, 'activity')
+  }
+
+  const writeUnwritten = () => {
+    timer = null
+    const { session, status } = state.getState()
+    // Signed out or signed in anew meanwhile: that activity belongs to no session shown now.
+    if (unwrittenSession === null || status !== 'authenticated' || session?.sessionId !== unwrittenSession) return
+    write(unwrittenSession, unwrittenAt, Math.max(unwrittenAt, clock.now()))
+  }
+
+  return {
+    recordActivity(at = clock.now()) {
+      // Years 0000 to 9999, what an ISO-8601 record holds; checked without allocating (called on every user event).
+      if (!(Number.isFinite(at) && at >= EARLIEST && at <= LATEST)) {
+        throw new AuthSessionError('invalid-argument', `recordActivity(at): expected a time in ms since 1970, got ${at}`)
+      }
+      const { session, status } = state.getState()
+      if (status !== 'authenticated' || !session) return
+      // Within a second of what is shown, nothing changes: no state update, no re-render.
+      if (at < Date.parse(session.lastActivityAt) + 1000) return
+      const lastActivityAt = new Date(at).toISOString()
+      state.setState({ session: { ...session, lastActivityAt } })
+      deps.shown.note(session.sessionId, lastActivityAt)
+      if (at - lastWrite >= interval) return write(session.sessionId, at)
+      unwrittenSession = session.sessionId
+      unwrittenAt = at
+      // Never longer than an interval (a time passed out of order, a clock set back).
+      if (timer === null) timer = clock.setTimeout(writeUnwritten, Math.min(interval, Math.max(0, lastWrite + interval - at)))
+    },
+    /**
+     * The device's clock was set back by `by` ms: the activity this tab shows and has yet to write moves back
+     * with it, as the record's does (clock-set-back.ts). Else it would lie in the future: idle time would read 0,
+     * and new activity be ignored, until the clock caught up.
+     */
+    setBack(by: number) {
+      lastWrite -= by
+      unwrittenAt -= by
+      deps.shown.setBack(by)
+      const { session, status } = state.getState()
+      const held = deps.held()
+      if (status !== 'authenticated' || !session || !live(held) || held.session.sessionId !== session.sessionId) return
+      const { lastActivityAt } = deps.shown.apply(held.session, status)!
+      if (lastActivityAt !== session.lastActivityAt) state.setState({ session: { ...session, lastActivityAt } })
+    },
+    /** The store is destroyed: nothing more is written. */
+    stop() {
+      if (timer !== null) clock.clearTimeout(timer)
+      timer = null
+      unwrittenSession = null
+    },
+  }
+}

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { settle } from '../support/fake-clock'
+import { browser, browserCleanups, MINUTE } from '../support/refresh-browser'
+
+afterEach(() => browserCleanups.splice(0).forEach((cleanup) => cleanup()))
+
+// An app's idle timeout reads derived().idleMinutes in every tab: the tabs
+// must agree, or a background tab signs the user out early.
+describe('activity seen by every tab', () => {
+  it('the last activity of a burst reaches the other tabs within the write interval, though no activity follows it', async () => {
+    const b = await browser(2, { activityWriteIntervalMs: MINUTE })
+    await b.signIn()
+    const [a, other] = b.stores as [typeof b.stores[0], typeof b.stores[0]]
+    await b.clock.advance(5000)
+    a!.recordActivity() // written at once
+    await settle()
+    expect(other!.getState().session?.lastActivityAt).toBe(new Date(b.clock.now()).toISOString())
+    await b.clock.advance(40_000)
+    a!.recordActivity() // within the interval: shown, write throttled
+    await settle()
+    // The user stops here. One interval later every tab knows the last activity.
+    await b.clock.advance(MINUTE)
+    await settle(10)
+    expect(other!.getState().session?.lastActivityAt).toBe(a!.getState().session?.lastActivityAt)
+    expect(other!.derived()!.idleMinutes).toBeCloseTo(a!.derived()!.idleMinutes, 5)
+    expect(a!.derived()!.idleMinutes).toBeCloseTo(1, 5)
+  })
+
+  it('constant activity (every 100 ms) is written about once per interval, and shown at most once a second', async () => {
+    const b = await browser(2, { activityWriteIntervalMs: MINUTE })
+    await b.signIn()
+    const a = b.stores[0]!
+    let renders = 0
+    a.subscribe(() => (renders += 1))
+    const written = () => b.tabs[0]!.events.filter((event) => event.type === 'change' && event.source === 'local' && event.reason === 'activity').length
+    for (let second = 0; second < 300; second += 1) {
+      for (let i = 0; i < 9; i += 1) {
+        b.clock.sleep(100)
+        a.recordActivity()
+      }
+      await b.clock.advance(100) // fires due timers
+      a.recordActivity()
+    }
+    await b.clock.advance(MINUTE)
+    // 5 minutes of activity, then a minute's pause: 5 or 6 writes, the last one the last activity.
+    expect(written()).toBeGreaterThanOrEqual(5)
+    expect(written()).toBeLessThanOrEqual(6)
+    expect(renders).toBeLessThanOrEqual(5 * 60 + 10)
+    expect(b.stores[1]!.getState().session?.lastActivityAt).toBe(a.getState().session?.lastActivityAt)
+  })
+
+  it('a destroyed store leaves no activity write behind', async () => {
+    const b = await browser(2, { activityWriteIntervalMs: MINUTE })
+    await b.signIn()
+    const [a, other] = [b.stores[0]!, b.stores[1]!]
+    await b.clock.advance(5000)
+    a.recordActivity()
+    await b.clock.advance(10_000)
+    a.recordActivity()
+    const shown = other.getState().session?.lastActivityAt
+    a.destroy()
+    await b.clock.advance(2 * MINUTE)
+    await other.reconcile() // what storage holds
+    expect(other.getState().session?.lastActivityAt).toBe(shown)
+  })
+})
+
+// lastActivityAt is on the device's clock: set back, the clock would put the
+// last activity in the future, and idle time would read 0 until it caught up.
+describe('activity when the device clock is set back', () => {
+  it('idle time keeps counting in every tab, and new activity is recorded', async () => {
+    const b = await browser(2, { activityWriteIntervalMs: MINUTE })
+    await b.signIn()
+    const [a, other] = [b.stores[0]!, b.stores[1]!]
+    await b.clock.advance(5000)
+    a.recordActivity() // written
+    await b.clock.advance(35_000)
+    a.recordActivity() // shown, its write throttled
+    b.clock.setBack(30 * MINUTE)
+    b.wake.fire('focus')
+    await settle(10)
+    await b.clock.advance(5 * MINUTE) // the user is away
+    for (const store of [a, other]) expect(store.derived()!.idleMinutes).toBeCloseTo(5, 1)
+    a.recordActivity() // back
+    await b.clock.advance(MINUTE)
+    for (const store of [a, other]) expect(store.derived()!.idleMinutes).toBeCloseTo(1, 1)
+  })
+})
