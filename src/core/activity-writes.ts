@@ -14,6 +14,8 @@ export interface ActivityDeps {
   shown: ShownActivity
   /** The record this tab holds. */
   held(): StoredRecord | null
+  /** Looks for a device clock set back (clock-set-back.ts). */
+  noticeClock(): void
 }
 
 const EARLIEST = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
@@ -62,8 +64,10 @@ export function createActivityWrites(deps: ActivityDeps) {
       }
       const { session, status } = state.getState()
       if (status !== 'authenticated' || !session) return
-      // Within a second of what is shown, nothing changes: no state update, no re-render.
-      if (at < Date.parse(session.lastActivityAt) + 1000) return
+      const shownAt = Date.parse(session.lastActivityAt)
+      // Within a second of what is shown, nothing changes: no state update, no re-render. Before it,
+      // the device clock may have been set back: looked for only then, off the path of every event.
+      if (at < shownAt + 1000) return void (at < shownAt && deps.noticeClock())
       const lastActivityAt = new Date(at).toISOString()
       state.setState({ session: { ...session, lastActivityAt } })
       deps.shown.note(session.sessionId, lastActivityAt)
@@ -82,6 +86,7 @@ export function createActivityWrites(deps: ActivityDeps) {
       lastWrite -= by
       unwrittenAt -= by
       deps.shown.setBack(by)
+      // Shown: the record's time (moved back once for all tabs, stored a moment later), or this tab's unwritten later one.
       const { session, status } = state.getState()
       const held = deps.held()
       if (status !== 'authenticated' || !session || !live(held) || held.session.sessionId !== session.sessionId) return

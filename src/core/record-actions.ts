@@ -1,6 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
 import { plausibleSkew, type Clock } from './clock'
 import { createActivityWrites } from './activity-writes'
+import { createClockFollower, type ClockFollower } from './clock-set-back'
 import type { ShownActivity } from './shown-activity'
 import { deliveryGrace } from './delivery-grace'
 import { AuthSessionError, SessionParseError } from './errors'
@@ -71,11 +72,13 @@ export function createRecordActions(
   endingHere(): boolean
   /** The store is destroyed: no activity write is left pending. */
   stopActivity(): void
-  /** The device's clock was set back by `by` ms (see clock-set-back.ts). */
-  activitySetBack(by: number): void
+  /** Notices a device clock set back; the record and the activity shown follow it. */
+  clockFollower: ClockFollower
 } {
   const { state, clock, commit, held, ensureHydration } = deps
-  const activity = createActivityWrites(deps)
+  const clockFollower = createClockFollower(clock, { commit, currentRecord: held, holdLocally: deps.holdLocally })
+  const activity = createActivityWrites({ ...deps, noticeClock: clockFollower.check })
+  clockFollower.onSetBack(activity.setBack)
   /** Logouts this tab announced whose tombstone write has not finished. */
   let endingHere = 0
 
@@ -221,7 +224,7 @@ export function createRecordActions(
 
     recordActivity: activity.recordActivity,
     stopActivity: activity.stop,
-    activitySetBack: activity.setBack,
+    clockFollower,
 
     end: async (reason, endOptions) => void (await endSession(reason, endOptions)),
     endSession,

@@ -1,5 +1,4 @@
 import { AuthSessionError, RefreshError } from './errors'
-import { followSetBack, setBackWatch } from './clock-set-back'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
 import type { RefreshScheduler, RefreshSchedulerDeps } from './refresh-types'
 import { createAnswerWriter, sameLineage } from './refresh-answer'
@@ -57,31 +56,26 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     if (timer !== null) clock.clearTimeout(timer)
     timer = null
     if (!running) return
-    void followClock()
+    followClock()
     const at = dueAt()
     // The timer is only a hint (background tabs throttle it, laptops sleep):
     // each firing and each wake-up re-checks the wall clock.
     if (at !== null) timer = clock.setTimeout(check, Math.max(0, at - clock.now()))
   }
 
-  /** The wall clock set back: every local time this tab and the record hold follows it (see clock-set-back.ts). */
-  const setBack = setBackWatch(clock)
-  const followClock = async () => {
-    const back = setBack()
-    if (!back) return
+  /** The wall clock set back: this tab's backoff and online time follow it, as the record does (clock-set-back.ts). */
+  internals.clockFollower.onSetBack((back) => {
     if (localRetry) localRetry = { ...localRetry, at: localRetry.at - back }
     onlineAt -= back
-    internals.clockSetBack(back)
-    const record = internals.currentRecord()
-    if (live(record)) await followSetBack(internals, record, back).catch(() => {})
-  }
+  })
+  const followClock = () => internals.clockFollower.check()
 
   function check() {
     // Also called directly on a wake-up, with a timer still pending.
     if (timer !== null) clock.clearTimeout(timer)
     timer = null
     if (!running) return
-    void followClock()
+    followClock()
     const record = internals.currentRecord()
     if (!live(record)) return
     const at = dueAt()
@@ -279,7 +273,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     },
     async getAccessToken() {
       await store.whenHydrated()
-      await followClock()
+      followClock()
+      await internals.clockFollower.settled()
       if (inFlight) await inFlight.catch(() => {})
       // What the tab shows decides: while another tab's announced logout waits
       // for its tombstone, the record still holds a token, but none goes out.

@@ -5,6 +5,7 @@ import type { Locks } from './locks'
 import type { JournalStorage } from './logout-journal'
 import type { SessionPersistence } from './persistence'
 import type { RefreshOptions } from './refresh-scheduler'
+import type { ClockFollower } from './clock-set-back'
 import type { AuthenticationSession, DerivedSessionFields, RevokeReason } from './session'
 import type { SessionEvent, SessionEventListener, SessionStatus } from './session-events'
 import type { SessionSource, SignInOptions, SignOutOptions } from './source'
@@ -143,8 +144,8 @@ export interface SessionStoreInternals {
   logoutPending(): boolean
   /** A change held in memory waits for storage (see holdLocally). */
   hasUnsavedChange(): boolean
-  /** The device's clock was set back by `by` ms: this tab's own local times follow it (the record's move in clock-set-back.ts). */
-  clockSetBack(by: number): void
+  /** Notices the device's clock set back; the record and this tab's local times follow it (clock-set-back.ts). */
+  clockFollower: ClockFollower
   /** end(), resolving with the live session as stored when it ended (its current tokens), or null if nothing was ended. */
   end(reason: RevokeReason): Promise<AuthenticationSession | null>
 }

@@ -154,7 +154,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let hydration: Promise<void> | null = null
   const ensureHydration = () => (hydration ??= hydrate())
 
-  const { endSession, endingHere, stopActivity, activitySetBack, ...recordActions } = createRecordActions({
+  const { endSession, endingHere, stopActivity, clockFollower, ...recordActions } = createRecordActions({
     state,
     clock,
     commit,
@@ -233,6 +233,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     on: (listener) => events.add(listener),
     reconcile: () => reconcile(),
     derived(now = clock.now()) {
+      clockFollower.check() // idle time and expiry are read on the local clock: after a set-back, from the shifted times
       const { session } = state.getState()
       return session ? deriveSessionFields(session, now, held()?.clockSkewMs) : null
     },
@@ -265,7 +266,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     holdLocally,
     logoutPending: record.logoutPending,
     hasUnsavedChange: record.hasUnsavedChange,
-    clockSetBack: activitySetBack,
+    clockFollower,
     // What this logout() ends, or else, the first time, what the previous page's unfinished logout ended here (for the provider).
     end: async (reason) => {
       const finished = await unfinishedLogout.claim()

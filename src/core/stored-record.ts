@@ -38,6 +38,8 @@ export interface StoredRecord {
   refreshFailures?: number
   /** Local ms of the last transient failure (a tab back online ignores older backoffs). */
   refreshFailedAt?: number
+  /** Local ms when the times above were moved back for a device clock set back (clock-set-back.ts): another tab noticing the same set-back later does not move them again. */
+  setBackAt?: number
   /**
    * Random id given when the key is first written. Generations are only
    * compared within one epoch: after storage was wiped and written anew they
@@ -116,6 +118,7 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
       refreshRetryAt: finiteOrUndefined(value.refreshRetryAt),
       refreshFailures: finiteOrUndefined(value.refreshFailures),
       refreshFailedAt: finiteOrUndefined(value.refreshFailedAt),
+      setBackAt: finiteOrUndefined(value.setBackAt),
       epoch: rawEpoch(value),
       loginGeneration: isLoginGeneration(value.loginGeneration, generation) ? value.loginGeneration : undefined,
       callback: typeof value.callback === 'string' && value.callback.length <= 32 ? value.callback : undefined,

@@ -1,8 +1,14 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { settle } from '../support/fake-clock'
+import { createMemoryLocks, createMemoryPersistence } from '../../src/index'
+import { FakeClock, settle } from '../support/fake-clock'
+import { destroyTabs, startedTab } from '../support/fake-tabs'
 import { browser, browserCleanups, MINUTE } from '../support/refresh-browser'
+import { makeSession } from '../support/sessions'
 
-afterEach(() => browserCleanups.splice(0).forEach((cleanup) => cleanup()))
+afterEach(() => {
+  browserCleanups.splice(0).forEach((cleanup) => cleanup())
+  destroyTabs()
+})
 
 // An app's idle timeout reads derived().idleMinutes in every tab: the tabs
 // must agree, or a background tab signs the user out early.
@@ -84,5 +90,42 @@ describe('activity when the device clock is set back', () => {
     a.recordActivity() // back
     await b.clock.advance(MINUTE)
     for (const store of [a, other]) expect(store.derived()!.idleMinutes).toBeCloseTo(1, 1)
+  })
+})
+
+describe('activity when the device clock is set back, in a store without a source', () => {
+  // No refresh timer looks at the clock there: derived() and recorded activity do.
+  it('derived() sees the set-back: idle time counts from the shifted activity, stored once for all tabs', async () => {
+    const shared = new Map<string, unknown>()
+    const clock = new FakeClock()
+    const tab = () => startedTab({ persistence: createMemoryPersistence(shared), locks: createMemoryLocks(), logoutJournal: null, clock })
+    const [{ store: a }, { store: other }] = [await tab(), await tab()]
+    await a.signIn(makeSession({}, clock.now()))
+    await clock.advance(2 * MINUTE)
+    a.recordActivity() // written (first)
+    await settle()
+    clock.setBack(30 * MINUTE)
+    await clock.advance(5 * MINUTE) // the user is away
+    a.derived() // an idle timer's poll: notices the set-back, whose shift is stored a moment later
+    await settle()
+    expect(a.derived()!.idleMinutes).toBeCloseTo(5, 1)
+    const stored = (shared.get('session') as { session: { lastActivityAt: string } }).session.lastActivityAt
+    expect(Date.parse(stored)).toBe(clock.now() - 5 * MINUTE)
+    await other.reconcile()
+    expect(other.derived()!.idleMinutes).toBeCloseTo(5, 1)
+  })
+
+  it('activity timed before what is shown notices it too, and the next activity is recorded', async () => {
+    const clock = new FakeClock()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), locks: createMemoryLocks(), logoutJournal: null, clock })
+    await store.signIn(makeSession({}, clock.now()))
+    await clock.advance(MINUTE)
+    store.recordActivity()
+    clock.setBack(30 * MINUTE)
+    await clock.advance(2000)
+    store.recordActivity() // before the shown time: only looks at the clock
+    await clock.advance(2000)
+    store.recordActivity()
+    expect(Date.parse(store.getState().session!.lastActivityAt)).toBe(clock.now())
   })
 })

@@ -57,6 +57,17 @@ describe('a device clock set back while tabs are open', () => {
     await expect(b.stores[2]!.getAccessToken()).resolves.toMatch(/^at-/)
   })
 
+  it('a tab that adopted the shifted record before noticing the set-back itself does not move it again', async () => {
+    const b = await browser(2)
+    await b.signIn()
+    await b.clock.advance(2 * MINUTE)
+    b.clock.setBack(10 * MINUTE)
+    void b.stores[0]!.update({ metadata: { theme: 'dark' } }) // only tab 0 looks at the clock; tab 1 first hears of its shift
+    await settle(20)
+    for (const store of b.stores) expect(Math.round((store.nextRefreshAt()! - b.clock.now()) / MINUTE)).toBe(7)
+    expect(b.stores[1]!.derived()!.idleMinutes).toBeCloseTo(2, 1)
+  })
+
   it("during a backoff: the retry comes when it would have (the tab's own backoff moves too)", async () => {
     const b = await browser(1)
     await b.signIn()
