@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChromium } from '../support/browser-harness'
-import { appState, signedInTabs, sleep, startOidcWorld } from './oidc-world'
+import { appState, signedInTabs, sleep, startOidcWorld, tokensRefused } from './oidc-world'
 
 // The device's clock set back 10 minutes while two tabs are signed in (a
 // user fixing it, a time sync after resume). Playwright's clock moves the
@@ -21,16 +21,7 @@ describe.skipIf(!findChromium())('a device clock set back, against a real provid
     const pageNow = await tabs[0]!.evaluate(() => Date.now())
     await world.harness.context.clock.setSystemTime(pageNow - 10 * 60_000)
     world.provider.resetStats()
-    const refused: Array<{ at: number; status: number }> = []
-    const started = Date.now()
-    while (Date.now() - started < 16_000) {
-      const token = await tabs[1]!.evaluate(() => window.__app.getAccessToken().catch(() => null))
-      if (token !== null) {
-        const { status } = await fetch(`${world.provider.issuer}/me`, { headers: { Authorization: `Bearer ${token}` } })
-        if (status !== 200) refused.push({ at: Date.now() - started, status })
-      }
-      await sleep(1000)
-    }
+    const refused = await tokensRefused(world, tabs[1]!, 16_000, 1000)
     // 10 s tokens, refreshed 2 s ahead: about two refreshes in 16 s, none of them 10 minutes late.
     expect(world.provider.refreshGrantLog().length).toBeGreaterThanOrEqual(1)
     expect(world.provider.stats().invalidGrants).toBe(0)

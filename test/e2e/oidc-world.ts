@@ -65,3 +65,22 @@ export async function redeemAtProvider(world: Awaited<ReturnType<typeof startOid
   })
   return { status: response.status, error: ((await response.json()) as { error?: string }).error }
 }
+
+/**
+ * For `forMs`, every `everyMs`, asks `tab` for an access token as an app
+ * would before an API call, and presents it at the provider's userinfo
+ * endpoint: what the provider refused (ms from the start, HTTP status).
+ */
+export async function tokensRefused(world: Awaited<ReturnType<typeof startOidcWorld>>, tab: Page, forMs: number, everyMs: number) {
+  const refused: Array<{ at: number; status: number }> = []
+  const started = Date.now()
+  while (Date.now() - started < forMs) {
+    const token = await tab.evaluate(() => window.__app.getAccessToken().catch(() => null))
+    if (token !== null) {
+      const { status } = await fetch(`${world.provider.issuer}/me`, { headers: { Authorization: `Bearer ${token}` } })
+      if (status !== 200) refused.push({ at: Date.now() - started, status })
+    }
+    await sleep(everyMs)
+  }
+  return refused
+}

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Route } from 'playwright-core'
 import { findChromium } from '../support/browser-harness'
-import { appState, signedInTabs, sleep, startOidcWorld } from './oidc-world'
+import { appState, signedInTabs, sleep, startOidcWorld, tokensRefused } from './oidc-world'
 
 // A provider that rotates refresh tokens strictly answers a refresh 6 s late
 // (the fixture's refresh timeoutMs is 5 s: the scheduler aborts at 5 s and
@@ -30,16 +30,7 @@ describe.skipIf(!findChromium())('a refresh answer that arrives late, against a 
     }
     await world.harness.context.route('**/token', lateAnswer)
     try {
-      const refused: Array<{ at: number; status: number }> = []
-      const started = Date.now()
-      while (Date.now() - started < 20_000) {
-        const token = await tabs[1]!.evaluate(() => window.__app.getAccessToken().catch(() => null))
-        if (token !== null) {
-          const { status } = await fetch(`${world.provider.issuer}/me`, { headers: { Authorization: `Bearer ${token}` } })
-          if (status !== 200) refused.push({ at: Date.now() - started, status })
-        }
-        await sleep(500)
-      }
+      const refused = await tokensRefused(world, tabs[1]!, 20_000, 500)
       const log = world.provider.refreshGrantLog() as Array<{ ok: boolean; refreshTokenHash?: string; newRefreshTokenHash?: string }>
       expect(delayed).toBeGreaterThan(0)
       expect(world.provider.stats().invalidGrants).toBe(0)
