@@ -19,7 +19,7 @@ const BUDGET_BOTH_GZIP = 4096
  */
 const CAPABILITIES: Array<[string, RegExp]> = [
   ['react', /^src\/react\//],
-  ['silent refresh', /^src\/core\/(refresh-[\w-]+|source-actions|source|unsaved-answer-flag|locks|clock-set-back)\.ts$/],
+  ['silent refresh', /^src\/core\/(refresh-[\w-]+|source-actions|source|unsaved-answer-flag|locks)\.ts$/],
   ['tab sync and logout', /^src\/core\/(tab-[\w-]+|logout-journal|provisional-end|unfinished-logout|delivery-grace|wake)\.ts$/],
   ['foundation (record, store, persistence)', /^src\/core\//],
 ]
