@@ -4,6 +4,7 @@ import { AuthSessionError } from './errors'
 import type { ShownActivity } from './shown-activity'
 import { live, type StoredRecord } from './stored-record'
 import type { SessionState, SessionStoreInternals } from './store-types'
+import type { WakeSource } from './wake'
 
 export interface ActivityDeps {
   state: StoreApi<SessionState>
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   held(): StoredRecord | null
   /** Looks for a device clock set back (clock-set-back.ts). */
   noticeClock(): void
+  /** Tells when the tab is hidden or leaves: a write held back is made then. */
+  wake: WakeSource
 }
 
 const EARLIEST = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
@@ -26,7 +29,8 @@ const LATEST = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
  * per interval. The last activity of a burst is written when its interval
  * ends: without that, the other tabs' idle time would stay up to an interval
  * ahead of this tab's until the user is active again, and an idle timeout in
- * a background tab would sign the user out early.
+ * a background tab would sign the user out early. It is also written when the
+ * tab is hidden or leaves first: a closed tab never runs its timer.
  */
 export function createActivityWrites(deps: ActivityDeps) {
   const { state, clock, commit, activityWriteIntervalMs: interval } = deps
@@ -35,6 +39,15 @@ export function createActivityWrites(deps: ActivityDeps) {
   let unwrittenSession: string | null = null
   let unwrittenAt = 0
   let timer: unknown = null
+  /** Listens for the tab hiding only while a write is held back: nothing is attached for an idle tab. */
+  let unhide: (() => void) | null = null
+
+  const cancelHeldBack = () => {
+    if (timer !== null) clock.clearTimeout(timer)
+    timer = null
+    unhide?.()
+    unhide = null
+  }
 
   /** `writtenAt`: when the interval starts (an unwritten activity's starts when it is written, so writes stay an interval apart). */
   const write = (sessionId: string, at: number, writtenAt = at) => {
@@ -49,7 +62,7 @@ export function createActivityWrites(deps: ActivityDeps) {
   }
 
   const writeUnwritten = () => {
-    timer = null
+    cancelHeldBack()
     const { session, status } = state.getState()
     // Signed out or signed in anew meanwhile: that activity belongs to no session shown now.
     if (unwrittenSession === null || status !== 'authenticated' || session?.sessionId !== unwrittenSession) return
@@ -75,7 +88,9 @@ export function createActivityWrites(deps: ActivityDeps) {
       unwrittenSession = session.sessionId
       unwrittenAt = at
       // Never longer than an interval (a time passed out of order, a clock set back).
-      if (timer === null) timer = clock.setTimeout(writeUnwritten, Math.min(interval, Math.max(0, lastWrite + interval - at)))
+      if (timer !== null) return
+      timer = clock.setTimeout(writeUnwritten, Math.min(interval, Math.max(0, lastWrite + interval - at)))
+      unhide = deps.wake.subscribeHidden?.(writeUnwritten) ?? null
     },
     /**
      * The device's clock was set back by `by` ms: the activity this tab shows and has yet to write moves back
@@ -95,8 +110,7 @@ export function createActivityWrites(deps: ActivityDeps) {
     },
     /** The store is destroyed: nothing more is written. */
     stop() {
-      if (timer !== null) clock.clearTimeout(timer)
-      timer = null
+      cancelHeldBack()
       unwrittenSession = null
     },
   }

@@ -13,6 +13,7 @@ import { recordStatusFor, REVOKE_REASONS, type AuthenticationSession, type Revok
 import type { SessionStatus } from './session-events'
 import type { CommitResult, EndSessionOptions, SessionState, SessionStore, SessionStoreInternals } from './store-types'
 import { live, tombstoneOf, type StoredRecord } from './stored-record'
+import type { WakeSource } from './wake'
 
 export const statusOf = (record: Pick<StoredRecord, 'session' | 'ended'> | null): SessionStatus => (live(record) ? 'authenticated' : 'unauthenticated')
 
@@ -56,6 +57,8 @@ export interface RecordActionDeps {
   shown: ShownActivity
   /** Notes an announced logout until its tombstone is stored (see logout-journal.ts). */
   journal: LogoutJournal
+  /** Tells when the tab is hidden or leaves (activity held back is written then). */
+  wake: WakeSource
 }
 
 /**

@@ -154,6 +154,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let hydration: Promise<void> | null = null
   const ensureHydration = () => (hydration ??= hydrate())
 
+  const wake = options.wake ?? createWindowWakeSource()
   const { endSession, endingHere, stopActivity, clockFollower, ...recordActions } = createRecordActions({
     state,
     clock,
@@ -166,6 +167,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     holdLocally,
     shown: record.shownActivity,
     journal,
+    wake,
   })
 
   const provisional = createProvisionalEnd({
@@ -177,8 +179,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     endAt: async (reason, revokedAt, applies) => void (await endSession(reason, {}, { revokedAt, announce: false, applies })),
     showHeld: () => record.showHeld(),
   })
-
-  const wake = options.wake ?? createWindowWakeSource()
 
   const mounts = createMountCounter(() => {
     // Started again after a stop (a provider unmounted and mounted again): tab

@@ -8,6 +8,13 @@ export type WakeReason = 'focus' | 'visible' | 'pageshow' | 'resume' | 'online'
 
 export interface WakeSource {
   subscribe(listener: (reason: WakeReason) => void): () => void
+  /**
+   * Moments a tab may be closed, frozen or discarded without running again:
+   * hidden, page hide, freeze. The tab writes what it has held back (the last
+   * activity of a burst) while it still can. Optional: without it, that
+   * activity waits for its timer, which a closed tab never runs.
+   */
+  subscribeHidden?(listener: () => void): () => void
 }
 
 /** Window and document events; a no-op outside a browser. Listeners are attached on subscribe, never at import. */
@@ -33,6 +40,19 @@ export function createWindowWakeSource(): WakeSource {
         window.removeEventListener('online', onOnline)
         document.removeEventListener('visibilitychange', onVisibility)
         document.removeEventListener('resume', onResume)
+      }
+    },
+    subscribeHidden(listener) {
+      if (typeof window === 'undefined' || typeof document === 'undefined') return () => {}
+      // A closing tab fires visibilitychange (hidden) and then pagehide; a discarded background tab, freeze.
+      const onVisibility = () => void (document.visibilityState === 'hidden' && listener())
+      window.addEventListener('pagehide', listener)
+      document.addEventListener('visibilitychange', onVisibility)
+      document.addEventListener('freeze', listener)
+      return () => {
+        window.removeEventListener('pagehide', listener)
+        document.removeEventListener('visibilitychange', onVisibility)
+        document.removeEventListener('freeze', listener)
       }
     },
   }

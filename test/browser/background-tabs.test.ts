@@ -79,4 +79,36 @@ describe.skipIf(!findChromium())('background tabs of one window, in real Chromiu
     })
     await Promise.all([front.close(), behind.close()])
   })
+
+  // Activity is written at most once a minute; the rest of a burst is held back
+  // on a timer. A tab the user leaves may never run it (closed, or frozen in
+  // the background), and the other tabs' idle time would run up to a minute ahead.
+  it('activity held back in a tab is written when the user switches away from it, and when it is closed', async () => {
+    const [first, second] = await openTabs(harness, 2, uniqueDbName())
+    const activity = (tab: Page) => tab.evaluate(() => window.__tab.activity())
+    const shownIn = async (tab: Page) => (await stateOf(tab)).session?.lastActivityAt
+    await first!.bringToFront()
+    await signIn(first!, makeSession())
+    await eventually(async () => expect((await stateOf(second!)).status).toBe('authenticated'))
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 1100))
+
+    const written = await activity(first!)
+    await eventually(async () => expect(await shownIn(second!)).toBe(written))
+    await pause()
+    const heldBack = await activity(first!)
+    expect(heldBack).not.toBe(written)
+    await pause()
+    expect(await shownIn(second!)).toBe(written) // held back: not written yet
+    await second!.bringToFront()
+    await eventually(async () => expect(await shownIn(second!)).toBe(heldBack))
+
+    await activity(second!)
+    await pause()
+    const last = await activity(second!)
+    await pause()
+    expect(await shownIn(first!)).not.toBe(last)
+    await second!.close()
+    await eventually(async () => expect(await shownIn(first!)).toBe(last))
+    await first!.close()
+  })
 })

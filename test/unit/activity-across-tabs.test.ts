@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence } from '../../src/index'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createMemoryLocks, createMemoryPersistence, createWindowWakeSource } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { destroyTabs, startedTab } from '../support/fake-tabs'
 import { browser, browserCleanups, MINUTE } from '../support/refresh-browser'
@@ -68,6 +68,76 @@ describe('activity seen by every tab', () => {
     await b.clock.advance(2 * MINUTE)
     await other.reconcile() // what storage holds
     expect(other.getState().session?.lastActivityAt).toBe(shown)
+  })
+})
+
+// A tab closed, or frozen in the background, never runs the timer that would
+// write the last activity of a burst: it is written when the tab hides.
+describe('activity held back when the tab hides or leaves', () => {
+  const hiddenTabs = async () => {
+    const b = await browser(2, { activityWriteIntervalMs: MINUTE, wake: createWindowWakeSource() })
+    await b.signIn()
+    await b.clock.advance(5000)
+    const [a, other] = [b.stores[0]!, b.stores[1]!]
+    a.recordActivity() // written at once
+    await b.clock.advance(20_000)
+    a.recordActivity() // held back until the interval ends
+    await settle()
+    expect(other.getState().session?.lastActivityAt).not.toBe(a.getState().session?.lastActivityAt)
+    const written = () => b.tabs[0]!.events.filter((event) => event.type === 'change' && event.source === 'local' && event.reason === 'activity').length
+    return { b, a, other, written }
+  }
+
+  it.each([
+    ['pagehide', () => window.dispatchEvent(new Event('pagehide'))],
+    ['freeze', () => document.dispatchEvent(new Event('freeze'))],
+  ])('%s: the held-back activity is written at once, and not again when its timer would have run', async (_, hide) => {
+    const { b, a, other, written } = await hiddenTabs()
+    hide()
+    await settle(10)
+    expect(other.getState().session?.lastActivityAt).toBe(a.getState().session?.lastActivityAt)
+    expect(written()).toBe(2)
+    await b.clock.advance(2 * MINUTE)
+    hide() // nothing held back: nothing written
+    await settle(10)
+    expect(written()).toBe(2)
+  })
+
+  it('visibilitychange to hidden writes it; to visible does not', async () => {
+    const { a, other, written } = await hiddenTabs()
+    const visibility = Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState')!
+    try {
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'visible' })
+      document.dispatchEvent(new Event('visibilitychange'))
+      await settle(10)
+      expect(written()).toBe(1)
+      Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' })
+      document.dispatchEvent(new Event('visibilitychange'))
+      await settle(10)
+      expect(written()).toBe(2)
+      expect(other.getState().session?.lastActivityAt).toBe(a.getState().session?.lastActivityAt)
+    } finally {
+      delete (document as { visibilityState?: unknown }).visibilityState
+      expect(Object.getOwnPropertyDescriptor(Document.prototype, 'visibilityState')).toEqual(visibility)
+    }
+  })
+
+  it('listens for hiding only while a write is held back', async () => {
+    const added: string[] = []
+    const removed: string[] = []
+    const { b } = await hiddenTabs()
+    const adds = [window, document].map((target) => vi.spyOn(target, 'addEventListener').mockImplementation(function (this: EventTarget, type: string) { added.push(type) } as never))
+    ;[window, document].forEach((target) => vi.spyOn(target, 'removeEventListener').mockImplementation((type: string) => void removed.push(type)))
+    await b.clock.advance(MINUTE) // the held-back write runs from its timer
+    await settle(10)
+    expect(removed.sort()).toEqual(['freeze', 'pagehide', 'visibilitychange'])
+    await b.clock.advance(MINUTE)
+    b.stores[0]!.recordActivity() // a new interval: written at once, nothing held back, nothing attached
+    await settle(10)
+    expect(b.tabs[0]!.events.filter((event) => event.type === 'change' && event.reason === 'activity')).toHaveLength(3)
+    expect(added).toEqual([])
+    adds.forEach((spy) => spy.mockRestore())
+    vi.restoreAllMocks()
   })
 })
 
