@@ -70,11 +70,15 @@ export function createActivityWrites(deps: ActivityDeps) {
   }
 
   return {
-    recordActivity(at = clock.now()) {
+    recordActivity(given?: number) {
+      const now = clock.now()
       // Years 0000 to 9999, what an ISO-8601 record holds; checked without allocating (called on every user event).
-      if (!(Number.isFinite(at) && at >= EARLIEST && at <= LATEST)) {
-        throw new AuthSessionError('invalid-argument', `recordActivity(at): expected a time in ms since 1970, got ${at}`)
+      if (given !== undefined && !(Number.isFinite(given) && given >= EARLIEST && given <= LATEST)) {
+        throw new AuthSessionError('invalid-argument', `recordActivity(at): expected a time in ms since 1970, got ${given}`)
       }
+      // Never later than now: lastActivityAt only moves forward, so a time in the future
+      // (another device's clock, a bad conversion) would hold every tab's idle time at 0 until then.
+      const at = given === undefined || given > now ? now : given
       const { session, status } = state.getState()
       if (status !== 'authenticated' || !session) return
       const shownAt = Date.parse(session.lastActivityAt)

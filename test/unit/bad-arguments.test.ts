@@ -62,6 +62,23 @@ describe('arguments an app may get wrong (from JavaScript, or read at runtime)',
     expect(store.getState().session).toBe(before)
   })
 
+  // lastActivityAt only moves forward: a time in the future (another device's clock, seconds taken for
+  // milliseconds) would hold idle time at 0 in every tab until then, and keep an idle timeout from firing.
+  it('recordActivity(a time in the future) records now, in this tab and in storage', async () => {
+    const clock = new FakeClock()
+    const shared = new Map<string, unknown>()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, channel: null })
+    await store.signIn(makeSession({ lastActivityAt: new Date(clock.now()).toISOString() }, clock.now()))
+    clock.sleep(5000)
+    store.recordActivity(clock.now() + 3_600_000)
+    await settle()
+    const now = new Date(clock.now()).toISOString()
+    expect(store.getState().session!.lastActivityAt).toBe(now)
+    expect((shared.get('session') as { session: { lastActivityAt: string } }).session.lastActivityAt).toBe(now)
+    clock.sleep(120_000)
+    expect(store.derived()!.idleMinutes).toBeCloseTo(2, 5)
+  })
+
   it.each([
     ['empty', ''],
     ['129 characters long', 'x'.repeat(129)],

@@ -34,9 +34,11 @@ describe('the shown lastActivityAt', () => {
     const { store } = await startedTab({ persistence: createMemoryPersistence(shared), clock, activityWriteIntervalMs: 60_000 })
     const t = clock.now()
     await store.signIn(makeSession({ lastActivityAt: new Date(t).toISOString() }, t))
-    store.recordActivity(t + 5_000) // written (first one)
+    clock.sleep(5_000)
+    store.recordActivity() // written (first one)
     await settle()
-    store.recordActivity(t + 40_000) // shown only: within the write interval
+    clock.sleep(35_000)
+    store.recordActivity() // shown only: within the write interval
     expect(store.getState().session!.lastActivityAt).toBe(new Date(t + 40_000).toISOString())
     expect(await store.update({ ipAddress: '192.0.2.9' })).toBe(true)
     // What the user sees: the app's idle timer (derived().idleMinutes) jumps 35 s forward after an unrelated patch:
@@ -71,9 +73,11 @@ describe('the shown lastActivityAt, across tabs', () => {
     const t = clock.now()
     await a.signIn(makeSession({ lastActivityAt: new Date(t).toISOString() }, t))
     await settle()
-    a.recordActivity(t + 5_000) // written
+    clock.sleep(5_000)
+    a.recordActivity() // written
     await settle()
-    a.recordActivity(t + 40_000) // shown only, within the write interval
+    clock.sleep(35_000)
+    a.recordActivity() // shown only, within the write interval
     expect(await b.update({ ipAddress: '192.0.2.9' })).toBe(true)
     await settle()
     // a adopted b's record (the new IP) without losing the activity it has seen.
