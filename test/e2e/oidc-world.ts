@@ -10,7 +10,7 @@ export interface DevProvider {
   stats(): { tokenRequests: number; refreshGrants: number; refreshGrantsSucceeded: number; invalidGrants: number; errors: number }
   resetStats(): void
   refreshGrantLog(): Array<{ at: number; ok: boolean; error?: string; refreshTokenHash?: string }>
-  setDown(down: boolean | 'reset'): void
+  setDown(down: boolean | 'reset' | 'maintenance'): void
   failRefreshWithInvalidGrant(on: boolean): void
   close(): Promise<void>
 }

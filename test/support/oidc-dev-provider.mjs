@@ -74,10 +74,12 @@ export { hashRefreshToken } from './dev-provider/test-controls.mjs';
  * @property {any} provider the underlying oidc-provider `Provider` (a Koa app) instance
  * @property {() => import('./dev-provider/test-controls.mjs').DevProviderStats} stats
  * @property {() => void} resetStats also clears refreshGrantLog()
- * @property {(down: boolean | 'reset') => void} setDown
+ * @property {(down: boolean | 'reset' | 'maintenance') => void} setDown
  *   true: every request except CORS preflights is answered HTTP 503 (text/plain, with CORS headers
  *   for allowed origins, so browser code can see the status). 'reset': every request's socket is
- *   destroyed without a response (fetch rejects with a TypeError). false: back to normal.
+ *   destroyed without a response (fetch rejects with a TypeError). 'maintenance': every request,
+ *   discovery included, is answered 200 `{"status":"maintenance"}` (a gateway in maintenance mode).
+ *   false: back to normal.
  * @property {(on: boolean) => void} failRefreshWithInvalidGrant while on, every refresh_token grant
  *   is answered 400 {error:'invalid_grant'} without reaching the provider (tokens stay valid).
  * @property {() => import('./dev-provider/test-controls.mjs').RefreshGrantLogEntry[]} refreshGrantLog

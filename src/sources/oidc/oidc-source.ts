@@ -54,6 +54,13 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
   // exchange would throw away tokens the provider has already rotated.
   const refreshClient = (budgetSeconds: number) =>
     (refresher ??= new OidcClient({ ...settings, requestTimeoutInSeconds: budgetSeconds, loadUserInfo: false }))
+  // An OidcClient keeps the first discovery document it reads (any JSON
+  // answered 200) for its whole life, even one without the endpoints: a
+  // gateway in maintenance that answers every path with a status body would
+  // leave this tab failing every sign-in, refresh and sign-out until reloaded.
+  // So a call that fails drops its client, and the next one reads the document again.
+  const forgetClient = () => void (client = undefined)
+  const forgetRefresher = () => void (refresher = undefined)
   const now = options.now ?? Date.now
   const context = {
     deviceInfo: options.deviceInfo ?? basicDeviceInfo,
@@ -75,6 +82,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
           extraQueryParams: signInOptions.extraParams,
         })
       } catch (cause) {
+        forgetClient()
         throw signInError(cause, 'started')
       }
       navigate(request.url)
@@ -86,6 +94,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       try {
         response = await oidc().processSigninResponse(url)
       } catch (cause) {
+        forgetClient()
         // The code, if the provider echoes it (the exchange's own form, code and verifier, is cut out too).
         throw signInError(cause, 'completed', [callbackCode(url)])
       }
@@ -128,6 +137,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
           timeoutInSeconds: Math.max(TOKEN_REQUEST_LIMIT_SECONDS, timeoutSeconds),
         })
       } catch (cause) {
+        forgetRefresher()
         throw classifyOidcError(cause, [session.refreshToken, session.accessToken, session.idToken])
       }
       // Even past the scheduler's timeout the answer is returned: the provider
@@ -141,6 +151,9 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
     },
 
     signOut: (session, signOutOptions = {}) =>
-      signOutAtProvider(session, signOutOptions, { client: oidc, credentials: settings, navigate, timeoutSeconds }),
+      signOutAtProvider(session, signOutOptions, { client: oidc, credentials: settings, navigate, timeoutSeconds }).catch((error: unknown) => {
+        forgetClient()
+        throw error
+      }),
   }
 }

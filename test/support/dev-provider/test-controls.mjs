@@ -80,7 +80,7 @@ export function createTestControls({ allOrigins, log }) {
   let stats = emptyStats();
   /** @type {RefreshGrantLogEntry[]} */
   let refreshLog = [];
-  /** @type {false | true | 'reset'} */
+  /** @type {false | true | 'reset' | 'maintenance'} */
   let down = false;
   let failRefresh = false;
 
@@ -130,6 +130,23 @@ export function createTestControls({ allOrigins, log }) {
         logRefresh({ ok: false, status: 0, error: 'unavailable', errorDetail: 'connection reset' });
         ctx.respond = false;
         ctx.req.socket.destroy();
+        return;
+      }
+      if (down === 'maintenance') {
+        // A gateway in maintenance mode: every path answers 200 with a JSON status body.
+        stats.downResponses += 1;
+        corsForSynthetic(ctx);
+        if (ctx.method === 'OPTIONS') {
+          ctx.set('Access-Control-Allow-Methods', 'GET,POST');
+          const reqHeaders = ctx.get('Access-Control-Request-Headers');
+          if (reqHeaders) ctx.set('Access-Control-Allow-Headers', reqHeaders);
+          ctx.status = 204;
+          return;
+        }
+        ctx.set('Cache-Control', 'no-store');
+        ctx.status = 200;
+        ctx.body = { status: 'maintenance' };
+        logRefresh({ ok: false, status: 200, error: 'unavailable', errorDetail: 'maintenance' });
         return;
       }
       if (down) {
@@ -213,8 +230,8 @@ export function createTestControls({ allOrigins, log }) {
     stats: () => ({ ...stats }),
     resetStats: () => { stats = emptyStats(); refreshLog = []; },
     countServerError: () => { stats.serverErrors += 1; },
-    /** @param {boolean | 'reset'} value */
-    setDown: (value) => { down = value === 'reset' ? 'reset' : Boolean(value); },
+    /** @param {boolean | 'reset' | 'maintenance'} value */
+    setDown: (value) => { down = value === 'reset' || value === 'maintenance' ? value : Boolean(value); },
     /** @param {boolean} on */
     failRefreshWithInvalidGrant: (on) => { failRefresh = Boolean(on); },
     refreshGrantLog: () => refreshLog.map((e) => ({ ...e })),
