@@ -61,6 +61,18 @@ describe('mapTokenResponse', () => {
     expect(JSON.stringify(session.metadata)).not.toContain('at-1')
   })
 
+  it("metadata.tokenResponse holds the last answer with tokens: a field a refresh no longer sends goes, an answer without an access token leaves it", () => {
+    const signedIn = mapTokenResponse(response({ session_state: 'st-1', not_before_policy: 0 }), context).session
+    // A gateway's maintenance body answered in place of the provider: nothing of it is kept.
+    const unusable = mapTokenResponse({ status: 'maintenance' } as unknown as TokenResponseLike, { ...context, previous: signedIn }).session
+    expect(unusable.metadata?.tokenResponse).toEqual({ session_state: 'st-1', not_before_policy: 0 })
+    const refreshed = mapTokenResponse(response({ access_token: 'at-2', session_state: 'st-2' }), { ...context, previous: unusable }).session
+    expect(refreshed.metadata?.tokenResponse).toEqual({ session_state: 'st-2' })
+    const plain = mapTokenResponse(response({ access_token: 'at-3' }), { ...context, previous: { ...refreshed, metadata: { ...refreshed.metadata, appKey: 1 } } }).session
+    expect(plain.metadata).not.toHaveProperty('tokenResponse')
+    expect(plain.metadata).toMatchObject({ protocol: 'oidc', appKey: 1 })
+  })
+
   it('sets refreshTokenExpiresAt from refresh_expires_in', () => {
     const { session } = mapTokenResponse(response({ refresh_expires_in: 1800 }), context)
     expect(session.refreshTokenExpiresAt).toBe('2026-11-23T12:30:00.000Z')

@@ -92,6 +92,10 @@ export function mapTokenResponse(
   const sub = str(claims.sub)
 
   const extras = Object.fromEntries(Object.entries(response).filter(([key, value]) => !MAPPED.has(key) && value != null))
+  // The fields of the last answer that carried tokens, not of every answer since the sign-in: one a refresh no
+  // longer sends goes; an answer without an access token (a gateway's status body, left unused) changes nothing.
+  const { tokenResponse: previousExtras, ...previousMetadata } = previous?.metadata ?? {}
+  const tokenResponse = !str(response.access_token) ? previousExtras : Object.keys(extras).length ? extras : undefined
   // A refresh never loads userinfo: claims only the sign-in's userinfo gave (groups, picture) stay; what it restates is updated.
   const previousClaims = previous?.metadata?.claims
   const extraClaims = {
@@ -120,9 +124,9 @@ export function mapTokenResponse(
     deviceInfo: previous?.deviceInfo ?? context.deviceInfo(),
     isMfaVerified: previous?.isMfaVerified || mfa,
     metadata: {
-      ...previous?.metadata,
+      ...previousMetadata,
       protocol: 'oidc',
-      ...(Object.keys(extras).length ? { tokenResponse: extras } : {}),
+      ...(tokenResponse !== undefined ? { tokenResponse } : {}),
       ...(Object.keys(extraClaims).length ? { claims: extraClaims } : {}),
     },
   }
