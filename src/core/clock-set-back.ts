@@ -1,4 +1,4 @@
-import type { Clock } from './clock'
+import { plausibleSkew, type Clock } from './clock'
 import { sameLineage } from './refresh-answer'
 import type { SessionStoreInternals } from './store-types'
 import { live, type LiveRecord, type StoredRecord } from './stored-record'
@@ -33,22 +33,60 @@ export function afterSetBack(record: LiveRecord, by: number, now: number): LiveR
 }
 
 /**
- * Stores `record` as after a set-back, once for all tabs: only over the record
- * it was seen with, and not if a tab shifted it after `since` (when this tab
- * last looked, on the clock as it is now: the set-back came after that). A tab
- * that noticed it later than another, having adopted the shifted record
- * already, would otherwise shift it twice. Storage failing, this tab keeps
- * the shifted record in memory and offers it again, as with any write.
+ * Stores `record` shifted by what `shiftOf` finds in the record actually
+ * stored (null: nothing to shift, a tab did it already). Storage failing,
+ * this tab keeps the shifted record in memory and offers it again, as with
+ * any write.
  */
-async function followSetBack(internals: RecordWriter, record: LiveRecord, by: number, since: number, now: number): Promise<void> {
-  const unshifted = (current: StoredRecord | null): current is LiveRecord =>
-    sameLineage(current, record) && current.clockSkewMs === record.clockSkewMs && current.tokensObtainedAt === record.tokensObtainedAt && !((current.setBackAt ?? -Infinity) >= since)
-  const result = await internals.commit((current) => (unshifted(current) ? afterSetBack(current, by, now) : null), 'update')
-  if (!result.ok && result.error && unshifted(internals.currentRecord())) {
+async function storeShift(internals: RecordWriter, record: LiveRecord, shiftOf: (current: StoredRecord | null) => number | null, now: number): Promise<void> {
+  const result = await internals.commit((current) => {
+    const by = shiftOf(current)
+    return by === null ? null : afterSetBack(current as LiveRecord, by, now)
+  }, 'update')
+  const by = !result.ok && result.error ? shiftOf(internals.currentRecord()) : null
+  if (by !== null) {
     const { version: _version, generation: _generation, ...shifted } = afterSetBack(record, by, now)
     internals.holdLocally(shifted)
   }
 }
+
+/**
+ * A set-back this tab saw happen: shifts the record once for all tabs, only
+ * over the record it was seen with, and not if a tab shifted it after `since`
+ * (when this tab last looked, on the clock as it is now: the set-back came
+ * after that). A tab that noticed it later than another, having adopted the
+ * shifted record already, would otherwise shift it twice.
+ */
+const followSetBack = (internals: RecordWriter, record: LiveRecord, by: number, since: number, now: number) =>
+  storeShift(internals, record, (current) =>
+    sameLineage(current, record) && current.clockSkewMs === record.clockSkewMs && current.tokensObtainedAt === record.tokensObtainedAt && !((current.setBackAt ?? -Infinity) >= since) ? by : null,
+  now)
+
+/**
+ * How far the record's own times on the device's clock (tokens obtained, a
+ * refresh made or failed, a shift) lie ahead of `now`, if far enough to be a
+ * clock set back; centuries ahead is nonsense, not a clock, and left as it is
+ * (refresh-policy.ts ignores such times).
+ */
+function storedAhead(record: StoredRecord | null, now: number): number | null {
+  if (!live(record)) return null
+  const by = Math.max(record.tokensObtainedAt ?? now, record.refreshedAt ?? now, record.refreshFailedAt ?? now, record.setBackAt ?? now) - now
+  return by >= SET_BACK_MIN_MS && plausibleSkew((record.clockSkewMs ?? 0) + by) !== undefined ? by : null
+}
+
+/**
+ * A set-back no tab saw: the clock went back while none ran (the browser
+ * closed, an NTP fix at boot). Times the record got from the device's clock
+ * then lie ahead of it, by at least as much as it went back (exactly, if no
+ * time passed in between): the record is shifted by that much. Never more,
+ * so the skew it moves never makes a valid token pass for expired. This
+ * tab's own times were taken on the clock as it is, and stay.
+ */
+const followStoredAhead = (internals: RecordWriter, record: LiveRecord, now: number) =>
+  storeShift(internals, record, (current) => {
+    const by = storedAhead(current, now)
+    return by !== null && sameLineage(current, record) ? by : null
+  }, now)
 
 export interface ClockFollower {
   /**
@@ -75,6 +113,11 @@ export function createClockFollower(clock: Clock, internals: RecordWriter): Cloc
   let lookedAt = 0 // elapsed time at the last look
   const listeners: Array<(by: number) => void> = []
   let shifting: Promise<void> = Promise.resolve()
+  let shiftPending = false
+  const shift = (write: Promise<void>) => {
+    shiftPending = true
+    shifting = write.catch(() => {}).finally(() => (shiftPending = false))
+  }
   const follower: ClockFollower = {
     check() {
       const elapsed = clock.monotonic?.()
@@ -85,10 +128,13 @@ export function createClockFollower(clock: Clock, internals: RecordWriter): Cloc
       ahead = now - elapsed
       lookedAt = elapsed
       const by = last === undefined ? 0 : last - ahead
-      if (by < SET_BACK_MIN_MS) return
-      listeners.forEach((listener) => listener(by))
       const record = internals.currentRecord()
-      if (live(record)) shifting = followSetBack(internals, record, by, since, now).catch(() => {})
+      if (by >= SET_BACK_MIN_MS) {
+        listeners.forEach((listener) => listener(by))
+        if (live(record)) shift(followSetBack(internals, record, by, since, now))
+      } else if (!shiftPending && live(record) && storedAhead(record, now) !== null) {
+        shift(followStoredAhead(internals, record, now))
+      }
     },
     onSetBack: (listener) => void listeners.push(listener),
     settled: () => shifting,

@@ -1,8 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryPersistence, RefreshError } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, createSessionStore, RefreshError, type SessionStoreOptions } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { failable } from '../support/fake-tabs'
-import { browser, browserCleanups, MINUTE } from '../support/refresh-browser'
+import { browser, browserCleanups, ManualWake, MINUTE } from '../support/refresh-browser'
+import { uniqueDbName } from '../support/sessions'
 
 afterEach(() => browserCleanups.splice(0).forEach((cleanup) => cleanup()))
 
@@ -101,5 +102,60 @@ describe('a device clock set back while tabs are open', () => {
     await fake.advance(5 * MINUTE)
     await settle(10)
     expect(b.server.refreshes).toBe(0)
+  })
+})
+
+// Set back while no tab ran (the browser closed; an NTP fix at boot): no tab
+// saw it happen. The record's own times from the device's clock lie ahead of
+// it, by at least as much as it went back (less the time that passed between
+// the last write and the set-back, which nothing tells); the first tab to
+// start shifts the record by that much.
+describe('a device clock set back while no tab ran', () => {
+  /** Signs in, 2 minutes pass, every tab closes, the clock goes back 10 minutes, and a tab starts. */
+  const reopened = async (options: Partial<SessionStoreOptions> = {}) => {
+    const dbName = uniqueDbName()
+    const b = await browser(1, { dbName })
+    await b.signIn()
+    const signedInAt = b.clock.serverNow()
+    await b.clock.advance(2 * MINUTE)
+    b.stores[0]!.destroy()
+    b.clock.setBack(10 * MINUTE)
+    const store = createSessionStore({ dbName, clock: b.clock, locks: createMemoryLocks(), wake: new ManualWake(), source: b.server.source(), ...options })
+    browserCleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await settle(10)
+    return { b, store, signedInAt, dbName }
+  }
+
+  it('the refresh is late by at most the time that passed while closed, not by the whole set-back', async () => {
+    const { b, store, signedInAt } = await reopened()
+    // It cannot know the 2 minutes that passed before the set-back: the token's 8 left look like 10, not 18.
+    expect(Math.round((store.nextRefreshAt()! - b.clock.now()) / MINUTE)).toBe(9)
+    await b.clock.advance(signedInAt + 11 * MINUTE + 1000 - b.clock.serverNow())
+    await settle(10)
+    expect(b.server.refreshes).toBe(1)
+    expect(store.getState().status).toBe('authenticated')
+    await expect(store.getAccessToken()).resolves.toBe(store.getState().session!.accessToken)
+    expect(store.getState().session!.accessToken).not.toBe('at-1')
+  })
+
+  it('idle time counts again at once, in a store without a source', async () => {
+    const { b, store } = await reopened({ source: undefined })
+    expect(store.derived()!.idleMinutes).toBeCloseTo(0, 5)
+    await b.clock.advance(3 * MINUTE)
+    // Before: 0 for 8 minutes, the last activity lying in the future.
+    expect(store.derived()!.idleMinutes).toBeCloseTo(3, 5)
+    store.recordActivity()
+    expect(Date.parse(store.getState().session!.lastActivityAt)).toBe(b.clock.now())
+  })
+
+  it('is shifted once: a tab starting after the first does not move it again', async () => {
+    const { b, store, dbName } = await reopened()
+    const second = createSessionStore({ dbName, clock: b.clock, locks: createMemoryLocks(), wake: new ManualWake(), source: b.server.source() })
+    browserCleanups.push(second.start(), () => second.destroy())
+    await second.whenHydrated()
+    await settle(10)
+    expect(second.nextRefreshAt()).toBe(store.nextRefreshAt())
+    expect(Math.round((second.nextRefreshAt()! - b.clock.now()) / MINUTE)).toBe(9)
   })
 })
