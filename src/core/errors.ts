@@ -142,7 +142,7 @@ export class RefreshError extends AuthSessionError {
   /** Why a definitive failure ends the session (e.g. `admin-revoke` when the server says it revoked it); default `token-expired`. */
   readonly revokeReason?: RevokeReason
 
-  constructor(code: RefreshErrorCode, message: string, options: { cause?: unknown; providerError?: string; revokeReason?: RevokeReason } = {}) {
+  constructor(code: RefreshErrorCode, message: string, options: { cause?: unknown; providerError?: string | undefined; revokeReason?: RevokeReason | undefined } = {}) {
     super(code, message, { cause: options.cause, providerError: options.providerError })
     this.name = 'RefreshError'
     mark(this, 'RefreshError')
