@@ -17,7 +17,37 @@ export type AuthSessionErrorCode =
   /** A caller passed a value the API cannot take (a time that is not a time). */
   | 'invalid-argument'
 
+// The ESM and CommonJS builds each hold their own copy of these classes, and
+// an app can load both (its own code imports the package, a dependency that
+// supplies a source require()s it). The store tells a definitive refusal from
+// a transient failure with instanceof, so a copy's errors must pass for the
+// other's: each error carries its class's kind under a key both copies share
+// (Symbol.for; v0 as the major version whose error shape they share).
+const KIND = Symbol.for('authsession.error-kind.v0')
+type Kind = 'AuthSessionError' | 'SessionParseError' | 'StorageError' | 'RefreshError'
+
+/** The kind a class stands for; undefined for an app's own subclass, which keeps plain instanceof. */
+function kindOf(constructor: unknown): Kind | undefined {
+  if (constructor === AuthSessionError) return 'AuthSessionError'
+  if (constructor === SessionParseError) return 'SessionParseError'
+  if (constructor === StorageError) return 'StorageError'
+  if (constructor === RefreshError) return 'RefreshError'
+  return undefined
+}
+
+function mark(error: Error, kind: Kind): void {
+  Object.defineProperty(error, KIND, { value: kind, configurable: true })
+}
+
 export class AuthSessionError extends Error {
+  /** Also true for an error of the package's other build (ESM or CommonJS) of the same class. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true
+    const kind = kindOf(this)
+    const its = typeof value === 'object' && value !== null ? (value as { [KIND]?: unknown })[KIND] : undefined
+    return kind !== undefined && typeof its === 'string' && (its === kind || kind === 'AuthSessionError')
+  }
+
   readonly code: AuthSessionErrorCode
   /**
    * The provider's own error code when it sent one: on `sign-in-failed` e.g.
@@ -29,6 +59,7 @@ export class AuthSessionError extends Error {
   constructor(code: AuthSessionErrorCode, message: string, options?: { cause?: unknown; providerError?: string | undefined }) {
     super(message, options)
     this.name = 'AuthSessionError'
+    mark(this, 'AuthSessionError')
     this.code = code
     if (options?.providerError !== undefined) this.providerError = options.providerError
   }
@@ -49,6 +80,7 @@ export class SessionParseError extends AuthSessionError {
   constructor(code: SessionParseErrorCode, path: string, detail: string) {
     super(code, `Invalid session at ${path || '(root)'}: ${detail}`)
     this.name = 'SessionParseError'
+    mark(this, 'SessionParseError')
     this.path = path
   }
 }
@@ -70,6 +102,7 @@ export class StorageError extends AuthSessionError {
   constructor(code: StorageErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options)
     this.name = 'StorageError'
+    mark(this, 'StorageError')
   }
 }
 
@@ -109,9 +142,10 @@ export class RefreshError extends AuthSessionError {
   /** Why a definitive failure ends the session (e.g. `admin-revoke` when the server says it revoked it); default `token-expired`. */
   readonly revokeReason?: RevokeReason
 
-  constructor(code: RefreshErrorCode, message: string, options: { cause?: unknown; providerError?: string; revokeReason?: RevokeReason } = {}) {
+  constructor(code: RefreshErrorCode, message: string, options: { cause?: unknown; providerError?: string | undefined; revokeReason?: RevokeReason | undefined } = {}) {
     super(code, message, { cause: options.cause, providerError: options.providerError })
     this.name = 'RefreshError'
+    mark(this, 'RefreshError')
     this.definitive = code === 'refresh-rejected' || code === 'refresh-token-expired'
     this.revokeReason = options.revokeReason
   }

@@ -2,8 +2,16 @@ import { isIsoDateTime } from './parse-session'
 import { REVOKE_REASONS, type RevokeReason } from './session'
 import { isLoginGeneration } from './stored-record'
 
-/** The slice of the Web Storage API the journal uses (localStorage by default). */
-export type JournalStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>
+/**
+ * The slice of the Web Storage API the journal uses (localStorage by default).
+ * Spelled out rather than picked from the DOM's Storage, so the package's
+ * types also compile in a server's project without the DOM lib.
+ */
+export interface JournalStorage {
+  getItem(key: string): string | null
+  setItem(key: string, value: string): void
+  removeItem(key: string): void
+}
 
 /** A logout this tab decided on and announced, whose tombstone may not be stored yet. No tokens. */
 export interface JournaledLogout {

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import ts from 'typescript'
 import { beforeAll, describe, expect, it } from 'vitest'
 
 /**
@@ -71,6 +72,65 @@ it('shares one React context between its ESM and CommonJS builds, so a hook of o
   )
   expect(seen).toEqual({ differentFiles: true, html: 'loading', error: null })
 })
+
+it("takes the other build's errors for its own: a CommonJS source's refusal ends a session of the ESM store", () => {
+  // A source from a dependency that require()s the package throws the CommonJS
+  // build's RefreshError; the ESM store must still see a definitive refusal
+  // (not a transient failure retried forever), and keep its providerError.
+  const seen = inNode(
+    'esm',
+    `const { createRequire } = await import('node:module');
+     const esm = await import('authsession');
+     const cjs = createRequire(process.cwd() + '/package.json')('authsession');
+     const source = { name: 'cjs-dependency', async refresh() { throw new cjs.RefreshError('refresh-rejected', 'ended', { providerError: 'invalid_grant' }) } };
+     const store = esm.createSessionStore({ source, persistence: esm.createMemoryPersistence(), locks: esm.createMemoryLocks(), channel: null, logoutJournal: null });
+     await store.whenHydrated();
+     const at = new Date().toISOString(), later = new Date(Date.now() + 3600e3).toISOString();
+     await store.signIn({ user: { id: 'u' }, sessionId: 's', status: 'active', accessToken: 'a', initiatedAt: at, expiresAt: later, lastActivityAt: at, deviceInfo: {}, isMfaVerified: false });
+     let refused = null;
+     try { await store.refresh({ force: true }) } catch (e) { refused = { code: e.code, providerError: e.providerError } }
+     const across = [
+       new cjs.RefreshError('refresh-server', 'x') instanceof esm.RefreshError,
+       new cjs.RefreshError('refresh-server', 'x') instanceof esm.AuthSessionError,
+       new esm.StorageError('storage-quota', 'x') instanceof cjs.StorageError,
+       new cjs.StorageError('storage-quota', 'x') instanceof esm.RefreshError,
+       new cjs.AuthSessionError('invalid-argument', 'x') instanceof esm.SessionParseError,
+       new Error('x') instanceof esm.AuthSessionError,
+     ];
+     console.log(JSON.stringify({ refused, status: store.getState().status, across }));
+     store.destroy();`,
+  )
+  expect(seen).toEqual({
+    refused: { code: 'refresh-rejected', providerError: 'invalid_grant' },
+    status: 'unauthenticated',
+    across: [true, true, true, false, false, false],
+  })
+})
+
+it("the core's declarations compile in a server's project (Node's types, no DOM lib), from ESM and CommonJS", () => {
+  // A server that renders the app imports the core; its tsconfig often has no
+  // DOM lib, and skipLibCheck: false checks the package's .d.ts (and .d.cts) too.
+  const files: Record<string, string> = {
+    [join(root, 'test/unit/server-consumer.mts')]: `import { createSessionStore, type JournalStorage } from 'authsession'
+      export const store = createSessionStore()
+      export const journal: JournalStorage | null = null`,
+    [join(root, 'test/unit/server-consumer.cts')]: `import core = require('authsession')
+      export const store: core.SessionStore = core.createSessionStore()`,
+  }
+  const options: ts.CompilerOptions = {
+    strict: true, noEmit: true, skipLibCheck: false, types: ['node'], lib: ['lib.es2022.d.ts'],
+    target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
+  }
+  const host = ts.createCompilerHost(options)
+  const { getSourceFile, fileExists, readFile } = host
+  // The program's own options for the file carry its module format (.mts ESM, .cts CommonJS).
+  host.getSourceFile = (name, format, ...rest) => (name in files ? ts.createSourceFile(name, files[name]!, format, true) : getSourceFile(name, format, ...rest))
+  host.fileExists = (name) => name in files || fileExists(name)
+  host.readFile = (name) => files[name] ?? readFile(name)
+  const program = ts.createProgram(Object.keys(files), options, host)
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName.replace(root, '') ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`)
+  expect(diagnostics).toEqual([])
+}, 60_000)
 
 describe.each(['esm', 'cjs'] as const)('the built package from %s', (kind) => {
   it('exports what the source entries export, touching no browser global when imported', async () => {

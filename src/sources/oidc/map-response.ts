@@ -53,13 +53,13 @@ export function mapTokenResponse(
     /** Local ms when the response arrived (oidc-client-ts's `expires_at` counts from then). */
     now: number
     /** Local ms when the request was sent. The provider issued the tokens in between, so their lifetime and the skew count from here: a slow answer never stretches an expiry. Default `now`. */
-    sentAt?: number
-    previous?: AuthenticationSession
-    knownSkewMs?: number
+    sentAt?: number | undefined
+    previous?: AuthenticationSession | undefined
+    knownSkewMs?: number | undefined
     deviceInfo: () => DeviceInfo
     providerName: string
     /** Lifetime assumed when the response states none and the access token is opaque. Default 5 min. */
-    defaultLifetimeMs?: number
+    defaultLifetimeMs?: number | undefined
   },
 ): MappedResponse {
   const { now, previous } = context
