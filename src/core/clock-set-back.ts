@@ -19,7 +19,9 @@ const SET_BACK_MIN_MS = 2000
  */
 export function afterSetBack(record: LiveRecord, by: number, now: number): LiveRecord {
   const back = (at: number | undefined) => (at === undefined ? undefined : at - by)
-  const lastActivityAt = new Date(Date.parse(record.session.lastActivityAt) - by).toISOString()
+  // Never past now: seen from the stored times, `by` can fall short of the set-back (the tokens' times
+  // come before the last activity), and a last activity left ahead would hold idle time at 0 until then.
+  const lastActivityAt = new Date(Math.min(Date.parse(record.session.lastActivityAt) - by, now)).toISOString()
   return {
     ...record,
     session: { ...record.session, lastActivityAt },

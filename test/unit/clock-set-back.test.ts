@@ -159,3 +159,28 @@ describe('a device clock set back while no tab ran', () => {
     expect(Math.round((second.nextRefreshAt()! - b.clock.now()) / MINUTE)).toBe(9)
   })
 })
+
+describe('a device clock set back while no tab ran, after activity later than the tokens', () => {
+  it('the last activity does not stay ahead of the clock: idle time counts and activity is recorded at once', async () => {
+    const dbName = uniqueDbName()
+    const b = await browser(1, { dbName })
+    await b.signIn()
+    await b.clock.advance(2 * MINUTE)
+    b.stores[0]!.recordActivity() // written at once (the first write): 2 minutes after the tokens were obtained
+    await settle(10)
+    b.stores[0]!.destroy()
+    b.clock.setBack(10 * MINUTE)
+    const store = createSessionStore({ dbName, clock: b.clock, locks: createMemoryLocks(), wake: new ManualWake() })
+    browserCleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    await settle(10)
+    store.derived()
+    await settle(10)
+    // The tokens' time says 8 minutes back; the activity 2 minutes later must not be left 2 minutes ahead.
+    expect(Date.parse(store.getState().session!.lastActivityAt)).toBeLessThanOrEqual(b.clock.now())
+    await b.clock.advance(MINUTE)
+    expect(store.derived()!.idleMinutes).toBeCloseTo(1, 5)
+    store.recordActivity()
+    expect(Date.parse(store.getState().session!.lastActivityAt)).toBe(b.clock.now())
+  })
+})
