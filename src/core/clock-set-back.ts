@@ -73,7 +73,10 @@ const followSetBack = (internals: RecordWriter, record: LiveRecord, by: number, 
 function storedAhead(record: StoredRecord | null, now: number): number | null {
   if (!live(record)) return null
   const by = Math.max(record.tokensObtainedAt ?? now, record.refreshedAt ?? now, record.refreshFailedAt ?? now, record.setBackAt ?? now) - now
-  return by >= SET_BACK_MIN_MS && plausibleSkew((record.clockSkewMs ?? 0) + by) !== undefined ? by : null
+  if (by >= SET_BACK_MIN_MS && plausibleSkew((record.clockSkewMs ?? 0) + by) !== undefined) return by
+  // Set back by less than the tokens are old, only the last activity is left ahead: it alone moves back (to
+  // now, see afterSetBack), the skew stays. Else idle time reads 0, and activity is ignored, until then.
+  return Date.parse(record.session.lastActivityAt) - now >= SET_BACK_MIN_MS ? 0 : null
 }
 
 /**

@@ -184,3 +184,26 @@ describe('a device clock set back while no tab ran, after activity later than th
     expect(Date.parse(store.getState().session!.lastActivityAt)).toBe(b.clock.now())
   })
 })
+
+describe('a device clock set back while no tab ran, by less than the tokens are old', () => {
+  it('the last activity it left ahead is taken back to now', async () => {
+    const dbName = uniqueDbName()
+    const b = await browser(1, { dbName, ttlMs: 60 * MINUTE })
+    await b.signIn()
+    await b.clock.advance(30 * MINUTE)
+    b.stores[0]!.recordActivity()
+    await settle(10)
+    b.stores[0]!.destroy()
+    b.clock.setBack(10 * MINUTE) // the tokens were obtained 20 minutes before the clock now reads; the activity lies 10 ahead
+    const store = createSessionStore({ dbName, clock: b.clock, locks: createMemoryLocks(), wake: new ManualWake() })
+    browserCleanups.push(store.start(), () => store.destroy())
+    await store.whenHydrated()
+    store.derived()
+    await settle(10)
+    expect(Date.parse(store.getState().session!.lastActivityAt)).toBeLessThanOrEqual(b.clock.now())
+    await b.clock.advance(MINUTE)
+    expect(store.derived()!.idleMinutes).toBeCloseTo(1, 5)
+    store.recordActivity()
+    expect(Date.parse(store.getState().session!.lastActivityAt)).toBe(b.clock.now())
+  })
+})
