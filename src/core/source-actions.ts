@@ -141,24 +141,24 @@ export function createSourceActions(deps: {
       if (known) return known.promise
       const entry: { promise: ReturnType<SourceActions['completeLogin']>; forget?: () => void } = { promise: complete(url) }
       completions.set(url, entry)
-      // A fixed callback URL (singleUseCallbacks unset) is a sign-in on every visit. Shared while it runs
-      // (StrictMode's double effect) and while this tab stays signed in (a Suspense retry of
-      // use(completeLogin()), a remounted callback route: the same visit, which must not sign in again,
-      // even after another tab's sign-in, or two re-rendering tabs would take turns signing in);
-      // a retry after a failure, a sign-in once signed out, or after login(), completes anew.
-      if (source?.singleUseCallbacks !== true) {
-        let unsubscribe = () => {}
-        entry.forget = () => {
-          unsubscribe()
-          if (completions.get(url) === entry) completions.delete(url)
-        }
-        const signedIn = () => store.getState().status === 'authenticated'
-        entry.promise.then(() => {
-          if (completions.get(url) !== entry) return // forgotten while it ran (a login())
-          if (!signedIn()) return entry.forget!()
-          unsubscribe = store.subscribe(() => void (signedIn() || entry.forget!()))
-        }, entry.forget)
+      // Shared while it runs (StrictMode's double effect) and while this tab stays signed in (a Suspense
+      // retry of use(completeLogin()), a remounted callback route: the same visit, which must not sign in
+      // again, even after another tab's sign-in, or two re-rendering tabs would take turns signing in).
+      // A fixed callback URL (singleUseCallbacks unset) is a sign-in on every visit: a retry after a
+      // failure, a sign-in once signed out, or after login(), completes anew. A single-use one is then
+      // tried again (its sign-in state or code most likely spent: sign-in-failed), and what the first
+      // call answered, tokens of a session since ended among it, is not kept for the page's life.
+      let unsubscribe = () => {}
+      entry.forget = () => {
+        unsubscribe()
+        if (completions.get(url) === entry) completions.delete(url)
       }
+      const signedIn = () => store.getState().status === 'authenticated'
+      entry.promise.then(() => {
+        if (completions.get(url) !== entry) return // forgotten while it ran (a login())
+        if (!signedIn()) return entry.forget!()
+        unsubscribe = store.subscribe(() => void (signedIn() || entry.forget!()))
+      }, entry.forget)
       return entry.promise
     },
 

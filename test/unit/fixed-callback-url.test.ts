@@ -54,3 +54,32 @@ describe('completeLogin() with a fixed callback URL (singleUseCallbacks unset)',
     expect(calls.n).toBe(1)
   })
 })
+
+// A single-use callback (an authorization code: the OIDC source's) is shared
+// while the tab stays signed in after it; once it is signed out, what the
+// first call answered (tokens of the ended session) is not handed out again.
+describe('completeLogin() with single-use callback URLs, after a logout', () => {
+  it('a later call of the same URL does not resolve with the ended session: it tries again, and the spent code is refused', async () => {
+    const spent = new Set<string>()
+    const source: SessionSource = {
+      name: 'code',
+      singleUseCallbacks: true,
+      refresh: async (session) => ({ session }),
+      completeSignIn: async (url) => {
+        if (spent.has(url)) throw new Error('invalid_grant: the code was used')
+        spent.add(url)
+        return { session: makeSession({ sessionId: 'sid-1', accessToken: 'at-first' }), returnTo: '/inbox' }
+      },
+    }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), locks: createMemoryLocks(), logoutJournal: null, source })
+    const url = 'https://app.example/callback?code=c1&state=s1'
+    const first = store.completeLogin(url)
+    await expect(first).resolves.toMatchObject({ session: { accessToken: 'at-first' }, returnTo: '/inbox' })
+    expect(store.completeLogin(url)).toBe(first) // a re-render while signed in: the same completion
+    await store.logout()
+    const later = store.completeLogin(url)
+    expect(later).not.toBe(first)
+    await expect(later).rejects.toMatchObject({ code: 'sign-in-failed' })
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated' })
+  })
+})
