@@ -17,43 +17,33 @@ export interface WakeSource {
   subscribeHidden?(listener: () => void): () => void
 }
 
-/** Window and document events; a no-op outside a browser. Listeners are attached on subscribe, never at import. */
+type Events = Array<[target: 'window' | 'document', type: string, handler: () => void]>
+
+/** Attaches each handler; returns what detaches them all. A no-op outside a browser. */
+function listen(events: () => Events): () => void {
+  if (typeof window === 'undefined' || typeof document === 'undefined') return () => {}
+  const attached = events().map(([target, type, handler]) => [target === 'window' ? window : document, type, handler] as const)
+  attached.forEach(([target, type, handler]) => target.addEventListener(type, handler))
+  return () => attached.forEach(([target, type, handler]) => target.removeEventListener(type, handler))
+}
+
+/** Window and document events. Listeners are attached on subscribe, never at import. */
 export function createWindowWakeSource(): WakeSource {
   return {
-    subscribe(listener) {
-      if (typeof window === 'undefined' || typeof document === 'undefined') return () => {}
-      const onFocus = () => listener('focus')
-      const onVisibility = () => {
-        if (document.visibilityState === 'visible') listener('visible')
-      }
-      const onPageShow = () => listener('pageshow')
-      const onResume = () => listener('resume')
-      const onOnline = () => listener('online')
-      window.addEventListener('focus', onFocus)
-      window.addEventListener('pageshow', onPageShow)
-      window.addEventListener('online', onOnline)
-      document.addEventListener('visibilitychange', onVisibility)
-      document.addEventListener('resume', onResume)
-      return () => {
-        window.removeEventListener('focus', onFocus)
-        window.removeEventListener('pageshow', onPageShow)
-        window.removeEventListener('online', onOnline)
-        document.removeEventListener('visibilitychange', onVisibility)
-        document.removeEventListener('resume', onResume)
-      }
-    },
-    subscribeHidden(listener) {
-      if (typeof window === 'undefined' || typeof document === 'undefined') return () => {}
-      // A closing tab fires visibilitychange (hidden) and then pagehide; a discarded background tab, freeze.
-      const onVisibility = () => void (document.visibilityState === 'hidden' && listener())
-      window.addEventListener('pagehide', listener)
-      document.addEventListener('visibilitychange', onVisibility)
-      document.addEventListener('freeze', listener)
-      return () => {
-        window.removeEventListener('pagehide', listener)
-        document.removeEventListener('visibilitychange', onVisibility)
-        document.removeEventListener('freeze', listener)
-      }
-    },
+    subscribe: (listener) =>
+      listen(() => [
+        ['window', 'focus', () => listener('focus')],
+        ['window', 'pageshow', () => listener('pageshow')],
+        ['window', 'online', () => listener('online')],
+        ['document', 'visibilitychange', () => void (document.visibilityState === 'visible' && listener('visible'))],
+        ['document', 'resume', () => listener('resume')],
+      ]),
+    // A closing tab fires visibilitychange (hidden) and then pagehide; a discarded background tab, freeze.
+    subscribeHidden: (listener) =>
+      listen(() => [
+        ['window', 'pagehide', () => listener()],
+        ['document', 'visibilitychange', () => void (document.visibilityState === 'hidden' && listener())],
+        ['document', 'freeze', () => listener()],
+      ]),
   }
 }

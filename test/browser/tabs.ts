@@ -42,16 +42,4 @@ export async function reloadFrom(page: Page, evaluate: () => Promise<unknown>): 
   await page.waitForFunction(() => typeof window.__tab !== 'undefined')
 }
 
-/** Polls until `check` passes for every page, or fails with the last error. */
-export async function eventually(check: () => Promise<void>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      await check()
-      return
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await new Promise((resolve) => setTimeout(resolve, 25))
-    }
-  }
-}
+export { eventually } from '../support/eventually'

@@ -1,20 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { findChromium } from '../support/browser-harness'
+import { eventually as poll } from '../support/eventually'
 import { appState, signedInTabs, sleep, startOidcWorld } from './oidc-world'
 
 /** Polls until `check` passes, or fails with its last error. */
-async function eventually(check: () => Promise<void>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await sleep(100)
-    }
-  }
-}
+const eventually = (check: () => Promise<void>, timeoutMs = 15_000) => poll(check, timeoutMs, 100)
 
 const allStates = (tabs: Page[]) => Promise.all(tabs.map(appState))
 const closeAll = (tabs: Page[]) => Promise.all(tabs.map((tab) => tab.close()))

@@ -1,20 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { findChromium } from '../support/browser-harness'
+import { eventually as poll } from '../support/eventually'
 import { appState, configuredTab, signedInTabs, sleep, startOidcWorld } from './oidc-world'
 
 /** Polls until `check` passes, or fails with its last error. */
-async function eventually(check: () => Promise<void>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    try {
-      return await check()
-    } catch (error) {
-      if (Date.now() > deadline) throw error
-      await sleep(100)
-    }
-  }
-}
+const eventually = (check: () => Promise<void>, timeoutMs = 10_000) => poll(check, timeoutMs, 100)
 
 const failureCodes = (tab: Page) =>
   tab.evaluate(() => window.__app.events().flatMap((event) => (event.type === 'refresh-failed' && 'code' in event ? [event.code] : [])))

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence, createSessionStore, RefreshError, type SessionStoreOptions } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, createSessionStore, RefreshError, type SessionStore, type SessionStoreOptions } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { failable } from '../support/fake-tabs'
 import { browser, browserCleanups, ManualWake, MINUTE } from '../support/refresh-browser'
@@ -108,25 +108,46 @@ describe('a device clock set back while tabs are open', () => {
 // Set back while no tab ran (the browser closed; an NTP fix at boot): no tab
 // saw it happen. The record's own times from the device's clock lie ahead of
 // it, by at least as much as it went back (less the time that passed between
-// the last write and the set-back, which nothing tells); the first tab to
-// start shifts the record by that much.
-describe('a device clock set back while no tab ran', () => {
-  /** Signs in, 2 minutes pass, every tab closes, the clock goes back 10 minutes, and a tab starts. */
-  const reopened = async (options: Partial<SessionStoreOptions> = {}) => {
-    const dbName = uniqueDbName()
-    const b = await browser(1, { dbName })
-    await b.signIn()
-    const signedInAt = b.clock.serverNow()
-    await b.clock.advance(2 * MINUTE)
-    b.stores[0]!.destroy()
-    b.clock.setBack(10 * MINUTE)
-    const store = createSessionStore({ dbName, clock: b.clock, locks: createMemoryLocks(), wake: new ManualWake(), source: b.server.source(), ...options })
-    browserCleanups.push(store.start(), () => store.destroy())
-    await store.whenHydrated()
-    await settle(10)
-    return { b, store, signedInAt, dbName }
-  }
+// the last sign-in or refresh and the set-back, which nothing tells); the
+// first tab to start shifts the record by that much.
 
+/** A tab on the browser's database, with its clock and token server. */
+async function openTab(b: Awaited<ReturnType<typeof browser>>, dbName: string, options: Partial<SessionStoreOptions> = {}) {
+  const store = createSessionStore({ dbName, clock: b.clock, locks: createMemoryLocks(), wake: new ManualWake(), source: b.server.source(), ...options })
+  browserCleanups.push(store.start(), () => store.destroy())
+  await store.whenHydrated()
+  await settle(10)
+  return store
+}
+
+/**
+ * Signs in, `before` runs (by default 2 minutes pass), every tab closes, the
+ * clock goes back 10 minutes, and a tab starts.
+ */
+async function reopened(options: Partial<SessionStoreOptions> = {}, { ttlMs = 10 * MINUTE, before = (b: Awaited<ReturnType<typeof browser>>) => b.clock.advance(2 * MINUTE) } = {}) {
+  const dbName = uniqueDbName()
+  const b = await browser(1, { dbName, ttlMs })
+  await b.signIn()
+  const signedInAt = b.clock.serverNow()
+  await before(b)
+  b.stores[0]!.destroy()
+  b.clock.setBack(10 * MINUTE)
+  const store = await openTab(b, dbName, options)
+  return { b, store, signedInAt, dbName }
+}
+
+/** The last activity is not left ahead of the clock: idle time counts from it, and new activity is recorded at once. */
+async function activityFollows(b: Awaited<ReturnType<typeof browser>>, store: SessionStore) {
+  store.derived()
+  await settle(10)
+  expect(Date.parse(store.getState().session!.lastActivityAt)).toBeLessThanOrEqual(b.clock.now())
+  await b.clock.advance(MINUTE)
+  expect(store.derived()!.idleMinutes).toBeCloseTo(1, 5)
+  store.recordActivity()
+  expect(Date.parse(store.getState().session!.lastActivityAt)).toBe(b.clock.now())
+}
+
+describe('a device clock set back while no tab ran', () => {
   it('the refresh is late by at most the time that passed while closed, not by the whole set-back', async () => {
     const { b, store, signedInAt } = await reopened()
     // It cannot know the 2 minutes that passed before the set-back: the token's 8 left look like 10, not 18.
@@ -151,59 +172,32 @@ describe('a device clock set back while no tab ran', () => {
 
   it('is shifted once: a tab starting after the first does not move it again', async () => {
     const { b, store, dbName } = await reopened()
-    const second = createSessionStore({ dbName, clock: b.clock, locks: createMemoryLocks(), wake: new ManualWake(), source: b.server.source() })
-    browserCleanups.push(second.start(), () => second.destroy())
-    await second.whenHydrated()
-    await settle(10)
+    const second = await openTab(b, dbName)
     expect(second.nextRefreshAt()).toBe(store.nextRefreshAt())
     expect(Math.round((second.nextRefreshAt()! - b.clock.now()) / MINUTE)).toBe(9)
   })
-})
 
-describe('a device clock set back while no tab ran, after activity later than the tokens', () => {
-  it('the last activity does not stay ahead of the clock: idle time counts and activity is recorded at once', async () => {
-    const dbName = uniqueDbName()
-    const b = await browser(1, { dbName })
-    await b.signIn()
-    await b.clock.advance(2 * MINUTE)
-    b.stores[0]!.recordActivity() // written at once (the first write): 2 minutes after the tokens were obtained
-    await settle(10)
-    b.stores[0]!.destroy()
-    b.clock.setBack(10 * MINUTE)
-    const store = createSessionStore({ dbName, clock: b.clock, locks: createMemoryLocks(), wake: new ManualWake() })
-    browserCleanups.push(store.start(), () => store.destroy())
-    await store.whenHydrated()
-    await settle(10)
-    store.derived()
-    await settle(10)
+  it('after activity later than the tokens: the last activity does not stay ahead of the clock', async () => {
+    const { b, store } = await reopened({ source: undefined }, {
+      before: async (b) => {
+        await b.clock.advance(2 * MINUTE)
+        b.stores[0]!.recordActivity() // written at once (the first write): 2 minutes after the tokens were obtained
+        await settle(10)
+      },
+    })
     // The tokens' time says 8 minutes back; the activity 2 minutes later must not be left 2 minutes ahead.
-    expect(Date.parse(store.getState().session!.lastActivityAt)).toBeLessThanOrEqual(b.clock.now())
-    await b.clock.advance(MINUTE)
-    expect(store.derived()!.idleMinutes).toBeCloseTo(1, 5)
-    store.recordActivity()
-    expect(Date.parse(store.getState().session!.lastActivityAt)).toBe(b.clock.now())
+    await activityFollows(b, store)
   })
-})
 
-describe('a device clock set back while no tab ran, by less than the tokens are old', () => {
-  it('the last activity it left ahead is taken back to now', async () => {
-    const dbName = uniqueDbName()
-    const b = await browser(1, { dbName, ttlMs: 60 * MINUTE })
-    await b.signIn()
-    await b.clock.advance(30 * MINUTE)
-    b.stores[0]!.recordActivity()
-    await settle(10)
-    b.stores[0]!.destroy()
-    b.clock.setBack(10 * MINUTE) // the tokens were obtained 20 minutes before the clock now reads; the activity lies 10 ahead
-    const store = createSessionStore({ dbName, clock: b.clock, locks: createMemoryLocks(), wake: new ManualWake() })
-    browserCleanups.push(store.start(), () => store.destroy())
-    await store.whenHydrated()
-    store.derived()
-    await settle(10)
-    expect(Date.parse(store.getState().session!.lastActivityAt)).toBeLessThanOrEqual(b.clock.now())
-    await b.clock.advance(MINUTE)
-    expect(store.derived()!.idleMinutes).toBeCloseTo(1, 5)
-    store.recordActivity()
-    expect(Date.parse(store.getState().session!.lastActivityAt)).toBe(b.clock.now())
+  it('by less than the tokens are old: the last activity it left ahead is taken back to now', async () => {
+    const { b, store } = await reopened({ source: undefined }, {
+      ttlMs: 60 * MINUTE,
+      before: async (b) => {
+        await b.clock.advance(30 * MINUTE)
+        b.stores[0]!.recordActivity()
+        await settle(10)
+      },
+    }) // the tokens were obtained 20 minutes before the clock now reads; the activity lies 10 ahead
+    await activityFollows(b, store)
   })
 })
