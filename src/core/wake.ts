@@ -15,6 +15,13 @@ export interface WakeSource {
    * activity waits for its timer, which a closed tab never runs.
    */
   subscribeHidden?(listener: () => void): () => void
+  /**
+   * The page was frozen (true) or resumed (false). A frozen page may still get
+   * tab messages but not its IndexedDB answers: a read started then keeps its
+   * transaction open, and every other tab's write waits behind it, until the
+   * page resumes. Optional: without it, messages are acted on at once.
+   */
+  subscribeFrozen?(listener: (frozen: boolean) => void): () => void
 }
 
 /** Window and document events; a no-op outside a browser. Listeners are attached on subscribe, never at import. */
@@ -53,6 +60,17 @@ export function createWindowWakeSource(): WakeSource {
         window.removeEventListener('pagehide', listener)
         document.removeEventListener('visibilitychange', onVisibility)
         document.removeEventListener('freeze', listener)
+      }
+    },
+    subscribeFrozen(listener) {
+      if (typeof document === 'undefined') return () => {}
+      const onFreeze = () => listener(true)
+      const onResume = () => listener(false)
+      document.addEventListener('freeze', onFreeze)
+      document.addEventListener('resume', onResume)
+      return () => {
+        document.removeEventListener('freeze', onFreeze)
+        document.removeEventListener('resume', onResume)
       }
     },
   }

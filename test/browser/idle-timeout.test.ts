@@ -77,4 +77,31 @@ describe.skipIf(!findChromium())('the idle-timeout recipe across tabs, in real C
     expect(ends).toBe(1)
     await Promise.all(tabs.map((tab) => tab.close()))
   })
+
+  // A frozen page still gets tab messages here, but not its IndexedDB answers: a read it started then held its
+  // transaction open until it resumed, and every other tab's write queued behind it. The front tab's activity
+  // was not stored, and a background tab signed the user out.
+  it('a frozen background tab does not stop the active tab writing its activity', async () => {
+    const dbName = uniqueDbName()
+    const front = await openApp(harness, dbName)
+    const hidden = await openApp(harness, dbName)
+    const frozen = await openApp(harness, dbName)
+    await front.bringToFront()
+    await front.evaluate((session) => window.__idle.signIn(session), makeSession({ lastActivityAt: new Date().toISOString() }))
+    await eventually(async () => expect((await stateOf(frozen)).status).toBe('authenticated'))
+    const cdp = await harness.context.newCDPSession(frozen)
+    await cdp.send('Page.setWebLifecycleState', { state: 'frozen' })
+
+    await activeIn(front, LIMIT + 2 * INTERVAL)
+    for (const tab of [front, hidden]) expect((await stateOf(tab)).status).toBe('authenticated')
+    // The hidden tab sees the activity at most an interval late (and the second a shown time may lag, and the read).
+    const seen = Date.parse((await stateOf(hidden)).lastActivityAt!)
+    expect(Date.parse((await stateOf(front)).lastActivityAt!) - seen).toBeLessThanOrEqual(INTERVAL + 1300)
+
+    await cdp.send('Page.setWebLifecycleState', { state: 'active' })
+    await activeIn(front, 600)
+    await eventually(async () => expect(Date.parse((await stateOf(frozen)).lastActivityAt!)).toBeGreaterThanOrEqual(seen))
+    for (const tab of [front, hidden, frozen]) expect((await stateOf(tab)).status).toBe('authenticated')
+    await Promise.all([front, hidden, frozen].map((tab) => tab.close()))
+  })
 })
