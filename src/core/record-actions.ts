@@ -97,7 +97,10 @@ export function createRecordActions(
    */
   const endSession = async (reason: RevokeReason, endOptions: EndSessionOptions = {}, how: EndHow = {}): Promise<AuthenticationSession | null> => {
     const { revokedAt, announce = true, grace = true, afterHydration = true } = how
-    const wholeLogin = how.wholeLogin ?? (!endOptions.onlyIf && endOptions.expectedGeneration === undefined)
+    // An idle timeout is decided on the activity this tab shows: it names no login, so another tab confirming
+    // it (provisional-end.ts) or the next page finishing it (unfinished-logout.ts) ends only the record decided on.
+    const idle = reason === 'idle-timeout'
+    const wholeLogin = how.wholeLogin ?? (!endOptions.onlyIf && endOptions.expectedGeneration === undefined && !idle)
     // Called from JavaScript or with a reason read at runtime: a record with
     // a reason outside the schema would read back as corrupt in every tab.
     if (!REVOKE_REASONS.includes(reason)) {
@@ -107,6 +110,9 @@ export function createRecordActions(
     if (hydrating) await hydrating
     const at = revokedAt ?? new Date(clock.now() + (plausibleSkew(held()?.clockSkewMs) ?? 0)).toISOString()
     const mine = liveSession(held())
+    // Activity stored later than this tab showed (another tab's, not read here yet: a tab just resumed, or
+    // without tab messages) means the user was not idle: the decision was made on a stale view.
+    const idleSince = idle ? Date.parse(state.getState().session?.lastActivityAt ?? mine?.lastActivityAt ?? '') : Number.NaN
     const heldGeneration = held()?.generation ?? 0
     const loginGeneration = wholeLogin ? held()?.loginGeneration : undefined
     const login = loginGeneration === undefined ? {} : { loginGeneration }
@@ -132,6 +138,7 @@ export function createRecordActions(
       if (!live) return null
       if (endOptions.onlyIf && !endOptions.onlyIf(live)) return null
       if (how.applies && !how.applies(current!)) return null
+      if (Date.parse(live.lastActivityAt) > idleSince) return null
       // Ending a session this tab never saw (a newer sign-in elsewhere) would
       // sign out the wrong login; without one of its own, only a caller naming
       // the stored generation, or the record, has seen what it ends.

@@ -27,8 +27,28 @@ export interface TabSyncDeps {
  */
 export function attachTabSync(deps: TabSyncDeps): () => void {
   let rejected = 0
+  // While frozen, storage is read only once resumed (see WakeSource.subscribeFrozen): the resume re-reads anyway.
+  // Kept small: one re-read stands for any number of changes; logouts announced meanwhile are applied after it.
+  let frozen = false
+  let changeMissed = false
+  let endingsMissed: EndingMessage[] = []
+  const unsubscribeFrozen = deps.wake.subscribeFrozen?.((now) => {
+    frozen = now
+    if (now) return
+    const missed = endingsMissed
+    endingsMissed = []
+    if (missed.length > 0) readThenEnd(missed)
+    else if (changeMissed) reconcile()
+    changeMissed = false
+  })
   const reconcile = () => {
     deps.reconcile().catch(() => {})
+  }
+  const readThenEnd = (messages: EndingMessage[]) => {
+    deps
+      .reconcile()
+      .then(() => messages.forEach((message) => deps.endsHeld(message) && deps.endProvisionally(message)))
+      .catch(() => {})
   }
   const unsubscribeChannel = deps.channel?.subscribe((data) => {
     const message = parseTabMessage(data)
@@ -54,20 +74,22 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
       // announcing tab closes before its tombstone lands. It still applies
       // after a stop (a provider remounting), not after destroy (see store.ts).
       else if (!older) {
-        deps
-          .reconcile()
-          .then(() => deps.endsHeld(message) && deps.endProvisionally(message))
-          .catch(() => {})
+        if (frozen) endingsMissed.push(message)
+        else readThenEnd([message])
       }
       return
     }
     // Any other record: usually a newer generation; another epoch means
     // storage was wiped and written anew.
-    if (!isHeld() && !older) reconcile()
+    if (!isHeld() && !older) {
+      if (frozen) changeMissed = true
+      else reconcile()
+    }
   })
   const unsubscribeWake = deps.wake.subscribe(reconcile)
   return () => {
     unsubscribeChannel?.()
     unsubscribeWake()
+    unsubscribeFrozen?.()
   }
 }

@@ -15,6 +15,13 @@ export interface WakeSource {
    * activity waits for its timer, which a closed tab never runs.
    */
   subscribeHidden?(listener: () => void): () => void
+  /**
+   * The page was frozen (true) or resumed (false). A frozen page may still get
+   * tab messages but not its IndexedDB answers: a read started then keeps its
+   * transaction open, and every other tab's write waits behind it, until the
+   * page resumes. Optional: without it, messages are acted on at once.
+   */
+  subscribeFrozen?(listener: (frozen: boolean) => void): () => void
 }
 
 type Events = Array<[target: 'window' | 'document', type: string, handler: () => void]>
@@ -44,6 +51,11 @@ export function createWindowWakeSource(): WakeSource {
         ['window', 'pagehide', () => listener()],
         ['document', 'visibilitychange', () => void (document.visibilityState === 'hidden' && listener())],
         ['document', 'freeze', () => listener()],
+      ]),
+    subscribeFrozen: (listener) =>
+      listen(() => [
+        ['document', 'freeze', () => listener(true)],
+        ['document', 'resume', () => listener(false)],
       ]),
   }
 }
