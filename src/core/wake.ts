@@ -9,10 +9,11 @@ export type WakeReason = 'focus' | 'visible' | 'pageshow' | 'resume' | 'online'
 export interface WakeSource {
   subscribe(listener: (reason: WakeReason) => void): () => void
   /**
-   * Moments a tab may be closed, frozen or discarded without running again:
-   * hidden, page hide, freeze. The tab writes what it has held back (the last
-   * activity of a burst) while it still can. Optional: without it, that
-   * activity waits for its timer, which a closed tab never runs.
+   * Moments a tab may be closed or left without running again: hidden (also
+   * on the way to being closed, navigated away from or frozen), or unloaded.
+   * The tab writes what it has held back (the last activity of a burst) while
+   * it still runs. Optional: without it, that activity waits for its timer,
+   * which a closed tab never runs.
    */
   subscribeHidden?(listener: () => void): () => void
   /**
@@ -24,7 +25,7 @@ export interface WakeSource {
   subscribeFrozen?(listener: (frozen: boolean) => void): () => void
 }
 
-type Events = Array<[target: 'window' | 'document', type: string, handler: () => void]>
+type Events = Array<[target: 'window' | 'document', type: string, handler: (event: Event) => void]>
 
 /** Attaches each handler; returns what detaches them all. A no-op outside a browser. */
 function listen(events: () => Events): () => void {
@@ -45,12 +46,14 @@ export function createWindowWakeSource(): WakeSource {
         ['document', 'visibilitychange', () => void (document.visibilityState === 'visible' && listener('visible'))],
         ['document', 'resume', () => listener('resume')],
       ]),
-    // A closing tab fires visibilitychange (hidden) and then pagehide; a discarded background tab, freeze.
+    // A closing tab fires visibilitychange (hidden), then pagehide (the one some browsers fire alone on
+    // navigation). Not on freeze, nor a pagehide into the back/forward cache: a frozen page gets no
+    // IndexedDB answers, so a write begun then would hold every other tab's writes until it resumed
+    // (see subscribeFrozen); such a page was hidden, and wrote, before.
     subscribeHidden: (listener) =>
       listen(() => [
-        ['window', 'pagehide', () => listener()],
+        ['window', 'pagehide', (event) => void ((event as PageTransitionEvent).persisted || listener())],
         ['document', 'visibilitychange', () => void (document.visibilityState === 'hidden' && listener())],
-        ['document', 'freeze', () => listener()],
       ]),
     subscribeFrozen: (listener) =>
       listen(() => [
