@@ -1,6 +1,7 @@
 import { plausibleSkew, type Clock } from './clock'
 import { AuthSessionError } from './errors'
 import { fingerprint } from './fingerprint'
+import { describe } from './json-data'
 import type { Locks } from './locks'
 import { parseActiveSession } from './parse-session'
 import type { RefreshScheduler } from './refresh-scheduler'
@@ -137,6 +138,8 @@ export function createSourceActions(deps: {
     },
 
     completeLogin(url = typeof location !== 'undefined' ? location.href : '') {
+      // Named by its text (fingerprint): any other value (null, a URL or Location object) would share one name with every other.
+      if (typeof url !== 'string') return Promise.reject(new AuthSessionError('invalid-argument', `completeLogin(url): expected the callback URL as a string (location.href), got ${describe(url)}`))
       const known = completions.get(url)
       if (known) return known.promise
       const entry: { promise: ReturnType<SourceActions['completeLogin']>; forget?: () => void } = { promise: complete(url) }
