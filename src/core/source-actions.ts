@@ -4,6 +4,7 @@ import { fingerprint } from './fingerprint'
 import { describe } from './json-data'
 import type { Locks } from './locks'
 import { parseActiveSession } from './parse-session'
+import { badOptions } from './source-arguments'
 import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
 import type { AuthenticationSession } from './session'
@@ -127,6 +128,8 @@ export function createSourceActions(deps: {
 
   return {
     login: async (options) => {
+      const bad = badOptions('login', options)
+      if (bad) throw bad
       const startSignIn = need('startSignIn')
       // A new sign-in (a popup, the app's own form): the next completion of a fixed callback URL is its own.
       forgetAll()
@@ -166,6 +169,8 @@ export function createSourceActions(deps: {
     },
 
     logout(options = {}) {
+      const bad = badOptions('logout', options)
+      if (bad) return Promise.reject(bad)
       // One per session: a /logout route calling this on mount (twice under
       // StrictMode) or a double click must sign out at the provider once. A
       // session signed in since (the provider call of the last may still be
