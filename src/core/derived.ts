@@ -1,3 +1,5 @@
+import { AuthSessionError } from './errors'
+import { describe } from './json-data'
 import type { AuthenticationSession, DerivedSessionFields } from './session'
 
 const MINUTE = 60_000
@@ -33,6 +35,10 @@ export function idleMinutes(session: Pick<AuthenticationSession, 'lastActivityAt
  * device's clock.
  */
 export function deriveSessionFields(session: AuthenticationSession, now: number, clockSkewMs = 0): DerivedSessionFields {
+  // From JavaScript, a Date (`now + clockSkewMs` joins strings) or a string answered isExpired: false for any session.
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new AuthSessionError('invalid-argument', `now: expected a time in ms since 1970, got ${typeof now === 'number' ? now : describe(now)}`)
+  }
   const serverNow = now + clockSkewMs
   return {
     isExpired: isExpired(session, serverNow),

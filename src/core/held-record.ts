@@ -214,9 +214,9 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     if (state.getState().error?.code === bad.code) return
     reportError(bad)
     if (!yielded) return
-    await persistence
-      .update((raw) => ({ result: null, ...(rawVersion(raw) > version ? { quarantine: forQuarantine(raw) } : {}) }))
-      .catch(() => {})
+    const keepCopy = (raw: unknown) => ({ result: null, ...(rawVersion(raw) > version ? { quarantine: forQuarantine(raw) } : {}) })
+    // Through then(): an app's persistence may answer a value, or throw at once (plain JavaScript over a synchronous store).
+    await Promise.resolve().then(() => persistence.update(keepCopy)).catch(() => {})
   }
 
   /** Moves a corrupt record aside (kept, never deleted, tokens redacted) and starts clean. */

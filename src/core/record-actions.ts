@@ -206,6 +206,8 @@ export function createRecordActions(
           throw new AuthSessionError('invalid-argument', 'update(fn): the function must return the fields to change, e.g. (stored) => ({ accessToken })')
         }
         if (changes.sessionId !== undefined && changes.sessionId !== live.sessionId) return null
+        // Parsed first: compared as JSON, a value the schema refuses but JSON drops (a function) would look stored already.
+        const session = parseSession({ ...live, ...changes })
         if (typeof patch !== 'function' && !changesAnything(changes, live)) {
           // Nothing left to change: not written. Resolves false if the object
           // asked for a credential change (which an object patch never makes),
@@ -213,7 +215,6 @@ export function createRecordActions(
           alreadyStored = !asksCredentialChange(patch, live)
           return null
         }
-        const session = parseSession({ ...live, ...changes })
         // Ending goes through end(): a record marked revoked but not a
         // tombstone would keep its tokens stored, signed out or not.
         if (session.status !== live.status) {

@@ -1,8 +1,10 @@
 import { plausibleSkew, type Clock } from './clock'
 import { AuthSessionError } from './errors'
 import { fingerprint } from './fingerprint'
+import { describe } from './json-data'
 import type { Locks } from './locks'
 import { parseActiveSession } from './parse-session'
+import { badOptions } from './source-arguments'
 import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
 import type { AuthenticationSession } from './session'
@@ -126,6 +128,8 @@ export function createSourceActions(deps: {
 
   return {
     login: async (options) => {
+      const bad = badOptions('login', options)
+      if (bad) throw bad
       const startSignIn = need('startSignIn')
       // A new sign-in (a popup, the app's own form): the next completion of a fixed callback URL is its own.
       forgetAll()
@@ -137,6 +141,8 @@ export function createSourceActions(deps: {
     },
 
     completeLogin(url = typeof location !== 'undefined' ? location.href : '') {
+      // Named by its text (fingerprint): any other value (null, a URL or Location object) would share one name with every other.
+      if (typeof url !== 'string') return Promise.reject(new AuthSessionError('invalid-argument', `completeLogin(url): expected the callback URL as a string (location.href), got ${describe(url)}`))
       const known = completions.get(url)
       if (known) return known.promise
       const entry: { promise: ReturnType<SourceActions['completeLogin']>; forget?: () => void } = { promise: complete(url) }
@@ -163,6 +169,8 @@ export function createSourceActions(deps: {
     },
 
     logout(options = {}) {
+      const bad = badOptions('logout', options)
+      if (bad) return Promise.reject(bad)
       // One per session: a /logout route calling this on mount (twice under
       // StrictMode) or a double click must sign out at the provider once. A
       // session signed in since (the provider call of the last may still be

@@ -18,7 +18,7 @@ import { createProvisionalEnd } from './provisional-end'
 import { rejoinStorage } from './rejoin-storage'
 import { createRecordActions } from './record-actions'
 import type { SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
-import { createBroadcastTabChannel, type TabChannel } from './tab-channel'
+import { createBroadcastTabChannel, postHint, type TabChannel } from './tab-channel'
 import { MAX_TAB_ID_LENGTH } from './tab-message'
 import { attachTabSync } from './tab-sync'
 import { createWindowWakeSource } from './wake'
@@ -119,9 +119,9 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
    */
   const postToTabs = (message: unknown) => {
     if (destroyed) return
-    if (channel !== undefined) return void channel?.post(message)
+    if (channel !== undefined) return postHint(channel, message)
     const once = createBroadcastTabChannel(channelName)
-    once?.post(message)
+    postHint(once, message)
     once?.close()
   }
 

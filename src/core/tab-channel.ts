@@ -6,10 +6,20 @@ export interface TabChannel {
   close(): void
 }
 
-/** A BroadcastChannel-backed channel, or null where BroadcastChannel does not exist (old Safari, some webviews). */
+/**
+ * A BroadcastChannel-backed channel, or null where BroadcastChannel does not
+ * exist (old Safari, some webviews) or refuses to be made (Firefox with
+ * cookies blocked throws SecurityError, as it does for localStorage and
+ * IndexedDB): the tabs then converge on wake-ups, as without one.
+ */
 export function createBroadcastTabChannel(name: string): TabChannel | null {
   if (typeof BroadcastChannel === 'undefined') return null
-  const channel = new BroadcastChannel(name)
+  let channel: BroadcastChannel
+  try {
+    channel = new BroadcastChannel(name)
+  } catch {
+    return null
+  }
   const listeners = new Set<(data: unknown) => void>()
   channel.onmessage = (event: MessageEvent) => {
     for (const listener of [...listeners]) listener(event.data)
@@ -35,5 +45,22 @@ export function createBroadcastTabChannel(name: string): TabChannel | null {
       listeners.clear()
       channel.close()
     },
+  }
+}
+
+/**
+ * Posts a message to the other tabs. A message is a hint (tabs also re-read
+ * on wake-ups): a channel that fails (an app's own, over a closed port) must
+ * not fail the write that landed, nor stop a logout before its tombstone is
+ * written. Its error surfaces on its own, as uncaught, as a throwing
+ * listener's does.
+ */
+export function postHint(channel: TabChannel | null, message: unknown): void {
+  try {
+    channel?.post(message)
+  } catch (error) {
+    queueMicrotask(() => {
+      throw error
+    })
   }
 }

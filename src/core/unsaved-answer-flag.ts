@@ -71,7 +71,9 @@ export function createUnsavedAnswerFlag(deps: {
   return {
     flag,
     /** Whether another tab holds newer tokens than `record`'s (this tab's own flag does not count). */
-    elsewhere: async (record: LiveRecord) => !flags.has(nameFor(record)) && !!(await deps.locks.isHeld?.(nameFor(record)).catch(() => false)),
+    // An app's isHeld may answer a boolean or throw (plain JavaScript): read as a Locks without one would be.
+    elsewhere: async (record: LiveRecord) =>
+      !flags.has(nameFor(record)) && !!(await Promise.resolve().then(() => deps.locks.isHeld?.(nameFor(record))).catch(() => false)),
     /** Something a flag waits for may have ended without a store event. */
     recheck: () => {
       for (const entry of [...flags.values()]) entry.look?.()

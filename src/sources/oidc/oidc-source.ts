@@ -79,7 +79,8 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       try {
         request = await oidc().createSigninRequest({
           state: { returnTo: signInOptions.returnTo },
-          extraQueryParams: signInOptions.extraParams,
+          // Added to the settings' own (an audience, a resource): oidc-client-ts would put them in their place.
+          extraQueryParams: signInOptions.extraParams && { ...settings.extraQueryParams, ...signInOptions.extraParams },
         })
       } catch (cause) {
         forgetClient()
