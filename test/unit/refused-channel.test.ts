@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryPersistence, createSessionStore, type SessionStore, type TabChannel } from '../../src/index'
 import { makeSession } from '../support/sessions'
+import { catchUncaught } from '../support/catch-uncaught'
 
 const stores: SessionStore[] = []
 afterEach(() => {
@@ -64,17 +65,7 @@ describe('a tab channel that cannot be made or used', () => {
     const store = createSessionStore({ persistence: createMemoryPersistence(shared), channel, activityWriteIntervalMs: 0 })
     stores.push(store)
     // The channel's error, rethrown in a microtask as uncaught: kept out of the test run's own report.
-    const uncaught: unknown[] = []
-    const original = globalThis.queueMicrotask
-    vi.stubGlobal('queueMicrotask', (callback: () => void) =>
-      original(() => {
-        try {
-          callback()
-        } catch (error) {
-          uncaught.push(error)
-        }
-      }),
-    )
+    const { caught: uncaught } = catchUncaught()
     const problems = await problemsDuring(async () => {
       store.start()
       await store.whenHydrated()

@@ -1,11 +1,12 @@
 import { act, render, screen } from '@testing-library/react'
 import { StrictMode, version as reactVersion } from 'react'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryPersistence, createSessionStore, type SessionStore, type SessionStoreOptions } from '../../src/index'
 import { SessionProvider, useSession } from '../../src/react'
 import { settle } from '../support/fake-clock'
 import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
 import { makeSession } from '../support/sessions'
+import { catchUncaught } from '../support/catch-uncaught'
 
 const stores: SessionStore[] = []
 afterEach(() => {
@@ -14,22 +15,6 @@ afterEach(() => {
 })
 
 const signedInStorage = () => new Map<string, unknown>([['session', { version: 1, generation: 1, ended: false, reason: 'sign-in', session: makeSession() }]])
-
-/** The errors the store rethrows from app listeners (in a microtask, as uncaught), kept out of the test run's own report. */
-function catchUncaught() {
-  const caught: unknown[] = []
-  const original = globalThis.queueMicrotask
-  vi.stubGlobal('queueMicrotask', (callback: () => void) =>
-    original(() => {
-      try {
-        callback()
-      } catch (error) {
-        caught.push(error)
-      }
-    }),
-  )
-  return { caught, stop: () => vi.unstubAllGlobals() }
-}
 
 function Status() {
   const { status, session } = useSession()
