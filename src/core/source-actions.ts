@@ -112,6 +112,9 @@ export function createSourceActions(deps: {
     // showed only if the logout found nothing left to end.
     // The same ended login: a sign-in since (even into the same IdP session) has another login generation.
     const stored = internals.currentRecord()
+    // Refused with that provider session still stored live (an idle timeout decided on a stale view while the
+    // user is active in another tab): telling the provider would end, or revoke, the session that tab goes on using.
+    if (!ended && live(stored) && stored.session.sessionId === shown?.sessionId) return
     const same = (a: StoredRecord, b: StoredRecord) => a.epoch === b.epoch && a.loginGeneration === b.loginGeneration && a.session?.sessionId === b.session?.sessionId
     const retry = untold?.ended && stored?.ended && same(stored, untold.ended) ? untold.session : null
     untold = null

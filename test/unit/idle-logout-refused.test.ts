@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import { createMemoryPersistence, type AuthenticationSession } from '../../src/index'
+import { FakeClock, settle } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { destroyTabs, startedTab } from '../support/fake-tabs'
+
+afterEach(destroyTabs)
+
+// A tab whose view of the activity is stale (no tab messages, or just resumed) decides an idle timeout while the
+// user is active in another tab: end('idle-timeout') is refused there (record-actions.ts). logout({ reason:
+// 'idle-timeout' }) must then not sign the user out at the provider either: that ends (or revokes) the very
+// session the active tab goes on using, and a redirect comes back to a page signed in from storage.
+describe('logout({ reason: idle-timeout }) refused for activity stored since', () => {
+  it('tells the provider nothing and leaves the session live', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const signedOut: string[] = []
+    const source = { ...server.source(), signOut: async (session: AuthenticationSession) => void signedOut.push(session.sessionId) }
+    const stale = await startedTab({ clock, persistence: createMemoryPersistence(shared), source })
+    const active = await startedTab({ clock, persistence: createMemoryPersistence(shared) })
+    await stale.store.signIn(server.signInSession())
+    await active.store.reconcile()
+    await clock.advance(20 * 60_000)
+    active.store.recordActivity() // the user is active there; the stale tab is not told (no channel, no wake-up)
+    await settle()
+    await clock.advance(1000)
+    expect(stale.store.derived()!.idleMinutes).toBeGreaterThan(15) // what the app's idle timer reads there
+
+    await stale.store.logout({ reason: 'idle-timeout', redirect: false })
+
+    await active.store.reconcile()
+    expect(active.store.getState().status).toBe('authenticated')
+    expect(stale.store.getState().status).toBe('authenticated') // adopted the stored record
+    expect(signedOut).toEqual([])
+  })
+})
