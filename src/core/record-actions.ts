@@ -97,8 +97,9 @@ export function createRecordActions(
    */
   const endSession = async (reason: RevokeReason, endOptions: EndSessionOptions = {}, how: EndHow = {}): Promise<AuthenticationSession | null> => {
     const { revokedAt, announce = true, grace = true, afterHydration = true } = how
-    // An idle timeout is decided on the activity this tab shows: it names no login, so another tab confirming
-    // it (provisional-end.ts) or the next page finishing it (unfinished-logout.ts) ends only the record decided on.
+    // An idle timeout is decided on the activity this tab shows, which the write may find stale (below): it
+    // is not announced ahead of the write (the other tabs would show signed out until they read it refused),
+    // and it names no login, so the next page finishing it (unfinished-logout.ts) ends only the record decided on.
     const idle = reason === 'idle-timeout'
     const wholeLogin = how.wholeLogin ?? (!endOptions.onlyIf && endOptions.expectedGeneration === undefined && !idle)
     // Called from JavaScript or with a reason read at runtime: a record with
@@ -121,7 +122,7 @@ export function createRecordActions(
     let noted: JournaledLogout | undefined
     if (announce && mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration && (!endOptions.onlyIf || endOptions.onlyIf(mine))) {
       const epoch = held()?.epoch
-      announceEnding(heldGeneration, epoch, login)
+      if (!idle) announceEnding(heldGeneration, epoch, login)
       noted = { sessionId: mine.sessionId, generation: heldGeneration, ...(epoch ? { epoch } : {}), revokeReason: reason, revokedAt: at, ...login }
       // A note that dies with the tab (sessionStorage, or none: storage full or off) cannot finish a logout torn down in the grace: no grace then.
       const durable = deps.journal.note(noted)
@@ -129,7 +130,7 @@ export function createRecordActions(
       // now would compete with them too). Meanwhile no other write of this
       // tab may keep the session live (see logoutPending in held-record.ts).
       endingHere += 1
-      if (grace && durable) await deliveryGrace() // never rejects
+      if (grace && durable && !idle) await deliveryGrace() // never rejects
     }
     let ended: AuthenticationSession | null = null
     const result = await commit((current) => {
@@ -153,7 +154,7 @@ export function createRecordActions(
     // A newer app version holds the record (a deploy with this tab still
     // open): this tab cannot write the tombstone, but the newer tabs can, once
     // told. The user asked to be signed out; that must not stop at this tab.
-    if (!result.ok && result.newer && announce) announceEnding(result.newer.generation, result.newer.epoch)
+    if (!result.ok && result.newer && announce && !idle) announceEnding(result.newer.generation, result.newer.epoch)
     // Storage failed: keep the logout in memory, but only of the session it
     // was decided on (another tab's sign-in may have been adopted meanwhile).
     const still = liveSession(held())

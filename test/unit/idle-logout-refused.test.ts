@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { createMemoryPersistence, type AuthenticationSession } from '../../src/index'
 import { FakeClock, settle } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
-import { destroyTabs, startedTab } from '../support/fake-tabs'
+import { bus, destroyTabs, startedTab } from '../support/fake-tabs'
 
 afterEach(destroyTabs)
 
@@ -35,3 +35,48 @@ describe('logout({ reason: idle-timeout }) refused for activity stored since', (
     expect(signedOut).toEqual([])
   })
 })
+
+// An idle end is not announced ahead of its write, as a logout is: the write may find it stale and refuse it,
+// and tabs holding the same record would show signed out meanwhile (until their confirm re-read it, 2 s later).
+describe('end(idle-timeout) decided on a stale view', () => {
+  it('another tab holding the same record never shows signed out', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const stale = await startedTab({ clock, persistence: createMemoryPersistence(shared), channel: channel() })
+    const bystander = await startedTab({ clock, persistence: createMemoryPersistence(shared), channel: channel() })
+    const active = await startedTab({ clock, persistence: createMemoryPersistence(shared) }) // tells no tab
+    await stale.store.signIn(server.signInSession())
+    await settle()
+    await active.store.reconcile()
+    await clock.advance(20 * 60_000)
+    active.store.recordActivity()
+    await settle()
+    const shown: string[] = []
+    bystander.store.subscribe((state) => shown.push(state.status))
+
+    await stale.store.end('idle-timeout')
+    await settle(10)
+
+    expect(shown).not.toContain('unauthenticated')
+    expect(bystander.store.getState().status).toBe('authenticated')
+    expect(stale.store.getState().status).toBe('authenticated')
+  })
+
+  it('one decided on the stored activity still ends the session in every tab', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const shared = new Map<string, unknown>()
+    const channel = bus()
+    const idle = await startedTab({ clock, persistence: createMemoryPersistence(shared), channel: channel() })
+    const other = await startedTab({ clock, persistence: createMemoryPersistence(shared), channel: channel() })
+    await idle.store.signIn(server.signInSession())
+    await settle()
+    await clock.advance(20 * 60_000)
+    await idle.store.end('idle-timeout')
+    await settle(10)
+    expect(other.store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'idle-timeout' } })
+  })
+})
+
