@@ -39,44 +39,45 @@ describe('logout({ reason: idle-timeout }) refused for activity stored since', (
 // An idle end is not announced ahead of its write, as a logout is: the write may find it stale and refuse it,
 // and tabs holding the same record would show signed out meanwhile (until their confirm re-read it, 2 s later).
 describe('end(idle-timeout) decided on a stale view', () => {
-  it('another tab holding the same record never shows signed out', async () => {
+  /** Tabs on one storage; `messages: false` makes a tab that tells no other. */
+  const world = () => {
     const clock = new FakeClock()
     const server = new FakeTokenServer(clock)
     const shared = new Map<string, unknown>()
     const channel = bus()
-    const stale = await startedTab({ clock, persistence: createMemoryPersistence(shared), channel: channel() })
-    const bystander = await startedTab({ clock, persistence: createMemoryPersistence(shared), channel: channel() })
-    const active = await startedTab({ clock, persistence: createMemoryPersistence(shared) }) // tells no tab
-    await stale.store.signIn(server.signInSession())
+    const tab = async (messages = true) =>
+      (await startedTab({ clock, persistence: createMemoryPersistence(shared), ...(messages ? { channel: channel() } : {}) })).store
+    return { clock, server, tab }
+  }
+
+  it('another tab holding the same record never shows signed out', async () => {
+    const { clock, server, tab } = world()
+    const [stale, bystander, active] = [await tab(), await tab(), await tab(false)]
+    await stale.signIn(server.signInSession())
     await settle()
-    await active.store.reconcile()
+    await active.reconcile()
     await clock.advance(20 * 60_000)
-    active.store.recordActivity()
+    active.recordActivity()
     await settle()
     const shown: string[] = []
-    bystander.store.subscribe((state) => shown.push(state.status))
+    bystander.subscribe((state) => shown.push(state.status))
 
-    await stale.store.end('idle-timeout')
+    await stale.end('idle-timeout')
     await settle(10)
 
     expect(shown).not.toContain('unauthenticated')
-    expect(bystander.store.getState().status).toBe('authenticated')
-    expect(stale.store.getState().status).toBe('authenticated')
+    expect(bystander.getState().status).toBe('authenticated')
+    expect(stale.getState().status).toBe('authenticated')
   })
 
   it('one decided on the stored activity still ends the session in every tab', async () => {
-    const clock = new FakeClock()
-    const server = new FakeTokenServer(clock)
-    const shared = new Map<string, unknown>()
-    const channel = bus()
-    const idle = await startedTab({ clock, persistence: createMemoryPersistence(shared), channel: channel() })
-    const other = await startedTab({ clock, persistence: createMemoryPersistence(shared), channel: channel() })
-    await idle.store.signIn(server.signInSession())
+    const { clock, server, tab } = world()
+    const [idle, other] = [await tab(), await tab()]
+    await idle.signIn(server.signInSession())
     await settle()
     await clock.advance(20 * 60_000)
-    await idle.store.end('idle-timeout')
+    await idle.end('idle-timeout')
     await settle(10)
-    expect(other.store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'idle-timeout' } })
+    expect(other.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'idle-timeout' } })
   })
 })
-
