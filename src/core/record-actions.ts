@@ -95,13 +95,17 @@ export function createRecordActions(
    * records that tab's time and does not announce it again; a noted logout
    * finished by the next page neither waits a grace nor for hydration.
    */
-  const endSession = async (reason: RevokeReason, endOptions: EndSessionOptions = {}, how: EndHow = {}): Promise<AuthenticationSession | null> => {
+  const endSession = async (reason: RevokeReason, given: EndSessionOptions = {}, how: EndHow = {}): Promise<AuthenticationSession | null> => {
     const { revokedAt, announce = true, grace = true, afterHydration = true } = how
-    // An idle timeout is decided on the activity this tab shows, which the write may find stale (below): it
-    // is not announced ahead of the write (the other tabs would show signed out until they read it refused),
-    // and it names no login, so the next page finishing it (unfinished-logout.ts) ends only the record decided on.
+    // An idle timeout is decided on the activity this tab shows: a conditional end, refused if later activity
+    // (another tab's, not read here yet: a tab just resumed, or without tab messages) is stored. Nor is it
+    // announced ahead of the write, which may refuse it: the other tabs would show signed out meanwhile.
     const idle = reason === 'idle-timeout'
-    const wholeLogin = how.wholeLogin ?? (!endOptions.onlyIf && endOptions.expectedGeneration === undefined && !idle)
+    let idleSince = Number.NaN // the activity shown once the stored record is read
+    const endOptions: EndSessionOptions = idle
+      ? { ...given, onlyIf: (live) => !(Date.parse(live.lastActivityAt) > idleSince) && (!given.onlyIf || given.onlyIf(live)) }
+      : given
+    const wholeLogin = how.wholeLogin ?? (!endOptions.onlyIf && endOptions.expectedGeneration === undefined)
     // Called from JavaScript or with a reason read at runtime: a record with
     // a reason outside the schema would read back as corrupt in every tab.
     if (!REVOKE_REASONS.includes(reason)) {
@@ -109,11 +113,9 @@ export function createRecordActions(
     }
     const hydrating = afterHydration ? ensureHydration() : null
     if (hydrating) await hydrating
+    if (idle) idleSince = Date.parse(state.getState().session?.lastActivityAt ?? liveSession(held())?.lastActivityAt ?? '')
     const at = revokedAt ?? new Date(clock.now() + (plausibleSkew(held()?.clockSkewMs) ?? 0)).toISOString()
     const mine = liveSession(held())
-    // Activity stored later than this tab showed (another tab's, not read here yet: a tab just resumed, or
-    // without tab messages) means the user was not idle: the decision was made on a stale view.
-    const idleSince = idle ? Date.parse(state.getState().session?.lastActivityAt ?? mine?.lastActivityAt ?? '') : Number.NaN
     const heldGeneration = held()?.generation ?? 0
     const loginGeneration = wholeLogin ? held()?.loginGeneration : undefined
     const login = loginGeneration === undefined ? {} : { loginGeneration }
@@ -139,7 +141,6 @@ export function createRecordActions(
       if (!live) return null
       if (endOptions.onlyIf && !endOptions.onlyIf(live)) return null
       if (how.applies && !how.applies(current!)) return null
-      if (Date.parse(live.lastActivityAt) > idleSince) return null
       // Ending a session this tab never saw (a newer sign-in elsewhere) would
       // sign out the wrong login; without one of its own, only a caller naming
       // the stored generation, or the record, has seen what it ends.

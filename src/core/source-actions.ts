@@ -41,8 +41,9 @@ export function createSourceActions(deps: {
   // Callbacks of other URLs (other sign-ins) never wait for each other. Where
   // Web Locks are refused (opaque origins), tabs are not serialised, and a
   // record kept only in memory (storage full) leaves no mark for other tabs.
-  const completions = new Map<string, { promise: ReturnType<SourceActions['completeLogin']>; forget?: () => void }>()
-  const forgetAll = () => [...completions.values()].forEach((entry) => entry.forget?.())
+  type Completion = { promise: ReturnType<SourceActions['completeLogin']>; forget(): void }
+  const completions = new Map<string, Completion>()
+  const forgetAll = () => [...completions.values()].forEach((entry) => entry.forget())
   const complete = async (url: string): ReturnType<SourceActions['completeLogin']> => {
     // As in signIn(): the stored record is read first (see record-actions.ts).
     await store.whenHydrated()
@@ -148,7 +149,14 @@ export function createSourceActions(deps: {
       if (typeof url !== 'string') return Promise.reject(new AuthSessionError('invalid-argument', `completeLogin(url): expected the callback URL as a string (location.href), got ${describe(url)}`))
       const known = completions.get(url)
       if (known) return known.promise
-      const entry: { promise: ReturnType<SourceActions['completeLogin']>; forget?: () => void } = { promise: complete(url) }
+      let unsubscribe = () => {}
+      const entry: Completion = {
+        promise: complete(url),
+        forget() {
+          unsubscribe()
+          if (completions.get(url) === entry) completions.delete(url)
+        },
+      }
       completions.set(url, entry)
       // Shared while it runs (StrictMode's double effect) and while this tab stays signed in (a Suspense
       // retry of use(completeLogin()), a remounted callback route: the same visit, which must not sign in
@@ -157,17 +165,12 @@ export function createSourceActions(deps: {
       // failure, a sign-in once signed out, or after login(), completes anew. A single-use one is then
       // tried again (its sign-in state or code most likely spent: sign-in-failed), and what the first
       // call answered, tokens of a session since ended among it, is not kept for the page's life.
-      let unsubscribe = () => {}
-      entry.forget = () => {
-        unsubscribe()
-        if (completions.get(url) === entry) completions.delete(url)
-      }
       const signedIn = () => store.getState().status === 'authenticated'
       entry.promise.then(() => {
         if (completions.get(url) !== entry) return // forgotten while it ran (a login())
-        if (!signedIn()) return entry.forget!()
-        unsubscribe = store.subscribe(() => void (signedIn() || entry.forget!()))
-      }, entry.forget)
+        if (!signedIn()) return entry.forget()
+        unsubscribe = store.subscribe(() => void (signedIn() || entry.forget()))
+      }, () => entry.forget())
       return entry.promise
     },
 

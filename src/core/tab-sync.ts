@@ -27,28 +27,21 @@ export interface TabSyncDeps {
  */
 export function attachTabSync(deps: TabSyncDeps): () => void {
   let rejected = 0
-  // While frozen, storage is read only once resumed (see WakeSource.subscribeFrozen): the resume re-reads anyway.
-  // Kept small: one re-read stands for any number of changes; logouts announced meanwhile are applied after it.
+  // While frozen, storage is not read (see WakeSource.subscribeFrozen): the resume is a wake-up, whose
+  // re-read stands for any number of changes; the logouts announced meanwhile are applied after it.
   let frozen = false
-  let changeMissed = false
   let endingsMissed: EndingMessage[] = []
-  const unsubscribeFrozen = deps.wake.subscribeFrozen?.((now) => {
-    frozen = now
-    if (now) return
-    const missed = endingsMissed
-    endingsMissed = []
-    if (missed.length > 0) readThenEnd(missed)
-    else if (changeMissed) reconcile()
-    changeMissed = false
-  })
-  const reconcile = () => {
-    deps.reconcile().catch(() => {})
-  }
+  const unsubscribeFrozen = deps.wake.subscribeFrozen?.((now) => void (frozen = now))
   const readThenEnd = (messages: EndingMessage[]) => {
     deps
       .reconcile()
       .then(() => messages.forEach((message) => deps.endsHeld(message) && deps.endProvisionally(message)))
       .catch(() => {})
+  }
+  const reconcile = () => {
+    const missed = endingsMissed
+    endingsMissed = []
+    readThenEnd(missed)
   }
   const unsubscribeChannel = deps.channel?.subscribe((data) => {
     const message = parseTabMessage(data)
@@ -81,10 +74,7 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
     }
     // Any other record: usually a newer generation; another epoch means
     // storage was wiped and written anew.
-    if (!isHeld() && !older) {
-      if (frozen) changeMissed = true
-      else reconcile()
-    }
+    if (!isHeld() && !older && !frozen) reconcile()
   })
   const unsubscribeWake = deps.wake.subscribe(reconcile)
   return () => {

@@ -20,7 +20,9 @@ export interface WakeSource {
    * The page was frozen (true) or resumed (false). A frozen page may still get
    * tab messages but not its IndexedDB answers: a read started then keeps its
    * transaction open, and every other tab's write waits behind it, until the
-   * page resumes. Optional: without it, messages are acted on at once.
+   * page resumes. So a frozen tab reads nothing; its resume must also be a
+   * wake-up (`subscribe`'s 'resume'), when it reads what it missed. Optional:
+   * without it, messages are acted on at once.
    */
   subscribeFrozen?(listener: (frozen: boolean) => void): () => void
 }
@@ -28,9 +30,9 @@ export interface WakeSource {
 type Events = Array<[target: 'window' | 'document', type: string, handler: (event: Event) => void]>
 
 /** Attaches each handler; returns what detaches them all. A no-op outside a browser. */
-function listen(events: () => Events): () => void {
+function listen(events: Events): () => void {
   if (typeof window === 'undefined' || typeof document === 'undefined') return () => {}
-  const attached = events().map(([target, type, handler]) => [target === 'window' ? window : document, type, handler] as const)
+  const attached = events.map(([target, type, handler]) => [target === 'window' ? window : document, type, handler] as const)
   attached.forEach(([target, type, handler]) => target.addEventListener(type, handler))
   return () => attached.forEach(([target, type, handler]) => target.removeEventListener(type, handler))
 }
@@ -39,7 +41,7 @@ function listen(events: () => Events): () => void {
 export function createWindowWakeSource(): WakeSource {
   return {
     subscribe: (listener) =>
-      listen(() => [
+      listen([
         ['window', 'focus', () => listener('focus')],
         ['window', 'pageshow', () => listener('pageshow')],
         ['window', 'online', () => listener('online')],
@@ -51,12 +53,12 @@ export function createWindowWakeSource(): WakeSource {
     // IndexedDB answers, so a write begun then would hold every other tab's writes until it resumed
     // (see subscribeFrozen); such a page was hidden, and wrote, before.
     subscribeHidden: (listener) =>
-      listen(() => [
+      listen([
         ['window', 'pagehide', (event) => void ((event as PageTransitionEvent).persisted || listener())],
         ['document', 'visibilitychange', () => void (document.visibilityState === 'hidden' && listener())],
       ]),
     subscribeFrozen: (listener) =>
-      listen(() => [
+      listen([
         ['document', 'freeze', () => listener(true)],
         ['document', 'resume', () => listener(false)],
       ]),
