@@ -1,4 +1,5 @@
 import type { StoreApi } from 'zustand/vanilla'
+import { checkOptions } from './argument-checks'
 
 type Listener<T> = (state: T, previous: T) => void
 
@@ -16,6 +17,7 @@ export function createAppListeners<T>(state: StoreApi<T>) {
   let attached = false
   return {
     add: (listener: Listener<T>): (() => void) => {
+      checkOptions('listener', listener, 'function') // else it fails later, on every change, far from its cause
       listeners.add(listener)
       if (!attached) {
         attached = true

@@ -4,9 +4,32 @@ import type { AuthenticationSession, DerivedSessionFields } from './session'
 
 const MINUTE = 60_000
 
+const invalid = (detail: string) => new AuthSessionError('invalid-argument', detail)
+
+/**
+ * A time of the session, in ms. From JavaScript, a missing session threw a
+ * bare TypeError, and a field that is not a datetime compared as NaN: never
+ * expired, never idle.
+ */
+function timeOf(session: unknown, field: 'expiresAt' | 'initiatedAt' | 'lastActivityAt' | 'revokedAt'): number {
+  if (typeof session !== 'object' || session === null) throw invalid(`session: expected a session, got ${describe(session)}`)
+  const value = (session as Record<string, unknown>)[field]
+  const at = typeof value === 'string' ? Date.parse(value) : Number.NaN
+  if (Number.isNaN(at)) throw invalid(`session.${field}: expected a datetime, got ${describe(value)}`)
+  return at
+}
+
+/** A Date (`now + clockSkewMs` joins strings) or a string answered isExpired: false for any session. */
+function checkMs(name: string, value: unknown): void {
+  if (typeof value !== 'number' || !Number.isFinite(value)) {
+    throw invalid(`${name}: expected ${name === 'now' ? 'a time in ms since 1970' : 'a number of ms'}, got ${typeof value === 'number' ? value : describe(value)}`)
+  }
+}
+
 /** Whether the session's `expiresAt` has passed at `now` (ms since epoch). */
 export function isExpired(session: Pick<AuthenticationSession, 'expiresAt'>, now: number): boolean {
-  return Date.parse(session.expiresAt) <= now
+  checkMs('now', now)
+  return timeOf(session, 'expiresAt') <= now
 }
 
 /**
@@ -17,15 +40,17 @@ export function durationMinutes(
   session: Pick<AuthenticationSession, 'initiatedAt' | 'expiresAt' | 'revokedAt'>,
   now: number,
 ): number {
-  const start = Date.parse(session.initiatedAt)
-  const ends = [now, Date.parse(session.expiresAt)]
-  if (session.revokedAt) ends.push(Date.parse(session.revokedAt))
+  checkMs('now', now)
+  const start = timeOf(session, 'initiatedAt')
+  const ends = [now, timeOf(session, 'expiresAt')]
+  if (session.revokedAt) ends.push(timeOf(session, 'revokedAt'))
   return Math.max(0, (Math.min(...ends) - start) / MINUTE)
 }
 
 /** Minutes since `lastActivityAt`. Never negative (a clock behind the server's would say so). */
 export function idleMinutes(session: Pick<AuthenticationSession, 'lastActivityAt'>, now: number): number {
-  return Math.max(0, (now - Date.parse(session.lastActivityAt)) / MINUTE)
+  checkMs('now', now)
+  return Math.max(0, (now - timeOf(session, 'lastActivityAt')) / MINUTE)
 }
 
 /**
@@ -35,10 +60,8 @@ export function idleMinutes(session: Pick<AuthenticationSession, 'lastActivityAt
  * device's clock.
  */
 export function deriveSessionFields(session: AuthenticationSession, now: number, clockSkewMs = 0): DerivedSessionFields {
-  // From JavaScript, a Date (`now + clockSkewMs` joins strings) or a string answered isExpired: false for any session.
-  if (typeof now !== 'number' || !Number.isFinite(now)) {
-    throw new AuthSessionError('invalid-argument', `now: expected a time in ms since 1970, got ${typeof now === 'number' ? now : describe(now)}`)
-  }
+  checkMs('now', now)
+  checkMs('clockSkewMs', clockSkewMs)
   const serverNow = now + clockSkewMs
   return {
     isExpired: isExpired(session, serverNow),

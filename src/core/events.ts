@@ -1,8 +1,11 @@
+import { checkOptions } from './argument-checks'
+
 /** A typed listener list whose `add` returns its own removal, so every subscription can be undone. */
 export class Listeners<T> {
   private readonly listeners = new Set<(value: T) => void>()
 
   add(listener: (value: T) => void): () => void {
+    checkOptions('listener', listener, 'function') // else it fails later, on every event, far from its cause
     this.listeners.add(listener)
     return () => {
       this.listeners.delete(listener)

@@ -1,4 +1,5 @@
 import { get, type UseStore } from 'idb-keyval'
+import { IDB_OPTIONS, checkOptions } from './argument-checks'
 import { createIdbConnection } from './idb-connection'
 import type { PersistenceDecision, SessionPersistence } from './persistence'
 
@@ -20,6 +21,7 @@ export interface IdbPersistenceOptions {
  * the store when it was.
  */
 export function createIdbPersistence(options: IdbPersistenceOptions = {}): IdbPersistence {
+  checkOptions('createIdbPersistence(options)', options, IDB_OPTIONS, true)
   return idbPersistence(options, true)
 }
 

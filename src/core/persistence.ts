@@ -1,3 +1,5 @@
+import { checkOptions } from './argument-checks'
+
 /**
  * Where the session record lives. One key, raw values: decoding and the
  * generation rules live in stored-record.ts and held-record.ts, so every
@@ -40,6 +42,8 @@ export interface SessionPersistence {
  * other's writes, like two tabs on one database.
  */
 export function createMemoryPersistence(shared: Map<string, unknown> = new Map(), key = 'session'): SessionPersistence {
+  checkOptions('createMemoryPersistence(shared)', shared, ['get', 'set'])
+  checkOptions('createMemoryPersistence(shared, key)', key, 'string')
   return {
     kind: 'memory',
     read: async () => shared.get(key),

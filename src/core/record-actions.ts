@@ -1,6 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
 import { plausibleSkew, type Clock } from './clock'
 import { createActivityWrites } from './activity-writes'
+import { checkOptions } from './argument-checks'
 import { createClockFollower, type ClockFollower } from './clock-set-back'
 import type { ShownActivity } from './shown-activity'
 import { deliveryGrace } from './delivery-grace'
@@ -96,6 +97,8 @@ export function createRecordActions(
    * finished by the next page neither waits a grace nor for hydration.
    */
   const endSession = async (reason: RevokeReason, given: EndSessionOptions = {}, how: EndHow = {}): Promise<AuthenticationSession | null> => {
+    // Before anything is announced or noted: `end(reason, 3)` or `{ onlyIf: null }` would end unconditionally.
+    checkOptions('end(reason, options)', given, { expectedGeneration: 'generation', onlyIf: 'function' })
     const { revokedAt, announce = true, grace = true, afterHydration = true } = how
     // An idle timeout is decided on the activity this tab shows: a conditional end, refused if later activity
     // (another tab's, not read here yet: a tab just resumed, or without tab messages) is stored. Nor is it

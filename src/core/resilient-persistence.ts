@@ -1,3 +1,4 @@
+import { DEFAULT_PERSISTENCE_OPTIONS, checkOptions } from './argument-checks'
 import { systemClock, type Clock } from './clock'
 import { StorageError } from './errors'
 import { idbPersistence, type IdbPersistenceOptions } from './idb-persistence'
@@ -22,6 +23,7 @@ export interface ResilientPersistenceOptions extends IdbPersistenceOptions {
  * first use, so creating a store stays free of side effects.
  */
 export function createDefaultPersistence(options: ResilientPersistenceOptions = {}): SessionPersistence {
+  checkOptions('createDefaultPersistence(options)', options, DEFAULT_PERSISTENCE_OPTIONS, true)
   const timeoutMs = options.openTimeoutMs ?? 3000
   let chosen: Promise<SessionPersistence> | undefined
   // The probe is a real read; hand its answer to the first read() instead of

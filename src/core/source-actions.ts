@@ -5,6 +5,7 @@ import { describe } from './json-data'
 import type { Locks } from './locks'
 import { parseActiveSession } from './parse-session'
 import { badOptions } from './source-arguments'
+import { checkOptions } from './argument-checks'
 import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
 import type { AuthenticationSession } from './session'
@@ -205,6 +206,7 @@ export function createSourceActions(deps: {
     },
 
     refresh: async (options) => {
+      checkOptions('refresh(options)', options, { force: 'boolean' })
       if (!scheduler) throw new AuthSessionError('no-source', 'This store has no session source to refresh with')
       return scheduler.refresh(options)
     },

@@ -17,7 +17,9 @@ export function badOptions(method: 'login' | 'logout', options: unknown): AuthSe
   if (typeof options !== 'object' || options === null) {
     return bad(`expected an object (${method === 'login' ? '{ returnTo?, extraParams? }' : '{ reason?, redirect? }'}), got ${describe(options)}`)
   }
-  if (method === 'logout') return null // `reason` is checked as end()'s is
+  // The OIDC source redirects unless `redirect` is false: 'false' (an env variable) or null would leave the page.
+  const { redirect } = options as { redirect?: unknown }
+  if (method === 'logout') return redirect === undefined || typeof redirect === 'boolean' ? null : bad(`redirect must be true or false, got ${describe(redirect)}`) // `reason` is checked as end()'s is
   const { returnTo, extraParams } = options as { returnTo?: unknown; extraParams?: unknown }
   if (returnTo !== undefined && typeof returnTo !== 'string') return bad(`returnTo must be a string, got ${describe(returnTo)}`)
   if (extraParams !== undefined && !isPlainObject(extraParams)) return bad(`extraParams must be an object of parameters, got ${describe(extraParams)}`)

@@ -1,7 +1,7 @@
 import { createStore } from 'zustand/vanilla'
 import { systemClock } from './clock'
 import { deriveSessionFields } from './derived'
-import { AuthSessionError } from './errors'
+import { checkStoreOptions } from './argument-checks'
 import { Listeners } from './events'
 import { createDefaultLocks } from './locks'
 import { createAppListeners } from './app-listeners'
@@ -19,7 +19,6 @@ import { rejoinStorage } from './rejoin-storage'
 import { createRecordActions } from './record-actions'
 import type { SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
 import { createBroadcastTabChannel, postHint, type TabChannel } from './tab-channel'
-import { MAX_TAB_ID_LENGTH } from './tab-message'
 import { attachTabSync } from './tab-sync'
 import { createWindowWakeSource } from './wake'
 
@@ -43,21 +42,11 @@ const randomId = () =>
   typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : Math.random().toString(36).slice(2)
 
 export function createSessionStore(options: SessionStoreOptions = {}): SessionStore {
+  checkStoreOptions(options, options?.tabId ?? 'default', options?.version ?? 1)
   const key = options.key ?? 'session'
   const version = options.version ?? 1
   const clock = options.clock ?? systemClock
   const tabId = options.tabId ?? randomId()
-  // The other tabs refuse messages with any other tab id, so this tab would go unheard.
-  if (typeof tabId !== 'string' || tabId.length === 0 || tabId.length > MAX_TAB_ID_LENGTH) {
-    throw new AuthSessionError('invalid-argument', `tabId must be a string of 1 to ${MAX_TAB_ID_LENGTH} characters`)
-  }
-  // Stored with every record and compared on every read: a fraction or NaN (an unset env variable) would read back as corrupt.
-  if (!Number.isSafeInteger(version)) {
-    throw new AuthSessionError('invalid-argument', `version must be a whole number, got ${String(version)}`)
-  }
-  if (options.migrate !== undefined && typeof options.migrate !== 'function') {
-    throw new AuthSessionError('invalid-argument', 'migrate must be a function (storedSession, fromVersion) => session')
-  }
   const activityWriteIntervalMs = options.activityWriteIntervalMs ?? 60_000
   const events = new Listeners<SessionEvent>()
   const emit = (event: SessionEvent) => events.emit(event)

@@ -1,4 +1,5 @@
 import { useEffect, useRef, type ReactNode } from 'react'
+import { checkOptions } from '../core/argument-checks'
 import { createSessionStore, type SessionStore, type SessionStoreOptions } from '../core/store'
 import { SessionStoreContext } from './context'
 
@@ -25,6 +26,8 @@ export function SessionProvider({ store, options, children }: SessionProviderPro
   const own = useRef<SessionStore | null>(null)
   if (!store && !own.current) own.current = createSessionStore(options)
   const active = store ?? own.current!
+  // Another library's store (a zustand store has getState too), or a factory passed uncalled: a bare TypeError in an effect otherwise.
+  checkOptions('SessionProvider store', active, ['start', 'derived', 'whenHydrated'])
   useEffect(() => active.start(), [active])
   return <SessionStoreContext.Provider value={active}>{children}</SessionStoreContext.Provider>
 }
