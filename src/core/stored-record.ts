@@ -229,6 +229,8 @@ function redact(value: unknown, key: string, depth: number): unknown {
 
 /** An ended copy of a session: the reason recorded, every token removed. */
 export function tombstoneOf(session: AuthenticationSession, reason: RevokeReason, at: string): AuthenticationSession {
-  const { refreshToken: _r, idToken: _i, ...rest } = session
-  return { ...rest, accessToken: '', status: recordStatusFor(reason), revokedAt: at, revokeReason: reason }
+  const { refreshToken: _r, idToken: _i, metadata, ...rest } = session
+  // The last token answer's other fields (map-response.ts) may hold credentials too (an upstream IdP's token).
+  const { tokenResponse: _t, ...kept } = metadata ?? {}
+  return { ...rest, ...(metadata ? { metadata: kept } : {}), accessToken: '', status: recordStatusFor(reason), revokedAt: at, revokeReason: reason }
 }
