@@ -127,7 +127,8 @@ export type RefreshErrorCode =
    * The token has expired and a refresh is waiting out a backoff after
    * transient failures, or newer tokens than the stored ones are not stored
    * yet (another tab could not store its answer, or a request is still
-   * outstanding). Transient.
+   * outstanding). Transient. Its `cause` is the failure behind the backoff,
+   * where this tab met it.
    */
   | 'refresh-deferred'
 

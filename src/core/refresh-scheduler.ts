@@ -27,7 +27,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   let onlineAt = Number.NEGATIVE_INFINITY
   // This tab's own backoff, in case the shared one could not be written; it
   // holds for the credentials that failed only (not for a newer sign-in).
-  let localRetry: { at: number; base: StoredRecord; failures: number } | null = null
+  // With the failure that set it (never a deferral): the cause a refresh-deferred gives, offline told from a failing provider.
+  let localRetry: { at: number; base: StoredRecord; failures: number; error?: RefreshError | undefined } | null = null
   const answers = createAnswerWriter({ internals, clock, emit: deps.emit })
   const unsaved = createUnsavedAnswerFlag({
     locks: deps.locks,
@@ -111,7 +112,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     // could not store, or this tab's own call still outstanding past its
     // timeout. The stored refresh token (and its expiry) may be spent: wait.
     if (abandonedFor(record) || (await unsaved.elsewhere(record))) {
-      throw failLocally(record, attempt, new RefreshError('refresh-deferred', 'Newer tokens than the stored ones are not stored yet (another tab, or a request still outstanding)'))
+      const cause = localFor(record)?.error
+      throw failLocally(record, attempt, new RefreshError('refresh-deferred', 'Newer tokens than the stored ones are not stored yet (another tab, or a request still outstanding)', { cause }))
     }
     if (expired) {
       // Ends the session, and the caller of refresh() or getAccessToken() learns why, as with any definitive failure.
@@ -126,14 +128,14 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       const error = classify(cause)
       deps.emit({ type: 'refresh-failed', error, attempt })
       if (error.definitive) await endFor(record, error)
-      else await backOff(record, attempt)
+      else await backOff(record, attempt, error)
       throw error
     }
     // Untrusted input: an invalid field is never stored (every tab would read
     // the record back as corrupt), but the answer's valid tokens are, with a backoff.
     const { session, invalid } = usableSession(record.session, result.session)
     const failure = invalid ? classify(invalid) : null
-    await storeAnswer(record, { ...result, session }, failure ? attempt : 0)
+    await storeAnswer(record, { ...result, session }, failure ? attempt : 0, failure ?? undefined)
     if (failure) {
       deps.emit({ type: 'refresh-failed', error: failure, attempt })
       throw failure
@@ -170,10 +172,10 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   }
 
   /** Stores a refresh answer; `failures` > 0 stores a backoff with it (the answer was only partly usable). */
-  const storeAnswer = async (record: LiveRecord, result: SourceResult, failures: number) => {
+  const storeAnswer = async (record: LiveRecord, result: SourceResult, failures: number, error?: RefreshError) => {
     const now = clock.now()
     const at = failures > 0 ? backoffFrom(now, failures) : 0
-    localRetry = failures > 0 ? { at, base: { ...record, session: result.session }, failures } : null
+    localRetry = failures > 0 ? { at, base: { ...record, session: result.session }, failures, error } : null
     const outcome = await answers.write(record, result, now, failures > 0 ? { refreshRetryAt: at, refreshFailedAt: now, refreshFailures: failures } : undefined)
     if (outcome === 'unsaved') unsaved.flag(record)
   }
@@ -181,10 +183,10 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   const backoffFrom = (now: number, attempt: number) =>
     now + backoffDelay(attempt, options.retryBaseMs ?? 1000, retryMaxMs, deps.random)
   /** Stores the next retry time in the record, so every tab waits it out (only on top of the record that failed). */
-  const backOff = async (record: StoredRecord, attempt: number) => {
+  const backOff = async (record: StoredRecord, attempt: number, error: RefreshError) => {
     const now = clock.now()
     const at = backoffFrom(now, attempt)
-    localRetry = { at, base: record, failures: attempt }
+    localRetry = { at, base: record, failures: attempt, error }
     await internals.commit(
       (current) =>
         // Refused (like every write) while another tab's announced logout is pending: the backoff then lives in localRetry only.
@@ -213,7 +215,8 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   }
   /** A failure that backs off in this tab only (nothing is written): reported, and returned to be thrown. */
   const failLocally = (record: StoredRecord | null, attempt: number, error: RefreshError): RefreshError => {
-    if (record) localRetry = { at: backoffFrom(clock.now(), attempt), base: record, failures: attempt }
+    // A deferral is no failure of the provider's: the one before it stays the cause.
+    if (record) localRetry = { at: backoffFrom(clock.now(), attempt), base: record, failures: attempt, error: error.code === 'refresh-deferred' ? localFor(record)?.error : error }
     deps.emit({ type: 'refresh-failed', error, attempt })
     return error
   }
@@ -287,8 +290,10 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
       if (!signedIn()) throw new AuthSessionError('not-authenticated', 'The session ended while it was being refreshed')
       const fresh = validToken()
       if (fresh !== null) return fresh
-      // Either a backoff, or tokens shorter-lived than minIntervalMs (a refresh loop guard): say both, the caller cannot tell.
-      throw new RefreshError('refresh-deferred', 'The access token has expired and no refresh may run yet (backing off after failures, or within refresh.minIntervalMs of the last refresh)')
+      // Either a backoff, or tokens shorter-lived than minIntervalMs (a refresh loop guard): say both; the
+      // failure behind a backoff is the cause, where this tab saw it (offline, or the provider failing).
+      const cause = retryAt(internals.currentRecord()) > clock.now() ? localFor(internals.currentRecord())?.error : undefined
+      throw new RefreshError('refresh-deferred', 'The access token has expired and no refresh may run yet (backing off after failures, or within refresh.minIntervalMs of the last refresh)', { cause })
     },
   }
 }
