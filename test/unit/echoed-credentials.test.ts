@@ -110,3 +110,27 @@ describe('classifyOidcError on its own (exported for custom sources)', () => {
     expect(said).not.toContain('abcdef')
   })
 })
+
+describe('classifyOidcError with the credentials given another way than as a list', () => {
+  const token = 'rt-0123456789abcdef'
+  // A provider that echoes what it was sent: an OAuth error body, as oidc-client-ts's ErrorResponse holds it.
+  const echoed = () => Object.assign(new Error(`Invalid refresh token: ${token}`), { name: 'ErrorResponse', error: 'invalid_grant', error_description: `Invalid refresh token: ${token}` })
+
+  // Before: the string was spread into its characters, each too short to count as a credential: nothing was cut.
+  it('one credential as a string is cut out, and the refusal still ends the session', async () => {
+    const { classifyOidcError } = await import('../../src/oidc')
+    const error = classifyOidcError(echoed(), token as never)
+    expect(error).toMatchObject({ code: 'refresh-rejected', providerError: 'invalid_grant' })
+    expect(`${error.message} ${inspect(error)}`).not.toContain(token)
+  })
+
+  it.each([[null], [undefined]])('%s counts as none (the request carried none)', async (credentials) => {
+    const { classifyOidcError } = await import('../../src/oidc')
+    expect(classifyOidcError(echoed(), credentials as never)).toMatchObject({ code: 'refresh-rejected', providerError: 'invalid_grant' })
+  })
+
+  it.each([[{ refreshToken: token }], [42]])('%j is refused with invalid-argument (nothing could be cut out of it)', async (credentials) => {
+    const { classifyOidcError } = await import('../../src/oidc')
+    expect(() => classifyOidcError(echoed(), credentials as never)).toThrow(expect.objectContaining({ code: 'invalid-argument' }))
+  })
+})

@@ -17,8 +17,8 @@ const ID_TOKEN_MISMATCH = /in id_token|ID Token is missing/
  * timeout, fetch's TypeError when the network fails, and a plain Error
  * ("... (503)" or "Invalid response Content-Type") for a 5xx.
  */
-export function classifyOidcError(rawCause: unknown, credentials: Credentials = []): RefreshError {
-  const cause = sanitize(rawCause, credentials)
+export function classifyOidcError(rawCause: unknown, credentials: Credentials | string = []): RefreshError {
+  const cause = sanitize(rawCause, credentialList(credentials))
   const error = cause as { name?: string; error?: unknown; message?: string } | null
   const providerError = typeof error?.error === 'string' ? error.error : undefined
   if (providerError) {
@@ -36,6 +36,18 @@ export function classifyOidcError(rawCause: unknown, credentials: Credentials = 
 
 /** Credentials a request to the provider carried (tokens, a code), to be kept out of what its failure reports. */
 export type Credentials = ReadonlyArray<string | null | undefined>
+
+/**
+ * One credential given as a string (`classifyOidcError(error, refreshToken)`) would
+ * be spread into characters, each too short to cut, so the echoed token stayed in
+ * the message; none given as null is none. Anything else cannot be searched.
+ */
+function credentialList(credentials: unknown): Credentials {
+  if (typeof credentials === 'string') return [credentials]
+  if (credentials === null || credentials === undefined) return []
+  if (Array.isArray(credentials)) return credentials
+  throw new AuthSessionError('invalid-argument', 'classifyOidcError(error, credentials): expected the request\'s credentials as an array of strings')
+}
 
 // Request fields that hold a credential. Some providers echo the one they
 // were sent in their error answer (Spring Security OAuth: "Invalid refresh
