@@ -11,10 +11,12 @@ import { MAX_TAB_ID_LENGTH } from './tab-message'
  * An array lists the methods an object must have ('?' before an optional one);
  * an object, the rules of a nested options object.
  */
-export type Rule = 'string' | 'boolean' | 'function' | 'ms' | 'fraction' | 'generation' | readonly string[] | { readonly [key: string]: Rule }
+export type Rule = 'string' | 'boolean' | 'function' | 'number' | 'ms' | 'seconds' | 'fraction' | 'generation' | readonly string[] | { readonly [key: string]: Rule }
 
 const EXPECTED: Record<string, string> = {
+  number: 'a finite number',
   ms: 'a number of ms (0 or more)',
+  seconds: 'a number of seconds (0 or more)',
   fraction: 'a number from 0 to 1',
   generation: 'a whole number (0 or more)',
 }
@@ -30,7 +32,8 @@ function passes(value: unknown, rule: Rule): boolean {
       return typeof found === 'function' || (method[0] === '?' && found === undefined)
     })
   }
-  if (rule === 'ms') return typeof value === 'number' && value >= 0 // NaN fails; Infinity is the longest timer
+  if (rule === 'number') return Number.isFinite(value)
+  if (rule === 'ms' || rule === 'seconds') return typeof value === 'number' && value >= 0 // NaN fails; Infinity is the longest timer
   if (rule === 'fraction') return typeof value === 'number' && value >= 0 && value <= 1
   if (rule === 'generation') return Number.isSafeInteger(value) && (value as number) >= 0
   return typeof value === rule
@@ -39,7 +42,7 @@ function passes(value: unknown, rule: Rule): boolean {
 function expected(rule: Rule): string {
   if (typeof rule === 'string') return EXPECTED[rule] ?? `a ${rule}`
   if (!Array.isArray(rule)) return 'an object'
-  return `an object with the methods ${(rule as readonly string[]).join(', ').replaceAll('?', 'optional ')}`
+  return `an object with the methods ${(rule as readonly string[]).join(', ').replace(/\?/g, 'optional ')}`
 }
 
 /**

@@ -1,4 +1,5 @@
 import { useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
+import { checkOptions } from '../core/argument-checks'
 import { AuthSessionError } from '../core/errors'
 import type { SessionState, SessionStore } from '../core/store'
 import { SessionStoreContext } from './context'
@@ -65,6 +66,9 @@ export function useSession<T>(
   selector: (view: SessionView) => T = identity as (view: SessionView) => T,
   equalityFn: (a: T, b: T) => boolean = Object.is,
 ): T {
+  // useSession('status') failed in render as a bare TypeError; a wrong equalityFn only on a later change.
+  checkOptions('useSession(selector)', selector, 'function')
+  checkOptions('useSession(selector, equalityFn)', equalityFn, 'function')
   const store = useSessionStore()
   const committed = useRef<{ value: T } | null>(null)
   // Same memoisation as use-sync-external-store's withSelector: a selection

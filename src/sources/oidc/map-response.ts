@@ -1,3 +1,4 @@
+import { checkOptions } from '../../core/argument-checks'
 import { plausibleSkew } from '../../core/clock'
 import type { AuthenticationSession, DeviceInfo } from '../../core/session'
 import { readJwtClaims } from './jwt-claims'
@@ -42,6 +43,8 @@ export interface MappedResponse {
   clockSkewMs: number
 }
 
+const CONTEXT = { sentAt: 'number', knownSkewMs: 'number', defaultLifetimeMs: 'ms', deviceInfo: 'function', providerName: 'string', previous: {} } as const
+
 /**
  * Maps a token response (sign-in or refresh) onto the record. `previous` is
  * the session being refreshed: what a refresh does not restate (device, login
@@ -62,6 +65,11 @@ export function mapTokenResponse(
     defaultLifetimeMs?: number | undefined
   },
 ): MappedResponse {
+  // From an adapter in JavaScript: a missing response or context, or a time that is not a number ("Invalid time value").
+  checkOptions('mapTokenResponse(response)', response ?? null, {})
+  checkOptions('mapTokenResponse(response, context)', context ?? null, CONTEXT)
+  checkOptions('mapTokenResponse(response, context).now', context.now, 'number')
+  if (!context.previous) checkOptions('mapTokenResponse(response, context).deviceInfo', context.deviceInfo, 'function')
   const { now, previous } = context
   // The provider issued the tokens between sending and receipt; counting from the send never puts an expiry past the provider's.
   const issuedBy = Math.min(context.sentAt ?? now, now)

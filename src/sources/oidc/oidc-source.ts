@@ -1,4 +1,5 @@
 import { OidcClient, type OidcClientSettings } from 'oidc-client-ts'
+import { checkOptions } from '../../core/argument-checks'
 import { basicDeviceInfo } from '../../core/device'
 import { RefreshError } from '../../core/errors'
 import type { DeviceInfo } from '../../core/session'
@@ -33,6 +34,8 @@ export interface OidcSourceOptions {
   requestTimeoutSeconds?: number | undefined
 }
 
+const OPTIONS = { providerName: 'string', deviceInfo: 'function', navigate: 'function', defaultLifetimeSeconds: 'seconds', now: 'function', requestTimeoutSeconds: 'seconds' } as const
+
 /**
  * OpenID Connect through oidc-client-ts. Built on its OidcClient rather than
  * UserManager on purpose: UserManager keeps a User copy of the tokens in its
@@ -43,6 +46,9 @@ export interface OidcSourceOptions {
  * oidc-client-ts, in its state store, between the redirect and the callback.
  */
 export function createOidcSource(settings: OidcClientSettings, options: OidcSourceOptions = {}): SessionSource {
+  // A string timeout ('ten') timed every request at NaN: each was aborted at once.
+  checkOptions('createOidcSource(settings)', settings ?? null, {})
+  checkOptions('createOidcSource(settings, options)', options, OPTIONS)
   let client: OidcClient | undefined
   let refresher: OidcClient | undefined
   // oidc-client-ts sets no timeout of its own: a provider that accepts the
