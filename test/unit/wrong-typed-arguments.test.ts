@@ -95,6 +95,24 @@ describe('store actions', () => {
     expect(snapshot()).toEqual(before)
   })
 
+  // Already refused before this sweep; here for the other half of the rule: a refused call changes nothing.
+  it.each([
+    ['signIn(null)', (store: SessionStore) => store.signIn(null as never)],
+    ['signIn(a revoked session)', (store: SessionStore) => store.signIn(makeSession({ status: 'revoked' }))],
+    ['update(42)', (store: SessionStore) => store.update(42 as never)],
+    ['update(a status change)', (store: SessionStore) => store.update({ status: 'expired' })],
+    ['recordActivity(a Date)', (store: SessionStore) => store.recordActivity(new Date() as never)],
+    ['end(a reason outside the schema)', (store: SessionStore) => store.end('logout' as never)],
+    ['logout(a reason given as a string)', (store: SessionStore) => store.logout('idle-timeout' as never)],
+    ['login({ returnTo: 42 })', (store: SessionStore) => store.login({ returnTo: 42 } as never)],
+    ['completeLogin(a URL object)', (store: SessionStore) => store.completeLogin(new URL('https://app.example/cb') as never)],
+  ])('%s is refused with a typed error, and nothing is shown, stored, noted or asked differently', async (_, call) => {
+    const { store, snapshot } = await signedIn()
+    const before = snapshot()
+    expect(await failure(() => call(store))).not.toMatch(/^(none|untyped)/)
+    expect(snapshot()).toEqual(before)
+  })
+
   // Accepted, a listener that is not a function failed later, on every change, as an uncaught TypeError far from its cause.
   it.each([[null], [undefined], [42], [{ handleEvent() {} }]])('on(%j) and subscribe(%j) throw invalid-argument', async (listener) => {
     const { store } = await signedIn()
