@@ -48,4 +48,27 @@ describe("an app's tests under fake timers", () => {
     await settleJobs()
     expect(subscribed).toBe(0)
   })
+
+  it.each([
+    ['channel: null', { channel: null }],
+    ['no BroadcastChannel (Jest with jsdom)', { stubBroadcastChannel: true }],
+  ])('logout() in a visible page with no tab to hear it (%s) finishes without advancing the timers', async (_, how) => {
+    vi.useFakeTimers()
+    if ('stubBroadcastChannel' in how) vi.stubGlobal('BroadcastChannel', undefined)
+    const store = createSessionStore({ persistence: createMemoryPersistence(), ...('channel' in how ? { channel: how.channel } : {}) })
+    made.push(store)
+    const view = render(
+      <SessionProvider store={store}>
+        <Status />
+      </SessionProvider>,
+    )
+    await act(() => store.signIn(makeSession()))
+    expect(document.visibilityState).toBe('visible') // a visible page is the one that would wait a grace for the other tabs
+    let done = false
+    await act(async () => {
+      void store.logout().then(() => (done = true))
+      await settleJobs()
+    })
+    expect({ done, shown: view.container.textContent }).toEqual({ done: true, shown: 'unauthenticated' })
+  })
 })
