@@ -25,8 +25,10 @@ export function createMountCounter(setup: () => () => void): { start(): () => vo
         if (released || era !== generation) return
         released = true
         count -= 1
+        // A promise job, not queueMicrotask: Jest's fake timers fake queueMicrotask, and an
+        // unmounted provider's store then stayed started (window listeners, refresh, channel).
         if (count === 0) {
-          queueMicrotask(() => {
+          void Promise.resolve().then(() => {
             if (count === 0) stopNow()
           })
         }

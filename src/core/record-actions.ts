@@ -50,7 +50,8 @@ export interface RecordActionDeps {
   held(): StoredRecord | null
   /** Starts hydration if needed; null once hydrated, so a hydrated tab acts without yielding (a logout is announced in the same task). */
   ensureHydration(): Promise<void> | null
-  post(message: unknown): void
+  /** Tells the other tabs; false when no channel could carry it (none given, or no BroadcastChannel). */
+  post(message: unknown): boolean
   tabId: string
   activityWriteIntervalMs: number
   holdLocally: SessionStoreInternals['holdLocally']
@@ -127,7 +128,7 @@ export function createRecordActions(
     let noted: JournaledLogout | undefined
     if (announce && mine && (endOptions.expectedGeneration ?? heldGeneration) === heldGeneration && (!endOptions.onlyIf || endOptions.onlyIf(mine))) {
       const epoch = held()?.epoch
-      if (!idle) announceEnding(heldGeneration, epoch, login)
+      const heard = !idle && announceEnding(heldGeneration, epoch, login)
       noted = { sessionId: mine.sessionId, generation: heldGeneration, ...(epoch ? { epoch } : {}), revokeReason: reason, revokedAt: at, ...login }
       // A note that dies with the tab (sessionStorage, or none: storage full or off) cannot finish a logout torn down in the grace: no grace then.
       const durable = deps.journal.note(noted)
@@ -135,7 +136,9 @@ export function createRecordActions(
       // now would compete with them too). Meanwhile no other write of this
       // tab may keep the session live (see logoutPending in held-record.ts).
       endingHere += 1
-      if (grace && durable && !idle) await deliveryGrace() // never rejects
+      // Nor when no channel carried the announcement: no tab is handling it, so the wait would only
+      // delay this tab (and, on a test's fake timers, hold the logout until they are advanced).
+      if (grace && durable && heard) await deliveryGrace() // never rejects
     }
     let ended: AuthenticationSession | null = null
     const result = await commit((current) => {

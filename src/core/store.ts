@@ -106,12 +106,13 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
    * (a write before start, or a logout confirm finishing after the provider
    * unmounted) on a channel opened for this one message, so none is left open.
    */
-  const postToTabs = (message: unknown) => {
-    if (destroyed) return
+  const postToTabs = (message: unknown): boolean => {
+    if (destroyed) return false
     if (channel !== undefined) return postHint(channel, message)
     const once = createBroadcastTabChannel(channelName)
-    postHint(once, message)
+    const posted = postHint(once, message)
     once?.close()
+    return posted
   }
 
   const journal = createLogoutJournal(`${options.dbName ?? 'authsession'}:${key}`, options.logoutJournal)

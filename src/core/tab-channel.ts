@@ -53,14 +53,17 @@ export function createBroadcastTabChannel(name: string): TabChannel | null {
  * on wake-ups): a channel that fails (an app's own, over a closed port) must
  * not fail the write that landed, nor stop a logout before its tombstone is
  * written. Its error surfaces on its own, as uncaught, as a throwing
- * listener's does.
+ * listener's does. Says whether there was a channel to post on (another
+ * tab can hear it).
  */
-export function postHint(channel: TabChannel | null, message: unknown): void {
+export function postHint(channel: TabChannel | null, message: unknown): boolean {
+  if (!channel) return false
   try {
-    channel?.post(message)
+    channel.post(message)
   } catch (error) {
     queueMicrotask(() => {
       throw error
     })
   }
+  return true
 }

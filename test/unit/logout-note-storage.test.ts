@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryPersistence, createSessionStore, type SessionPersistence, type SessionStore } from '../../src/index'
 import { settle } from '../support/fake-clock'
-import { destroyTabs, noWake, startedTab } from '../support/fake-tabs'
+import { bus, destroyTabs, noWake, startedTab } from '../support/fake-tabs'
 import { webStorage } from '../support/torn-pages'
 import { createLogoutJournal, type JournaledLogout } from '../../src/core/logout-journal'
 import { makeSession } from '../support/sessions'
@@ -44,7 +44,8 @@ describe('a logout note no storage takes', () => {
       const memory = createMemoryPersistence()
       let writes = 0
       const counted: SessionPersistence = { ...memory, update: (decide) => ((writes += 1), memory.update(decide)) }
-      const store = createSessionStore({ persistence: counted, channel: null, wake: noWake, logoutJournal })
+      // A channel: the grace is for the other tabs to hear the announcement (none without one).
+      const store = createSessionStore({ persistence: counted, channel: bus()(), wake: noWake, logoutJournal })
       extra.push(store)
       store.start()
       await store.signIn(makeSession())

@@ -168,8 +168,8 @@ describe("a tab's own logout, while it is being written", () => {
       vi.spyOn(target, 'addEventListener').mockImplementation(((type: string, l: never, o: never) => (count.set(type, (count.get(type) ?? 0) + 1), add(type, l, o))) as never)
       vi.spyOn(target, 'removeEventListener').mockImplementation(((type: string, l: never, o: never) => (count.set(type, (count.get(type) ?? 0) - 1), remove(type, l, o))) as never)
     }
-    // A journal that takes the note: the grace is only waited for a noted logout.
-    const { store } = await startedTab({ persistence: createMemoryPersistence(), logoutJournal: webStorage() })
+    // A journal that takes the note and a channel that carries the announcement: the grace is only waited for both.
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), logoutJournal: webStorage(), channel: bus()() })
     await store.signIn(makeSession())
     track(document)
     track(window)
