@@ -1,4 +1,5 @@
 import type { StoreApi } from 'zustand/vanilla'
+import { EARLIEST, LATEST, type ActivityNote } from './activity-note'
 import type { Clock } from './clock'
 import { AuthSessionError } from './errors'
 import type { ShownActivity } from './shown-activity'
@@ -19,10 +20,9 @@ export interface ActivityDeps {
   noticeClock(): void
   /** Tells when the tab is hidden or leaves: a write held back is made then. */
   wake: WakeSource
+  /** Where a page being unloaded notes the activity it could not store, for the next page of this tab (activity-note.ts). */
+  activityNote: ActivityNote
 }
-
-const EARLIEST = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
-const LATEST = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
 
 /**
  * recordActivity: shown at once (at most once a second), written at most once
@@ -38,15 +38,20 @@ export function createActivityWrites(deps: ActivityDeps) {
   /** Activity shown but not written (throttled): its session and time. */
   let unwrittenSession: string | null = null
   let unwrittenAt = 0
+  /** The last write begun and not yet answered: a page unloaded meanwhile loses it (its read never answers). */
+  let unanswered: { sessionId: string; at: number } | null = null
   let timer: unknown = null
-  /** Listens for the tab hiding only while a write is held back: nothing is attached for an idle tab. */
+  /** Listens for the tab hiding or leaving only while a write is held back or unanswered: nothing is attached for an idle tab. */
   let unhide: (() => void) | null = null
+  let stopped = false
 
-  const cancelHeldBack = () => {
-    if (timer !== null) clock.clearTimeout(timer)
-    timer = null
-    unhide?.()
-    unhide = null
+  const listenIfBusy = () => {
+    const busy = unwrittenSession !== null || unanswered !== null
+    if (busy && !unhide) unhide = deps.wake.subscribeHidden?.(hidden) ?? null
+    if (!busy && unhide) {
+      unhide()
+      unhide = null
+    }
   }
 
   /** `writtenAt`: when the interval starts (an unwritten activity's starts when it is written, so writes stay an interval apart). */
@@ -54,22 +59,64 @@ export function createActivityWrites(deps: ActivityDeps) {
     lastWrite = writtenAt
     unwrittenSession = null
     const lastActivityAt = new Date(at).toISOString()
+    const sent = (unanswered = { sessionId, at })
+    listenIfBusy()
+    const answered = () => {
+      if (unanswered === sent) unanswered = null
+      listenIfBusy()
+    }
     void commit((current) => {
       if (!live(current) || current.session.sessionId !== sessionId) return null
       if (Date.parse(current.session.lastActivityAt) >= at) return null
       return { ...current, session: { ...current.session, lastActivityAt }, reason: 'activity' }
-    }, 'activity')
+    }, 'activity').then(answered, answered)
   }
 
   const writeUnwritten = () => {
-    cancelHeldBack()
+    if (timer !== null) clock.clearTimeout(timer)
+    timer = null
     const { session, status } = state.getState()
     // Signed out or signed in anew meanwhile: that activity belongs to no session shown now.
-    if (unwrittenSession === null || status !== 'authenticated' || session?.sessionId !== unwrittenSession) return
-    write(unwrittenSession, unwrittenAt, Math.max(unwrittenAt, clock.now()))
+    if (unwrittenSession !== null && status === 'authenticated' && session?.sessionId === unwrittenSession) {
+      write(unwrittenSession, unwrittenAt, Math.max(unwrittenAt, clock.now()))
+    }
+    unwrittenSession = null
+    listenIfBusy()
   }
 
-  return {
+  /**
+   * The tab is hidden, or its page unloaded. Unloaded (a reload, or a
+   * navigation that does not keep the page), the write begun now is lost, as
+   * may be one already begun: the activity is noted for the next page first.
+   */
+  function hidden(unloading?: boolean) {
+    const pending = unwrittenSession !== null ? { sessionId: unwrittenSession, at: unwrittenAt } : unanswered
+    const { session, status } = state.getState()
+    if (unloading === true && pending && status === 'authenticated' && session?.sessionId === pending.sessionId) deps.activityNote.put(pending)
+    writeUnwritten()
+  }
+
+  /**
+   * Once this page has read the stored record (its first status past
+   * 'loading'): the activity the previous page of this tab noted, if the
+   * session it names is the one held. Written as if recorded now, so never
+   * later than now, and only forward of what is stored.
+   */
+  const untilRead = state.subscribe(({ status }) => {
+    if (status === 'loading') return
+    untilRead()
+    // After the adoption that showed it has finished (its listeners and events), not inside it. A promise
+    // job, not queueMicrotask, which some test runners' fake timers hold back.
+    void Promise.resolve().then(() => {
+      if (stopped) return
+      const noted = deps.activityNote.take()
+      const { session, status: now } = state.getState()
+      if (!noted || now !== 'authenticated' || session?.sessionId !== noted.sessionId) return
+      if (noted.at > Date.parse(session.lastActivityAt)) api.recordActivity(noted.at)
+    })
+  })
+
+  const api = {
     recordActivity(given?: number) {
       const now = clock.now()
       // Years 0000 to 9999, what an ISO-8601 record holds; checked without allocating (called on every user event).
@@ -94,7 +141,7 @@ export function createActivityWrites(deps: ActivityDeps) {
       // Never longer than an interval (a time passed out of order, a clock set back).
       if (timer !== null) return
       timer = clock.setTimeout(writeUnwritten, Math.min(interval, Math.max(0, lastWrite + interval - at)))
-      unhide = deps.wake.subscribeHidden?.(writeUnwritten) ?? null
+      listenIfBusy()
     },
     /**
      * The device's clock was set back by `by` ms: the activity this tab shows and has yet to write moves back
@@ -104,6 +151,7 @@ export function createActivityWrites(deps: ActivityDeps) {
     setBack(by: number) {
       lastWrite -= by
       unwrittenAt -= by
+      if (unanswered) unanswered.at -= by
       deps.shown.setBack(by)
       // Shown: the record's time (moved back once for all tabs, stored a moment later), or this tab's unwritten later one.
       const { session, status } = state.getState()
@@ -114,8 +162,14 @@ export function createActivityWrites(deps: ActivityDeps) {
     },
     /** The store is destroyed: nothing more is written. */
     stop() {
-      cancelHeldBack()
+      stopped = true
+      untilRead()
+      if (timer !== null) clock.clearTimeout(timer)
+      timer = null
       unwrittenSession = null
+      unanswered = null
+      listenIfBusy()
     },
   }
+  return api
 }

@@ -1,6 +1,7 @@
 import type { StoreApi } from 'zustand/vanilla'
 import { plausibleSkew, type Clock } from './clock'
 import { createActivityWrites } from './activity-writes'
+import { createActivityNote } from './activity-note'
 import { checkOptions } from './argument-checks'
 import { createClockFollower, type ClockFollower } from './clock-set-back'
 import type { ShownActivity } from './shown-activity'
@@ -61,6 +62,8 @@ export interface RecordActionDeps {
   journal: LogoutJournal
   /** Tells when the tab is hidden or leaves (activity held back is written then). */
   wake: WakeSource
+  /** The store's `dbName:key`: names the activity an unloading page notes for its next page (activity-note.ts). */
+  scope: string
 }
 
 /**
@@ -82,7 +85,7 @@ export function createRecordActions(
 } {
   const { state, clock, commit, held, ensureHydration } = deps
   const clockFollower = createClockFollower(clock, { commit, currentRecord: held, holdLocally: deps.holdLocally })
-  const activity = createActivityWrites({ ...deps, noticeClock: clockFollower.check })
+  const activity = createActivityWrites({ ...deps, noticeClock: clockFollower.check, activityNote: createActivityNote(deps.scope) })
   clockFollower.onSetBack(activity.setBack)
   /** Logouts this tab announced whose tombstone write has not finished. */
   let endingHere = 0

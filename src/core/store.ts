@@ -115,7 +115,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     return posted
   }
 
-  const journal = createLogoutJournal(`${options.dbName ?? 'authsession'}:${key}`, options.logoutJournal)
+  const scope = `${options.dbName ?? 'authsession'}:${key}`
+  const journal = createLogoutJournal(scope, options.logoutJournal)
   const unfinishedLogout = createUnfinishedLogout({
     journal,
     held,
@@ -158,6 +159,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     shown: record.shownActivity,
     journal,
     wake,
+    scope,
   })
 
   const provisional = createProvisionalEnd({
@@ -265,7 +267,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   }
   internals.set(store, storeInternals)
   const locks = options.locks ?? createDefaultLocks()
-  const lockScope = `${options.dbName ?? 'authsession'}:${key}`
   if (options.source) {
     scheduler = createRefreshScheduler({
       store,
@@ -274,7 +275,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       clock,
       locks,
       wake,
-      lockName: `authsession:refresh:${lockScope}`,
+      lockName: `authsession:refresh:${scope}`,
       options: options.refresh ?? {},
       isOnline: options.isOnline ?? (() => typeof navigator === 'undefined' || navigator.onLine !== false),
       random: Math.random,
@@ -283,7 +284,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   }
   Object.assign(
     store,
-    createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock, locks, callbackLockPrefix: `authsession:callback:${lockScope}` }),
+    createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock, locks, callbackLockPrefix: `authsession:callback:${scope}` }),
   )
   return store
 }

@@ -13,9 +13,12 @@ export interface WakeSource {
    * on the way to being closed, navigated away from or frozen), or unloaded.
    * The tab writes what it has held back (the last activity of a burst) while
    * it still runs. Optional: without it, that activity waits for its timer,
-   * which a closed tab never runs.
+   * which a closed tab never runs. `unloading`: the page is going away (a
+   * pagehide that does not keep it: reload, navigation, close), so a write
+   * begun now may never be answered; the tab also notes the activity in
+   * sessionStorage, for its next page to write (activity-note.ts).
    */
-  subscribeHidden?(listener: () => void): () => void
+  subscribeHidden?(listener: (unloading?: boolean) => void): () => void
   /**
    * The page was frozen (true) or resumed (false). A frozen page may still get
    * tab messages but not its IndexedDB answers: a read started then keeps its
@@ -54,8 +57,8 @@ export function createWindowWakeSource(): WakeSource {
     // (see subscribeFrozen); such a page was hidden, and wrote, before.
     subscribeHidden: (listener) =>
       listen([
-        ['window', 'pagehide', (event) => void ((event as PageTransitionEvent).persisted || listener())],
-        ['document', 'visibilitychange', () => void (document.visibilityState === 'hidden' && listener())],
+        ['window', 'pagehide', (event) => void ((event as PageTransitionEvent).persisted || listener(true))],
+        ['document', 'visibilitychange', () => void (document.visibilityState === 'hidden' && listener(false))],
       ]),
     subscribeFrozen: (listener) =>
       listen([
