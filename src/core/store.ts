@@ -106,7 +106,9 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let resolveHydrated!: () => void
   const hydratedPromise = new Promise<void>((resolve) => (resolveHydrated = resolve))
 
-  const channelName = `authsession:${options.dbName ?? 'authsession'}:${key}`
+  // Names this store's record everywhere the tabs meet: the channel, the logout journal, the locks.
+  const scope = `${options.dbName ?? 'authsession'}:${key}`
+  const channelName = `authsession:${scope}`
   let channel: TabChannel | null | undefined = options.channel
   const getChannel = () => {
     if (channel === undefined) channel = createBroadcastTabChannel(channelName)
@@ -125,7 +127,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     once?.close()
   }
 
-  const journal = createLogoutJournal(`${options.dbName ?? 'authsession'}:${key}`, options.logoutJournal)
+  const journal = createLogoutJournal(scope, options.logoutJournal)
   const unfinishedLogout = createUnfinishedLogout({
     journal,
     held,
@@ -275,7 +277,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   }
   internals.set(store, storeInternals)
   const locks = options.locks ?? createDefaultLocks()
-  const lockScope = `${options.dbName ?? 'authsession'}:${key}`
   if (options.source) {
     scheduler = createRefreshScheduler({
       store,
@@ -284,7 +285,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       clock,
       locks,
       wake,
-      lockName: `authsession:refresh:${lockScope}`,
+      lockName: `authsession:refresh:${scope}`,
       options: options.refresh ?? {},
       isOnline: options.isOnline ?? (() => typeof navigator === 'undefined' || navigator.onLine !== false),
       random: Math.random,
@@ -293,7 +294,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   }
   Object.assign(
     store,
-    createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock, locks, callbackLockPrefix: `authsession:callback:${lockScope}` }),
+    createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock, locks, callbackLockPrefix: `authsession:callback:${scope}` }),
   )
   return store
 }
