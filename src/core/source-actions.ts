@@ -9,14 +9,12 @@ import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
 import type { AuthenticationSession } from './session'
 import type { SessionSource, SourceResult } from './source'
-import type { SessionStore, SessionStoreInternals } from './store-types'
+import type { SessionStoreInternals, SourceActions, StoreCore } from './store-types'
 import { live, type StoredRecord } from './stored-record'
-
-type SourceActions = Pick<SessionStore, 'login' | 'completeLogin' | 'logout' | 'getAccessToken' | 'refresh' | 'nextRefreshAt'>
 
 /** The store's methods that talk to the session source (sign-in, sign-out, tokens, refresh). */
 export function createSourceActions(deps: {
-  store: SessionStore
+  store: StoreCore
   internals: SessionStoreInternals
   source: SessionSource | undefined
   scheduler: RefreshScheduler | null

@@ -17,7 +17,7 @@ import { createUnfinishedLogout } from './unfinished-logout'
 import { createProvisionalEnd } from './provisional-end'
 import { rejoinStorage } from './rejoin-storage'
 import { createRecordActions } from './record-actions'
-import type { SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
+import type { SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions, StoreCore } from './store-types'
 import { createBroadcastTabChannel, postHint, type TabChannel } from './tab-channel'
 import { MAX_TAB_ID_LENGTH } from './tab-message'
 import { attachTabSync } from './tab-sync'
@@ -25,18 +25,13 @@ import { createWindowWakeSource } from './wake'
 
 export type { SessionState, SessionStore, SessionStoreOptions, EndSessionOptions, LogoutOptions } from './store-types'
 
-const internals = new WeakMap<SessionStore, SessionStoreInternals>()
+const internals = new WeakMap<StoreCore, SessionStoreInternals>()
 
 /** @internal For core modules only; not exported from the package entry. */
 export function storeInternals(store: SessionStore): SessionStoreInternals {
   const found = internals.get(store)
   if (!found) throw new TypeError('Not a store created by createSessionStore')
   return found
-}
-
-// Replaced by createSourceActions before the store is returned.
-const notReady = (): never => {
-  throw new Error('unreachable')
 }
 
 const randomId = () =>
@@ -221,7 +216,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   })
 
   const appListeners = createAppListeners(state)
-  const store: SessionStore = {
+  // The source's methods (login, logout, tokens, refresh) are added last, by createSourceActions.
+  const store: StoreCore = {
     tabId,
     clock,
     getState: state.getState,
@@ -242,12 +238,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
 
     ...recordActions,
 
-    login: notReady,
-    completeLogin: notReady,
-    logout: notReady,
-    getAccessToken: notReady,
-    refresh: notReady,
-    nextRefreshAt: () => null,
     destroy() {
       destroyed = true
       record.stop()
@@ -292,9 +282,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       emit,
     })
   }
-  Object.assign(
+  return Object.assign(
     store,
     createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock, locks, callbackLockPrefix: `authsession:callback:${scope}` }),
   )
-  return store
 }
