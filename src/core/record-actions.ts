@@ -160,7 +160,7 @@ export function createRecordActions(
     // was decided on (another tab's sign-in may have been adopted meanwhile).
     const still = liveSession(held())
     const keptLocally = !!(mine && still?.sessionId === mine.sessionId && !result.ok && result.error)
-    if (keptLocally) keepInMemory(result, { ...held(), session: tombstoneOf(still!, reason, at), ended: true, reason: 'end' })
+    if (keptLocally) deps.holdLocally({ ...held(), session: tombstoneOf(still!, reason, at), ended: true, reason: 'end' })
     // Storage decided (a failed write keeps the note: the next page of this tab tries again).
     if (noted && (result.ok || !result.error)) deps.journal.settle(noted)
     return result.ok ? ended : keptLocally ? still : null

@@ -56,9 +56,8 @@ export function createSourceActions(deps: {
       // Completed by another tab (or before a reload): its session, not a second
       // redemption; unless a logout of it is under way.
       if (singleUse) {
-        const current = internals.currentRecord()
         const shown = store.getState().status === 'authenticated' && !internals.logoutPending()
-        if (shown && live(current) && current.callback === mark) return { session: current.session }
+        if (shown && live(before) && before.callback === mark) return { session: before.session }
       }
       const completeSignIn = need('completeSignIn')
       let result: SourceResult
