@@ -208,7 +208,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
    */
   const couldNotRun = (cause: unknown): RefreshError => {
     const record = internals.currentRecord()
-    const attempt = ((record && localFor(record)?.failures) || 0) + 1
+    const attempt = (localFor(record)?.failures ?? 0) + 1
     return failLocally(record, attempt, new RefreshError('refresh-network', `The refresh could not run: ${(cause as Error)?.message ?? String(cause)}`, { cause }))
   }
   /** A failure that backs off in this tab only (nothing is written): reported, and returned to be thrown. */
