@@ -98,8 +98,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let destroyed = false
   let stoppedBefore = false
   let hydrated = false
-  let resolveHydrated!: () => void
-  const hydratedPromise = new Promise<void>((resolve) => (resolveHydrated = resolve))
 
   // Names this store's record everywhere the tabs meet: the channel, the logout journal, the locks.
   const scope = `${options.dbName ?? 'authsession'}:${key}`
@@ -143,7 +141,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     } finally {
       hydrated = true
       if (state.getState().status === 'loading') state.setState({ status: 'unauthenticated' })
-      resolveHydrated()
       emit({ type: 'hydrated', status: state.getState().status })
     }
   }
@@ -226,7 +223,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     // A destroyed store stays stopped: a provider mounting it again must not bring back half of it.
     start: () => (destroyed ? () => {} : mounts.start()),
     // Asking for hydration starts it: a caller awaiting a token before start() must not wait forever.
-    whenHydrated: () => ensureHydration().then(() => hydratedPromise),
+    whenHydrated: () => ensureHydration(),
     hasHydrated: () => hydrated,
     on: (listener) => events.add(listener),
     reconcile: () => reconcile(),
