@@ -2,7 +2,7 @@ import { createStore } from 'zustand/vanilla'
 import { systemClock } from './clock'
 import { deriveSessionFields } from './derived'
 import { AuthSessionError } from './errors'
-import { Listeners } from './events'
+import { createListeners } from './events'
 import { createDefaultLocks } from './locks'
 import { createAppListeners } from './app-listeners'
 import { createMountCounter } from './mount-counter'
@@ -54,7 +54,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     throw new AuthSessionError('invalid-argument', 'migrate must be a function (storedSession, fromVersion) => session')
   }
   const activityWriteIntervalMs = options.activityWriteIntervalMs ?? 60_000
-  const events = new Listeners<SessionEvent>()
+  const events = createListeners<SessionEvent>()
   const emit = (event: SessionEvent) => events.emit(event)
   const persistence =
     options.persistence ??
