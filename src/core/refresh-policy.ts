@@ -10,8 +10,6 @@ export interface RefreshTiming {
   minIntervalMs: number
 }
 
-export const DEFAULT_TIMING: RefreshTiming = { leadMs: 60_000, leadFraction: 0.2, minIntervalMs: 5000 }
-
 /** A datetime of the server's clock, moved onto this device's clock. */
 export function toLocal(serverIso: string, record: Pick<StoredRecord, 'clockSkewMs'>): number {
   return Date.parse(serverIso) - (record.clockSkewMs ?? 0)

@@ -55,7 +55,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   }
   const activityWriteIntervalMs = options.activityWriteIntervalMs ?? 60_000
   const events = createListeners<SessionEvent>()
-  const emit = (event: SessionEvent) => events.emit(event)
+  const { emit } = events
   const persistence =
     options.persistence ??
     createDefaultPersistence({
@@ -225,7 +225,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     // Asking for hydration starts it: a caller awaiting a token before start() must not wait forever.
     whenHydrated: () => ensureHydration(),
     hasHydrated: () => hydrated,
-    on: (listener) => events.add(listener),
+    on: events.add,
     reconcile: () => reconcile(),
     derived(now = clock.now()) {
       clockFollower.check() // idle time and expiry are read on the local clock: after a set-back, from the shifted times
