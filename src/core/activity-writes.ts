@@ -34,7 +34,7 @@ const LATEST = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
  */
 export function createActivityWrites(deps: ActivityDeps) {
   const { state, clock, commit, activityWriteIntervalMs: interval } = deps
-  let lastWrite = Number.NEGATIVE_INFINITY
+  let lastWrite = -Infinity
   /** Activity shown but not written (throttled): its session and time. */
   let unwrittenSession: string | null = null
   let unwrittenAt = 0

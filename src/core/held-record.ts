@@ -291,8 +291,8 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     showHeld,
     logoutPending,
     /** This tab shows a sign-in it could not store yet; messages about the stored generation are about the session it replaced. */
-    holdsUnstoredSignIn: () => unsaved.replacesStored(),
-    hasUnsavedChange: () => unsaved.has(),
+    holdsUnstoredSignIn: unsaved.replacesStored,
+    hasUnsavedChange: unsaved.has,
     shownActivity: activity,
     commit,
     reconcile,

@@ -101,7 +101,7 @@ export function createRecordActions(
     // (another tab's, not read here yet: a tab just resumed, or without tab messages) is stored. Nor is it
     // announced ahead of the write, which may refuse it: the other tabs would show signed out meanwhile.
     const idle = reason === 'idle-timeout'
-    let idleSince = Number.NaN // the activity shown once the stored record is read
+    let idleSince = NaN // the activity shown once the stored record is read
     const endOptions: EndSessionOptions = idle
       ? { ...given, onlyIf: (live) => !(Date.parse(live.lastActivityAt) > idleSince) && (!given.onlyIf || given.onlyIf(live)) }
       : given
@@ -268,7 +268,7 @@ const asksCredentialChange = (patch: Partial<AuthenticationSession>, stored: Aut
  * authentication time (a refreshed ID token restates its auth_time), so it still lands, minus its credentials.
  */
 function copyOfAnotherLogin(patch: Partial<AuthenticationSession>, stored: AuthenticationSession): boolean {
-  const authenticatedAt = typeof patch.initiatedAt === 'string' ? Date.parse(patch.initiatedAt) : Number.NaN
+  const authenticatedAt = typeof patch.initiatedAt === 'string' ? Date.parse(patch.initiatedAt) : NaN
   return Number.isFinite(authenticatedAt) && authenticatedAt !== Date.parse(stored.initiatedAt) && asksCredentialChange(patch, stored)
 }
 

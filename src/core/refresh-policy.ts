@@ -20,7 +20,7 @@ export function refreshDueAt(record: StoredRecord | null, timing: RefreshTiming,
   if (!live(record)) return null
   const expires = toLocal(record.session.expiresAt, record)
   const obtained = record.tokensObtainedAt
-  const lifetime = obtained === undefined ? Number.POSITIVE_INFINITY : Math.max(0, expires - obtained)
+  const lifetime = obtained === undefined ? Infinity : Math.max(0, expires - obtained)
   const due = expires - Math.min(timing.leadMs, lifetime * timing.leadFraction)
   // A token that already looks expired when refreshed (a clock far off, a
   // provider handing out 0-second tokens) must not cause a refresh loop. A

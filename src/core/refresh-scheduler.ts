@@ -24,7 +24,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   let running = false
   let inFlight: Promise<void> | null = null
   // When this tab last came back online: a backoff written before then is ignored once.
-  let onlineAt = Number.NEGATIVE_INFINITY
+  let onlineAt = -Infinity
   // This tab's own backoff, in case the shared one could not be written; it
   // holds for the credentials that failed only (not for a newer sign-in).
   let localRetry: { at: number; base: StoredRecord; failures: number } | null = null
