@@ -34,7 +34,7 @@ export interface ActivityDeps {
  */
 export function createActivityWrites(deps: ActivityDeps) {
   const { state, clock, commit, activityWriteIntervalMs: interval } = deps
-  let lastWrite = Number.NEGATIVE_INFINITY
+  let lastWrite = -Infinity
   /** Activity shown but not written (throttled): its session and time. */
   let unwrittenSession: string | null = null
   let unwrittenAt = 0

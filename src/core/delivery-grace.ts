@@ -12,9 +12,9 @@ export const DELIVERY_GRACE_MS = 16
  * not the session's timeline. The logout journal (logout-journal.ts) covers
  * a page torn down during the grace.
  */
-export function deliveryGrace(ms = DELIVERY_GRACE_MS): Promise<void> {
+export function deliveryGrace(): Promise<void> {
   const doc = typeof document === 'undefined' ? undefined : document
-  if (!doc || ms <= 0 || doc.visibilityState !== 'visible') return Promise.resolve()
+  if (!doc || doc.visibilityState !== 'visible') return Promise.resolve()
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer)
@@ -23,7 +23,7 @@ export function deliveryGrace(ms = DELIVERY_GRACE_MS): Promise<void> {
       globalThis.removeEventListener?.('pagehide', done)
       resolve()
     }
-    const timer = setTimeout(done, ms)
+    const timer = setTimeout(done, DELIVERY_GRACE_MS)
     doc.addEventListener('visibilitychange', done)
     doc.addEventListener('freeze', done)
     globalThis.addEventListener?.('pagehide', done)

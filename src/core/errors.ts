@@ -35,7 +35,9 @@ function kindOf(constructor: unknown): Kind | undefined {
   return undefined
 }
 
+/** Names the error after its class, and marks it with that kind (see above). */
 function mark(error: Error, kind: Kind): void {
+  error.name = kind
   Object.defineProperty(error, KIND, { value: kind, configurable: true })
 }
 
@@ -58,7 +60,6 @@ export class AuthSessionError extends Error {
 
   constructor(code: AuthSessionErrorCode, message: string, options?: { cause?: unknown; providerError?: string | undefined }) {
     super(message, options)
-    this.name = 'AuthSessionError'
     mark(this, 'AuthSessionError')
     this.code = code
     if (options?.providerError !== undefined) this.providerError = options.providerError
@@ -79,7 +80,6 @@ export class SessionParseError extends AuthSessionError {
 
   constructor(code: SessionParseErrorCode, path: string, detail: string) {
     super(code, `Invalid session at ${path || '(root)'}: ${detail}`)
-    this.name = 'SessionParseError'
     mark(this, 'SessionParseError')
     this.path = path
   }
@@ -101,7 +101,6 @@ export class StorageError extends AuthSessionError {
 
   constructor(code: StorageErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options)
-    this.name = 'StorageError'
     mark(this, 'StorageError')
   }
 }
@@ -145,7 +144,6 @@ export class RefreshError extends AuthSessionError {
 
   constructor(code: RefreshErrorCode, message: string, options: { cause?: unknown; providerError?: string | undefined; revokeReason?: RevokeReason | undefined } = {}) {
     super(code, message, { cause: options.cause, providerError: options.providerError })
-    this.name = 'RefreshError'
     mark(this, 'RefreshError')
     this.definitive = code === 'refresh-rejected' || code === 'refresh-token-expired'
     this.revokeReason = options.revokeReason

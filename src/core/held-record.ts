@@ -23,11 +23,11 @@ export interface HeldRecordDeps {
   newEpoch(): string
   clock: Clock
   /** A change is now held in memory only (not announced as a stored change); the refresh timer must follow it. */
-  onHeldLocally?(): void
+  onHeldLocally(): void
   /** This tab announced a logout and is about to write its tombstone (see record-actions.ts). */
-  endingHere?(): boolean
+  endingHere(): boolean
   /** A record to show ended instead: a noted logout's (unfinished-logout.ts), or a later one of a login being ended (provisional-end.ts). */
-  endedView?(record: StoredRecord, source: 'local' | 'remote'): AuthenticationSession | null
+  endedView(record: StoredRecord, source: 'local' | 'remote'): AuthenticationSession | null
 }
 
 const UNREADABLE: string[] = ['storage-read-failed', 'storage-migrate-failed', 'storage-future-version']
@@ -70,7 +70,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     if (!restarted && record.generation <= (held?.generation ?? 0)) return false
     yielded = false
     hold(record)
-    const ended = deps.endedView?.(record, source)
+    const ended = deps.endedView(record, source)
     const status = ended ? 'unauthenticated' : statusOf(record)
     // Signed in clears the last error; memory-only storage stands until storage recovers.
     show(status, ended ?? record.session, status === 'authenticated' && state.getState().error?.code !== 'storage-unavailable' ? { error: null } : undefined)
@@ -89,7 +89,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     hold(record)
     const status = statusOf(record)
     if (options.show !== false) show(status, record.session)
-    deps.onHeldLocally?.()
+    deps.onHeldLocally()
     retryLater()
   }
 
@@ -102,7 +102,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
    * live record, or this tab's own. No other write may move the generation meanwhile.
    */
   const logoutPending = () =>
-    (state.getState().status === 'unauthenticated' && statusOf(held) === 'authenticated') || !!deps.endingHere?.()
+    (state.getState().status === 'unauthenticated' && statusOf(held) === 'authenticated') || deps.endingHere()
   function offerAgain() {
     if (!unsaved.has()) return retry.landed()
     // The confirm decides first; if the logout does not land, it offers the change at once (retryUnsavedNow).
@@ -291,8 +291,8 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     showHeld,
     logoutPending,
     /** This tab shows a sign-in it could not store yet; messages about the stored generation are about the session it replaced. */
-    holdsUnstoredSignIn: () => unsaved.replacesStored(),
-    hasUnsavedChange: () => unsaved.has(),
+    holdsUnstoredSignIn: unsaved.replacesStored,
+    hasUnsavedChange: unsaved.has,
     shownActivity: activity,
     commit,
     reconcile,

@@ -54,8 +54,8 @@ const isDate = (value: object) => Object.prototype.toString.call(value) === '[ob
  * Date becomes its ISO string, a BigInt its digits, the rest is left out.
  * The user stays signed in, and from then on the record is JSON data too.
  */
-export function jsonCopy(value: unknown, strict: boolean, path: Path = []): unknown {
-  const copied = copy(value, strict, path, new Set())
+export function jsonCopy(value: unknown, strict: boolean): unknown {
+  const copied = copy(value, strict, [], new Set())
   return copied === LEFT_OUT ? undefined : copied
 }
 

@@ -108,7 +108,7 @@ export function createRecordActions(
     // (another tab's, not read here yet: a tab just resumed, or without tab messages) is stored. Nor is it
     // announced ahead of the write, which may refuse it: the other tabs would show signed out meanwhile.
     const idle = reason === 'idle-timeout'
-    let idleSince = Number.NaN // the activity shown once the stored record is read
+    let idleSince = NaN // the activity shown once the stored record is read
     const endOptions: EndSessionOptions = idle
       ? { ...given, onlyIf: (live) => !(Date.parse(live.lastActivityAt) > idleSince) && (!given.onlyIf || given.onlyIf(live)) }
       : given
@@ -169,7 +169,7 @@ export function createRecordActions(
     // was decided on (another tab's sign-in may have been adopted meanwhile).
     const still = liveSession(held())
     const keptLocally = !!(mine && still?.sessionId === mine.sessionId && !result.ok && result.error)
-    if (keptLocally) keepInMemory(result, { ...held(), session: tombstoneOf(still!, reason, at), ended: true, reason: 'end' })
+    if (keptLocally) deps.holdLocally({ ...held(), session: tombstoneOf(still!, reason, at), ended: true, reason: 'end' })
     // Storage decided (a failed write keeps the note: the next page of this tab tries again).
     if (noted && (result.ok || !result.error)) deps.journal.settle(noted)
     return result.ok ? ended : keptLocally ? still : null
@@ -277,7 +277,7 @@ const asksCredentialChange = (patch: Partial<AuthenticationSession>, stored: Aut
  * authentication time (a refreshed ID token restates its auth_time), so it still lands, minus its credentials.
  */
 function copyOfAnotherLogin(patch: Partial<AuthenticationSession>, stored: AuthenticationSession): boolean {
-  const authenticatedAt = typeof patch.initiatedAt === 'string' ? Date.parse(patch.initiatedAt) : Number.NaN
+  const authenticatedAt = typeof patch.initiatedAt === 'string' ? Date.parse(patch.initiatedAt) : NaN
   return Number.isFinite(authenticatedAt) && authenticatedAt !== Date.parse(stored.initiatedAt) && asksCredentialChange(patch, stored)
 }
 

@@ -10,8 +10,6 @@ export interface RefreshTiming {
   minIntervalMs: number
 }
 
-export const DEFAULT_TIMING: RefreshTiming = { leadMs: 60_000, leadFraction: 0.2, minIntervalMs: 5000 }
-
 /** A datetime of the server's clock, moved onto this device's clock. */
 export function toLocal(serverIso: string, record: Pick<StoredRecord, 'clockSkewMs'>): number {
   return Date.parse(serverIso) - (record.clockSkewMs ?? 0)
@@ -22,7 +20,7 @@ export function refreshDueAt(record: StoredRecord | null, timing: RefreshTiming,
   if (!live(record)) return null
   const expires = toLocal(record.session.expiresAt, record)
   const obtained = record.tokensObtainedAt
-  const lifetime = obtained === undefined ? Number.POSITIVE_INFINITY : Math.max(0, expires - obtained)
+  const lifetime = obtained === undefined ? Infinity : Math.max(0, expires - obtained)
   const due = expires - Math.min(timing.leadMs, lifetime * timing.leadFraction)
   // A token that already looks expired when refreshed (a clock far off, a
   // provider handing out 0-second tokens) must not cause a refresh loop. A

@@ -24,7 +24,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   let running = false
   let inFlight: Promise<void> | null = null
   // When this tab last came back online: a backoff written before then is ignored once.
-  let onlineAt = Number.NEGATIVE_INFINITY
+  let onlineAt = -Infinity
   // This tab's own backoff, in case the shared one could not be written; it
   // holds for the credentials that failed only (not for a newer sign-in).
   // With the failure that set it (never a deferral): the cause a refresh-deferred gives, offline told from a failing provider.
@@ -210,7 +210,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
    */
   const couldNotRun = (cause: unknown): RefreshError => {
     const record = internals.currentRecord()
-    const attempt = ((record && localFor(record)?.failures) || 0) + 1
+    const attempt = (localFor(record)?.failures ?? 0) + 1
     return failLocally(record, attempt, new RefreshError('refresh-network', `The refresh could not run: ${(cause as Error)?.message ?? String(cause)}`, { cause }))
   }
   /** A failure that backs off in this tab only (nothing is written): reported, and returned to be thrown. */

@@ -3,7 +3,7 @@ import type { Locks } from './locks'
 import type { RefreshTiming } from './refresh-policy'
 import type { SessionEvent } from './session-events'
 import type { SessionSource } from './source'
-import type { SessionStore, SessionStoreInternals } from './store-types'
+import type { SessionStoreInternals, StoreCore } from './store-types'
 import type { WakeSource } from './wake'
 
 /** The refresh scheduler's options, seams and public face (refresh-scheduler.ts holds the behaviour). */
@@ -22,7 +22,7 @@ export interface RefreshOptions extends Partial<{ [K in keyof RefreshTiming]: Re
 }
 
 export interface RefreshSchedulerDeps {
-  store: SessionStore
+  store: StoreCore
   internals: SessionStoreInternals
   source: SessionSource
   clock: Clock

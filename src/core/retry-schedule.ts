@@ -5,7 +5,10 @@ import type { Clock } from './clock'
  * failure, doubling, at most a minute apart, back to 5 s once it lands. One
  * timer at a time, on the store's clock.
  */
-export function createRetrySchedule(clock: Clock, attempt: () => void, firstMs = 5000, maxMs = 60_000) {
+const FIRST_MS = 5000
+const MAX_MS = 60_000
+
+export function createRetrySchedule(clock: Clock, attempt: () => void) {
   let timer: unknown = null
   let delay = 0
   const run = () => {
@@ -16,7 +19,7 @@ export function createRetrySchedule(clock: Clock, attempt: () => void, firstMs =
     /** Schedules the next attempt, unless one is scheduled already. */
     later() {
       if (timer !== null) return
-      delay = Math.min(delay ? delay * 2 : firstMs, maxMs)
+      delay = Math.min(delay ? delay * 2 : FIRST_MS, MAX_MS)
       timer = clock.setTimeout(run, delay)
     },
     /** Attempts now instead of waiting. */

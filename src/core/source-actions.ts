@@ -10,14 +10,12 @@ import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
 import type { AuthenticationSession } from './session'
 import type { SessionSource, SourceResult } from './source'
-import type { SessionStore, SessionStoreInternals } from './store-types'
+import type { SessionStoreInternals, SourceActions, StoreCore } from './store-types'
 import { live, type StoredRecord } from './stored-record'
-
-type SourceActions = Pick<SessionStore, 'login' | 'completeLogin' | 'logout' | 'getAccessToken' | 'refresh' | 'nextRefreshAt'>
 
 /** The store's methods that talk to the session source (sign-in, sign-out, tokens, refresh). */
 export function createSourceActions(deps: {
-  store: SessionStore
+  store: StoreCore
   internals: SessionStoreInternals
   source: SessionSource | undefined
   scheduler: RefreshScheduler | null
@@ -59,9 +57,8 @@ export function createSourceActions(deps: {
       // Completed by another tab (or before a reload): its session, not a second
       // redemption; unless a logout of it is under way.
       if (singleUse) {
-        const current = internals.currentRecord()
         const shown = store.getState().status === 'authenticated' && !internals.logoutPending()
-        if (shown && live(current) && current.callback === mark) return { session: current.session }
+        if (shown && live(before) && before.callback === mark) return { session: before.session }
       }
       const completeSignIn = need('completeSignIn')
       let result: SourceResult

@@ -129,6 +129,12 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
   destroy(): void
 }
 
+/** The store's methods that talk to the session source (source-actions.ts): added to the store last. */
+export type SourceActions = Pick<SessionStore, 'login' | 'completeLogin' | 'logout' | 'getAccessToken' | 'refresh' | 'nextRefreshAt'>
+
+/** The store before its source methods are added: all the parts made with it (refresh scheduler, source actions) use. */
+export type StoreCore = Omit<SessionStore, keyof SourceActions>
+
 /** What the refresh scheduler and other core parts need beyond the public API. */
 export interface SessionStoreInternals {
   currentRecord(): StoredRecord | null

@@ -2,7 +2,7 @@ import { createStore } from 'zustand/vanilla'
 import { systemClock } from './clock'
 import { deriveSessionFields } from './derived'
 import { checkStoreOptions } from './argument-checks'
-import { Listeners } from './events'
+import { createListeners } from './events'
 import { createDefaultLocks } from './locks'
 import { createAppListeners } from './app-listeners'
 import { createMountCounter } from './mount-counter'
@@ -17,25 +17,20 @@ import { createUnfinishedLogout } from './unfinished-logout'
 import { createProvisionalEnd } from './provisional-end'
 import { rejoinStorage } from './rejoin-storage'
 import { createRecordActions } from './record-actions'
-import type { SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions } from './store-types'
+import type { SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions, StoreCore } from './store-types'
 import { createBroadcastTabChannel, postHint, type TabChannel } from './tab-channel'
 import { attachTabSync } from './tab-sync'
 import { createWindowWakeSource } from './wake'
 
 export type { SessionState, SessionStore, SessionStoreOptions, EndSessionOptions, LogoutOptions } from './store-types'
 
-const internals = new WeakMap<SessionStore, SessionStoreInternals>()
+const internals = new WeakMap<StoreCore, SessionStoreInternals>()
 
 /** @internal For core modules only; not exported from the package entry. */
 export function storeInternals(store: SessionStore): SessionStoreInternals {
   const found = internals.get(store)
   if (!found) throw new TypeError('Not a store created by createSessionStore')
   return found
-}
-
-// Replaced by createSourceActions before the store is returned.
-const notReady = (): never => {
-  throw new Error('unreachable')
 }
 
 const randomId = () =>
@@ -48,8 +43,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const clock = options.clock ?? systemClock
   const tabId = options.tabId ?? randomId()
   const activityWriteIntervalMs = options.activityWriteIntervalMs ?? 60_000
-  const events = new Listeners<SessionEvent>()
-  const emit = (event: SessionEvent) => events.emit(event)
+  const events = createListeners<SessionEvent>()
+  const { emit } = events
   const persistence =
     options.persistence ??
     createDefaultPersistence({
@@ -92,10 +87,10 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   let destroyed = false
   let stoppedBefore = false
   let hydrated = false
-  let resolveHydrated!: () => void
-  const hydratedPromise = new Promise<void>((resolve) => (resolveHydrated = resolve))
 
-  const channelName = `authsession:${options.dbName ?? 'authsession'}:${key}`
+  // Names this store's record everywhere the tabs meet: the channel, the logout journal, the locks.
+  const scope = `${options.dbName ?? 'authsession'}:${key}`
+  const channelName = `authsession:${scope}`
   let channel: TabChannel | null | undefined = options.channel
   const getChannel = () => {
     if (channel === undefined) channel = createBroadcastTabChannel(channelName)
@@ -115,7 +110,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     return posted
   }
 
-  const scope = `${options.dbName ?? 'authsession'}:${key}`
   const journal = createLogoutJournal(scope, options.logoutJournal)
   const unfinishedLogout = createUnfinishedLogout({
     journal,
@@ -137,7 +131,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     } finally {
       hydrated = true
       if (state.getState().status === 'loading') state.setState({ status: 'unauthenticated' })
-      resolveHydrated()
       emit({ type: 'hydrated', status: state.getState().status })
     }
   }
@@ -211,7 +204,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   })
 
   const appListeners = createAppListeners(state)
-  const store: SessionStore = {
+  // The source's methods (login, logout, tokens, refresh) are added last, by createSourceActions.
+  const store: StoreCore = {
     tabId,
     clock,
     getState: state.getState,
@@ -220,9 +214,9 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     // A destroyed store stays stopped: a provider mounting it again must not bring back half of it.
     start: () => (destroyed ? () => {} : mounts.start()),
     // Asking for hydration starts it: a caller awaiting a token before start() must not wait forever.
-    whenHydrated: () => ensureHydration().then(() => hydratedPromise),
+    whenHydrated: () => ensureHydration(),
     hasHydrated: () => hydrated,
-    on: (listener) => events.add(listener),
+    on: events.add,
     reconcile: () => reconcile(),
     derived(now = clock.now()) {
       clockFollower.check() // idle time and expiry are read on the local clock: after a set-back, from the shifted times
@@ -232,12 +226,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
 
     ...recordActions,
 
-    login: notReady,
-    completeLogin: notReady,
-    logout: notReady,
-    getAccessToken: notReady,
-    refresh: notReady,
-    nextRefreshAt: () => null,
     destroy() {
       destroyed = true
       record.stop()
@@ -282,9 +270,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       emit,
     })
   }
-  Object.assign(
+  return Object.assign(
     store,
     createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock, locks, callbackLockPrefix: `authsession:callback:${scope}` }),
   )
-  return store
 }

@@ -75,16 +75,14 @@ export type LiveRecord = StoredRecord & { session: NonNullable<StoredRecord['ses
 export const live = (record: Pick<StoredRecord, 'session' | 'ended'> | null): record is LiveRecord =>
   !!record?.session && !record.ended && record.session.status === 'active'
 
-export type Decoded = { kind: 'empty' } | { kind: 'record'; record: StoredRecord }
-
 /**
- * Decodes a raw stored value. Throws StorageError `storage-corrupt` for a value
- * that is not a record or whose session does not parse,
- * `storage-future-version` for a record written by a newer schema, and
- * `storage-migrate-failed` for an older one this app cannot upgrade.
+ * Decodes a raw stored value (null: nothing stored). Throws StorageError
+ * `storage-corrupt` for a value that is not a record or whose session does
+ * not parse, `storage-future-version` for a record written by a newer schema,
+ * and `storage-migrate-failed` for an older one this app cannot upgrade.
  */
-export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): Decoded {
-  if (raw === undefined) return { kind: 'empty' }
+export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): StoredRecord | null {
+  if (raw === undefined) return null
   if (typeof raw !== 'object' || raw === null) throw corrupt('the stored value is not an object')
   const value = raw as Record<string, unknown>
   const storedVersion = value.version
@@ -105,24 +103,21 @@ export function decodeRecord(raw: unknown, version: number, migrate?: Migrate): 
     session = storedVersion < version ? migrated(value.session, storedVersion, version, migrate) : parsed(value.session, corrupt)
   }
   return {
-    kind: 'record',
-    record: {
-      version,
-      generation,
-      session,
-      ended: value.ended,
-      reason: typeof value.reason === 'string' ? (value.reason as ChangeReason) : 'update',
-      clockSkewMs: plausibleSkew(value.clockSkewMs),
-      tokensObtainedAt: finiteOrUndefined(value.tokensObtainedAt),
-      refreshedAt: finiteOrUndefined(value.refreshedAt),
-      refreshRetryAt: finiteOrUndefined(value.refreshRetryAt),
-      refreshFailures: finiteOrUndefined(value.refreshFailures),
-      refreshFailedAt: finiteOrUndefined(value.refreshFailedAt),
-      setBackAt: finiteOrUndefined(value.setBackAt),
-      epoch: rawEpoch(value),
-      loginGeneration: isLoginGeneration(value.loginGeneration, generation) ? value.loginGeneration : undefined,
-      callback: typeof value.callback === 'string' && value.callback.length <= 32 ? value.callback : undefined,
-    },
+    version,
+    generation,
+    session,
+    ended: value.ended,
+    reason: typeof value.reason === 'string' ? (value.reason as ChangeReason) : 'update',
+    clockSkewMs: plausibleSkew(value.clockSkewMs),
+    tokensObtainedAt: finiteOrUndefined(value.tokensObtainedAt),
+    refreshedAt: finiteOrUndefined(value.refreshedAt),
+    refreshRetryAt: finiteOrUndefined(value.refreshRetryAt),
+    refreshFailures: finiteOrUndefined(value.refreshFailures),
+    refreshFailedAt: finiteOrUndefined(value.refreshFailedAt),
+    setBackAt: finiteOrUndefined(value.setBackAt),
+    epoch: rawEpoch(value),
+    loginGeneration: isLoginGeneration(value.loginGeneration, generation) ? value.loginGeneration : undefined,
+    callback: typeof value.callback === 'string' && value.callback.length <= 32 ? value.callback : undefined,
   }
 }
 
@@ -133,8 +128,7 @@ export const isLoginGeneration = (value: unknown, generation: number): value is 
 /** Decodes a raw value; a bad one comes back as `bad` (to be reported), its record as absent. */
 export function decodeOrBad(raw: unknown, version: number, migrate?: Migrate): { record: StoredRecord | null; bad?: StorageError } {
   try {
-    const decoded = decodeRecord(raw, version, migrate)
-    return { record: decoded.kind === 'record' ? decoded.record : null }
+    return { record: decodeRecord(raw, version, migrate) }
   } catch (error) {
     return { record: null, bad: error instanceof StorageError ? error : new StorageError('storage-corrupt', String(error), { cause: error }) }
   }

@@ -74,12 +74,12 @@ describe('the stored login generation', () => {
     ['above the generation (cannot be true)', 9],
   ])('read back as absent when %s: a bad value never widens what a logout ends', (_, value) => {
     const decoded = decodeRecord({ version: 1, generation: 2, session: makeSession(), ended: false, reason: 'update', loginGeneration: value }, 1)
-    expect(decoded).toMatchObject({ kind: 'record', record: { generation: 2, loginGeneration: undefined } })
+    expect(decoded).toMatchObject({ generation: 2, loginGeneration: undefined })
   })
 
   it('read back when valid', () => {
     const decoded = decodeRecord({ version: 1, generation: 2, session: makeSession(), ended: false, reason: 'update', loginGeneration: 1 }, 1)
-    expect(decoded).toMatchObject({ kind: 'record', record: { loginGeneration: 1 } })
+    expect(decoded).toMatchObject({ loginGeneration: 1 })
   })
 })
 
