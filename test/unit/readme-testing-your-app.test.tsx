@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { URL as NodeURL, fileURLToPath } from 'node:url'
-import { act, fireEvent, screen } from '@testing-library/react'
 import { afterEach, beforeEach, describe, expect, it, test, vi } from 'vitest'
 import { useSession } from '../../src/react'
 
 // README: begin
-import { render } from '@testing-library/react'
+import { act, fireEvent, render, screen } from '@testing-library/react'
 import type { ReactNode } from 'react'
 import { createMemoryPersistence, createSessionStore, type AuthenticationSession } from '../../src/index'
 import { SessionProvider } from '../../src/react'
