@@ -48,7 +48,8 @@ const OPTIONS = { providerName: 'string', deviceInfo: 'function', navigate: 'fun
 export function createOidcSource(settings: OidcClientSettings, options: OidcSourceOptions = {}): SessionSource {
   // A string timeout ('ten') timed every request at NaN: each was aborted at once.
   checkOptions('createOidcSource(settings)', settings ?? null, {})
-  checkOptions('createOidcSource(settings, options)', options, OPTIONS)
+  // Null, as `??` reads it, is a default (config read from JSON says "not set" so).
+  checkOptions('createOidcSource(settings, options)', options, OPTIONS, true)
   let client: OidcClient | undefined
   let refresher: OidcClient | undefined
   // oidc-client-ts sets no timeout of its own: a provider that accepts the
@@ -71,7 +72,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
   const context = {
     deviceInfo: options.deviceInfo ?? basicDeviceInfo,
     providerName: options.providerName ?? settings.authority,
-    defaultLifetimeMs: options.defaultLifetimeSeconds !== undefined ? options.defaultLifetimeSeconds * 1000 : undefined,
+    defaultLifetimeMs: options.defaultLifetimeSeconds != null ? options.defaultLifetimeSeconds * 1000 : undefined,
   }
   const navigate = options.navigate ?? ((url: string) => window.location.assign(url))
 
