@@ -1,4 +1,5 @@
 import type { UseStore } from 'idb-keyval'
+import { MAX_TIMER_DELAY } from './clock'
 
 export interface IdbConnection {
   /** idb-keyval's custom-store function: runs `callback` on the object store in a new transaction. */
@@ -98,6 +99,7 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
     if (opening === ready || (!openedBefore && !firstOpenDeadline)) return opening
     let timer: ReturnType<typeof setTimeout> | undefined
     const late = new Promise<never>((_, reject) => {
+      // setTimeout fires at once past 2^31-1 ms: a longer openTimeoutMs (Infinity, "no deadline") waits as long as it can.
       timer = setTimeout(() => {
         reject(new DOMException(`IndexedDB open did not answer within ${openTimeoutMs} ms`, 'TimeoutError'))
         // Still queued: once it answers, storage may hold something else than this tab knows.
@@ -105,7 +107,7 @@ export function createIdbConnection(dbName: string, storeName: string, openTimeo
         if (tellWhenOpen === opening) return
         tellWhenOpen = opening
         opening.then(() => tellOnceOpen(), () => {})
-      }, openTimeoutMs)
+      }, Math.min(openTimeoutMs, MAX_TIMER_DELAY))
     })
     return Promise.race([opening, late]).finally(() => clearTimeout(timer))
   }

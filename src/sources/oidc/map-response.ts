@@ -66,8 +66,9 @@ export function mapTokenResponse(
   },
 ): MappedResponse {
   // From an adapter in JavaScript: a missing response or context, or a time that is not a number ("Invalid time value").
+  // A null field is left out, as `??` reads it (now and a sign-in's deviceInfo are checked on their own).
   checkOptions('mapTokenResponse(response)', response ?? null, {})
-  checkOptions('mapTokenResponse(response, context)', context ?? null, CONTEXT)
+  checkOptions('mapTokenResponse(response, context)', context ?? null, CONTEXT, true)
   checkOptions('mapTokenResponse(response, context).now', context.now, 'number')
   if (!context.previous) checkOptions('mapTokenResponse(response, context).deviceInfo', context.deviceInfo, 'function')
   const { now, previous } = context

@@ -1,5 +1,6 @@
 import { OidcClient, type OidcClientSettings } from 'oidc-client-ts'
 import { checkOptions } from '../../core/argument-checks'
+import { MAX_TIMER_DELAY } from '../../core/clock'
 import { basicDeviceInfo } from '../../core/device'
 import { RefreshError } from '../../core/errors'
 import type { DeviceInfo } from '../../core/session'
@@ -48,12 +49,15 @@ const OPTIONS = { providerName: 'string', deviceInfo: 'function', navigate: 'fun
 export function createOidcSource(settings: OidcClientSettings, options: OidcSourceOptions = {}): SessionSource {
   // A string timeout ('ten') timed every request at NaN: each was aborted at once.
   checkOptions('createOidcSource(settings)', settings ?? null, {})
-  checkOptions('createOidcSource(settings, options)', options, OPTIONS)
+  // Null, as `??` reads it, is a default (config read from JSON says "not set" so).
+  checkOptions('createOidcSource(settings, options)', options, OPTIONS, true)
   let client: OidcClient | undefined
   let refresher: OidcClient | undefined
   // oidc-client-ts sets no timeout of its own: a provider that accepts the
   // connection and never answers would leave a sign-in or sign-out pending forever.
-  const timeoutSeconds = options.requestTimeoutSeconds ?? settings.requestTimeoutInSeconds ?? 10
+  // Capped as systemClock caps its timers: oidc-client-ts's (and the revocation's) setTimeout fires at once past 2^31-1 ms, so
+  // Infinity ("no deadline") would abort every request as it is sent, a refresh after the provider may have rotated its token.
+  const timeoutSeconds = Math.min(options.requestTimeoutSeconds ?? settings.requestTimeoutInSeconds ?? 10, MAX_TIMER_DELAY / 1000)
   // Created on first use: OidcClient's default state store reads localStorage.
   const oidc = () => (client ??= new OidcClient({ ...settings, requestTimeoutInSeconds: timeoutSeconds }))
   // Refreshes never load userinfo: a userinfo failure after the token
@@ -71,7 +75,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
   const context = {
     deviceInfo: options.deviceInfo ?? basicDeviceInfo,
     providerName: options.providerName ?? settings.authority,
-    defaultLifetimeMs: options.defaultLifetimeSeconds !== undefined ? options.defaultLifetimeSeconds * 1000 : undefined,
+    defaultLifetimeMs: options.defaultLifetimeSeconds != null ? options.defaultLifetimeSeconds * 1000 : undefined,
   }
   const navigate = options.navigate ?? ((url: string) => window.location.assign(url))
 
