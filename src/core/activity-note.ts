@@ -18,7 +18,7 @@ export interface NotedActivity {
 }
 
 export interface ActivityNote {
-  /** Notes the activity (replacing any earlier note); quietly does nothing when storage refuses. */
+  /** Notes the activity (replacing any note but a later one of that session); quietly does nothing when storage refuses. */
   put(activity: NotedActivity): void
   /** The note left by the previous page of this tab, removed as it is read; null if none or unreadable. */
   take(): NotedActivity | null
@@ -59,7 +59,11 @@ export function createActivityNote(name: string): ActivityNote {
   return {
     put({ sessionId, at }) {
       try {
-        sessionStorageOrNull()?.setItem(key, JSON.stringify({ sessionId, at }))
+        const storage = sessionStorageOrNull()
+        // Another store of this record in the tab (a same-origin frame shares sessionStorage) may have noted later activity of that session on this same unload.
+        const earlier = parseNotedActivity(storage?.getItem(key) ?? '')
+        if (earlier?.sessionId === sessionId && earlier.at >= at) return
+        storage?.setItem(key, JSON.stringify({ sessionId, at }))
       } catch {
         // Full or blocked: the activity is lost as it was before notes; the session is unaffected.
       }

@@ -47,7 +47,15 @@ export function createActivityWrites(deps: ActivityDeps) {
 
   const listenIfBusy = () => {
     const busy = unwrittenSession !== null || unanswered !== null
-    if (busy && !unhide) unhide = deps.wake.subscribeHidden?.(hidden) ?? null
+    if (busy && !unhide) {
+      // Held before subscribing: a wake source may tell a hidden tab at once, from inside subscribeHidden
+      // (its listener writes, and comes back here); a subscription let go meanwhile is undone once made.
+      let off: (() => void) | undefined
+      let on = true
+      unhide = () => void ((on = false), off?.())
+      off = deps.wake.subscribeHidden?.(hidden)
+      if (!on) off?.()
+    }
     if (!busy && unhide) {
       unhide()
       unhide = null

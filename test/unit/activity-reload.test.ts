@@ -152,6 +152,31 @@ describe('activity held back when the page unloads (reload)', () => {
     }
   })
 
+  it('two stores of one record in a tab (a page and its same-origin frame share sessionStorage): the later activity is kept', async () => {
+    const t = tab()
+    const page = await t.page()
+    const frame = await t.page()
+    await page.store.signIn(makeSession({}, t.clock.now()))
+    await frame.store.reconcile()
+    await t.clock.advance(5000)
+    page.store.recordActivity() // written at once
+    await settle()
+    await t.clock.advance(5000)
+    page.store.recordActivity() // held back: the page listens for its unload first
+    await t.clock.advance(2000)
+    frame.store.recordActivity() // written at once (the frame's first)
+    await settle()
+    await t.clock.advance(2000)
+    frame.store.recordActivity() // held back in the frame, earlier than the page's next
+    await t.clock.advance(2000)
+    page.store.recordActivity() // the latest activity, held back in the page
+    const latest = shownIn(page.store)!
+    frame.unload(() => page.unload()) // one pagehide: the page notes first, the frame after it
+    const next = await t.page()
+    await settle()
+    expect(t.stored()!.lastActivityAt).toBe(latest)
+  })
+
   it('a note earlier than what is stored writes nothing', async () => {
     const t = tab()
     const { first } = await heldBack(t)
