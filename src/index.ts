@@ -33,6 +33,7 @@ export {
   type SessionState,
   type SessionStore,
   type SessionStoreOptions,
+  type ActivityEvent,
 } from './core/store'
 export type { SessionEvent, SessionEventListener, SessionStatus } from './core/session-events'
 export { createMemoryPersistence, type PersistenceDecision, type SessionPersistence } from './core/persistence'

@@ -2,9 +2,10 @@ import type { StoreApi } from 'zustand/vanilla'
 import { EARLIEST, LATEST, type ActivityNote } from './activity-note'
 import type { Clock } from './clock'
 import { AuthSessionError } from './errors'
+import { describe } from './json-data'
 import type { ShownActivity } from './shown-activity'
 import { live, type StoredRecord } from './stored-record'
-import type { SessionState, SessionStoreInternals } from './store-types'
+import type { ActivityEvent, SessionState, SessionStoreInternals } from './store-types'
 import type { WakeSource } from './wake'
 
 export interface ActivityDeps {
@@ -125,15 +126,18 @@ export function createActivityWrites(deps: ActivityDeps) {
   })
 
   const api = {
-    recordActivity(given?: number) {
+    recordActivity(atOrEvent?: number | ActivityEvent) {
+      // Handed an event (the function used as a listener, DOM or React): that is activity now. Its
+      // timeStamp counts from the page's start, not from 1970, so it is not the time.
+      const given: unknown = typeof atOrEvent === 'object' && atOrEvent !== null && typeof atOrEvent.type === 'string' ? undefined : atOrEvent
       const now = clock.now()
       // Years 0000 to 9999, what an ISO-8601 record holds; checked without allocating (called on every user event).
-      if (given !== undefined && !(Number.isFinite(given) && given >= EARLIEST && given <= LATEST)) {
-        throw new AuthSessionError('invalid-argument', `recordActivity(at): expected a time in ms since 1970, got ${given}`)
+      if (given !== undefined && !(typeof given === 'number' && Number.isFinite(given) && given >= EARLIEST && given <= LATEST)) {
+        throw new AuthSessionError('invalid-argument', `recordActivity(at): expected a time in ms since 1970 (or an event), got ${typeof given === 'number' ? given : describe(given)}`)
       }
       // Never later than now: lastActivityAt only moves forward, so a time in the future
       // (another device's clock, a bad conversion) would hold every tab's idle time at 0 until then.
-      const at = given === undefined || given > now ? now : given
+      const at = given === undefined || (given as number) > now ? now : (given as number)
       const { session, status } = state.getState()
       if (status !== 'authenticated' || !session) return
       const shownAt = Date.parse(session.lastActivityAt)

@@ -102,8 +102,13 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
    * all stored already resolves true without writing.
    */
   update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>
-  /** Notes user activity at `at` (default now); written to storage at a bounded rate. */
-  recordActivity(at?: number): void
+  /**
+   * Notes user activity at `at` (ms since 1970; default now), written to
+   * storage at a bounded rate. It may be an event listener as it is
+   * (`addEventListener('pointerdown', store.recordActivity)`,
+   * `onKeyDown={recordActivity}`): an event counts as activity now.
+   */
+  recordActivity(at?: number | ActivityEvent): void
   /** Ends the session in every tab with a reason; tokens are removed from storage. */
   end(reason: RevokeReason, options?: EndSessionOptions): Promise<void>
   /** Removes the session entirely (no tombstone reason kept). */
@@ -171,3 +176,7 @@ export type CommitResult = (
   quarantined?: boolean
 }
 
+/** A DOM or React event, handed to `recordActivity` used as a listener: it counts as activity now. */
+export interface ActivityEvent {
+  readonly type: string
+}

@@ -22,7 +22,7 @@ import { createBroadcastTabChannel, postHint, type TabChannel } from './tab-chan
 import { attachTabSync } from './tab-sync'
 import { createWindowWakeSource } from './wake'
 
-export type { SessionState, SessionStore, SessionStoreOptions, EndSessionOptions, LogoutOptions } from './store-types'
+export type { ActivityEvent, SessionState, SessionStore, SessionStoreOptions, EndSessionOptions, LogoutOptions } from './store-types'
 
 const internals = new WeakMap<StoreCore, SessionStoreInternals>()
 
