@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import type { SessionEvent } from 'authsession'
 import { useSessionStore } from 'authsession/react'
 import { styles } from './styles'
@@ -32,11 +32,13 @@ function describe(event: SessionEvent): string {
 export function EventLog() {
   const store = useSessionStore()
   const [lines, setLines] = useState<{ id: number; text: string }[]>([])
+  // Kept across re-subscriptions (a new store after a hot update): the lines already shown keep their keys unique.
+  const lastId = useRef(0)
   useEffect(() => {
-    let id = 0
     return store.on((event) => {
       const text = `${new Date().toLocaleTimeString()}  ${event.type}: ${describe(event)}`
-      setLines((previous) => [{ id: ++id, text }, ...previous].slice(0, KEEP))
+      const id = ++lastId.current
+      setLines((previous) => [{ id, text }, ...previous].slice(0, KEEP))
     })
   }, [store])
 
