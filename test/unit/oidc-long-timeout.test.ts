@@ -6,6 +6,7 @@ import { json } from '../support/provider-answers'
 // requestTimeoutSeconds takes any number of seconds from 0 up, Infinity among them ("no deadline"), as the
 // argument checks let through. The timers that enforce it (oidc-client-ts's, the revocation's) are setTimeout,
 // which fires at once past 2^31-1 ms: such a timeout must wait as long as a timer can, not abort every request.
+// 0 is "no timeout" as oidc-client-ts reads its own requestTimeoutInSeconds; the revocation aborted at once on it.
 
 afterEach(() => {
   vi.unstubAllGlobals()
@@ -29,8 +30,8 @@ function slowProvider(calls: string[]) {
   })
 }
 
-describe('createOidcSource with a requestTimeoutSeconds past what a timer holds', () => {
-  it.each([[Number.POSITIVE_INFINITY], [1e7]])('%s: a refresh and a revocation wait for a provider that answers late', async (requestTimeoutSeconds) => {
+describe('createOidcSource with a requestTimeoutSeconds past what a timer holds, or 0 (none)', () => {
+  it.each([[Number.POSITIVE_INFINITY], [1e7], [0]])('%s: a refresh and a revocation wait for a provider that answers late', async (requestTimeoutSeconds) => {
     const calls: string[] = []
     slowProvider(calls)
     const source = createOidcSource(settings, { requestTimeoutSeconds })

@@ -28,7 +28,7 @@ export interface OidcSourceOptions {
   /**
    * Timeout of every request to the provider (discovery, code exchange,
    * userinfo, refresh, revocation), in seconds. Default: the settings'
-   * `requestTimeoutInSeconds`, else 10. A refresh's discovery also stays
+   * `requestTimeoutInSeconds`, else 10; 0 for none. A refresh's discovery also stays
    * within the scheduler's timeout; its token request waits up to 60 s (or
    * this, if longer), since a late answer holds the rotated refresh token.
    */
@@ -57,7 +57,8 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
   // connection and never answers would leave a sign-in or sign-out pending forever.
   // Capped as systemClock caps its timers: oidc-client-ts's (and the revocation's) setTimeout fires at once past 2^31-1 ms, so
   // Infinity ("no deadline") would abort every request as it is sent, a refresh after the provider may have rotated its token.
-  const timeoutSeconds = Math.min(options.requestTimeoutSeconds ?? settings.requestTimeoutInSeconds ?? 10, MAX_TIMER_DELAY / 1000)
+  // 0 is no timeout, as oidc-client-ts reads its own setting (the revocation's timer aborted at once on it).
+  const timeoutSeconds = Math.min((options.requestTimeoutSeconds ?? settings.requestTimeoutInSeconds ?? 10) || Infinity, MAX_TIMER_DELAY / 1000)
   // Created on first use: OidcClient's default state store reads localStorage.
   const oidc = () => (client ??= new OidcClient({ ...settings, requestTimeoutInSeconds: timeoutSeconds }))
   // Refreshes never load userinfo: a userinfo failure after the token
