@@ -8,6 +8,7 @@ import type { SessionEvent, SessionStatus } from './session-events'
 import type { Build, CommitResult, SessionState } from './store-types'
 import { decodeOrBad, forQuarantine, rawEpoch, rawGeneration, rawVersion, type ChangeReason, type Migrate, type StoredRecord } from './stored-record'
 import { createShownActivity } from './shown-activity'
+import { keepEqual } from './keep-equal'
 import { createUnsavedChange } from './unsaved-change'
 import { createRetrySchedule } from './retry-schedule'
 import { loginGenerationOf, nextGeneration } from './login-lineage'
@@ -53,9 +54,10 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   }
   // Activity shown but perhaps not written yet (writes are throttled): see shown-activity.ts.
   const activity = createShownActivity()
-  // statusOf() says signed in only for a record with a live session, as the state's type requires.
+  // statusOf() says signed in only for a record with a live session, as the state's type requires. What the
+  // record did not change stays the object shown (storage reads are clones), so selections of it keep their identity.
   const show = (status: SessionStatus, session: AuthenticationSession | null, extra?: { error: null }) =>
-    state.setState({ status, session: activity.apply(session, status), ...extra } as SessionState)
+    state.setState({ status, session: keepEqual(state.getState().session, activity.apply(session, status)), ...extra } as SessionState)
 
   const reportError = (error: AuthSessionError) => {
     state.setState({ error })
@@ -125,10 +127,7 @@ export function createHeldRecord(deps: HeldRecordDeps) {
     if (status === 'authenticated') retryUnsavedNow()
   }
 
-  const forgetUnsaved = () => {
-    unsaved.clear()
-    retry.reset()
-  }
+  const forgetUnsaved = () => void (unsaved.clear(), retry.reset())
 
   const decodeOrReport = (raw: unknown) => decodeOrBad(raw, version, deps.migrate)
 
