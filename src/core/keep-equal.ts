@@ -20,9 +20,11 @@ export function keepEqual<T>(previous: unknown, next: T): T {
   let same = keys.length === Object.keys(previous).length
   const merged: Record<string, unknown> = {}
   for (const key of keys) {
-    const kept = Object.hasOwn(previous, key) ? keepEqual(previous[key], next[key]) : next[key]
+    // hasOwnProperty, not Object.hasOwn (Safari before 15.4 lacks it): a key named like Object.prototype's is no match.
+    const had = Object.prototype.hasOwnProperty.call(previous, key)
+    const kept = had ? keepEqual(previous[key], next[key]) : next[key]
     merged[key] = kept
-    if (!Object.is(kept, previous[key]) || !Object.hasOwn(previous, key)) same = false
+    if (!had || !Object.is(kept, previous[key])) same = false
   }
   // A new object only when something in it changed; its parts that did not are the ones shown before.
   return (same ? previous : merged) as T
