@@ -1,4 +1,5 @@
-import type { JournalStorage } from './logout-journal'
+import { EARLIEST_ISO_MS, LATEST_ISO_MS } from './clock'
+import { storageOrNull } from './logout-journal'
 
 /**
  * Activity a page showed but could not store before it went away. A page
@@ -24,19 +25,8 @@ export interface ActivityNote {
   take(): NotedActivity | null
 }
 
-/** Years 0000 to 9999, what an ISO-8601 record holds: the times recordActivity accepts, and a note may hold. */
-export const EARLIEST = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
-export const LATEST = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
 // A session id is an opaque string, but not an unbounded one: a note longer than this is not one we wrote.
 const MAX_NOTE_LENGTH = 4096
-
-const sessionStorageOrNull = (): JournalStorage | null => {
-  try {
-    return globalThis.sessionStorage ?? null
-  } catch {
-    return null // a sandboxed frame or blocked storage throws on access
-  }
-}
 
 function parseNotedActivity(raw: string): NotedActivity | null {
   if (raw.length > MAX_NOTE_LENGTH) return null
@@ -49,7 +39,7 @@ function parseNotedActivity(raw: string): NotedActivity | null {
   if (typeof value !== 'object' || value === null) return null
   const { sessionId, at } = value as Record<string, unknown>
   if (typeof sessionId !== 'string' || sessionId.length === 0) return null
-  if (typeof at !== 'number' || !Number.isFinite(at) || at < EARLIEST || at > LATEST) return null
+  if (typeof at !== 'number' || !Number.isFinite(at) || at < EARLIEST_ISO_MS || at > LATEST_ISO_MS) return null
   return { sessionId, at }
 }
 
@@ -59,7 +49,7 @@ export function createActivityNote(name: string): ActivityNote {
   return {
     put({ sessionId, at }) {
       try {
-        const storage = sessionStorageOrNull()
+        const storage = storageOrNull('sessionStorage')
         // Another store of this record in the tab (a same-origin frame shares sessionStorage) may have noted later activity of that session on this same unload.
         const earlier = parseNotedActivity(storage?.getItem(key) ?? '')
         if (earlier?.sessionId === sessionId && earlier.at >= at) return
@@ -70,7 +60,7 @@ export function createActivityNote(name: string): ActivityNote {
     },
     take() {
       try {
-        const storage = sessionStorageOrNull()
+        const storage = storageOrNull('sessionStorage')
         const raw = storage?.getItem(key) ?? null
         if (raw === null) return null
         storage!.removeItem(key)

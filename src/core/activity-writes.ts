@@ -1,6 +1,6 @@
 import type { StoreApi } from 'zustand/vanilla'
-import { EARLIEST, LATEST, type ActivityNote } from './activity-note'
-import type { Clock } from './clock'
+import type { ActivityNote } from './activity-note'
+import { EARLIEST_ISO_MS, LATEST_ISO_MS, type Clock } from './clock'
 import { AuthSessionError } from './errors'
 import { describe } from './json-data'
 import type { ShownActivity } from './shown-activity'
@@ -132,7 +132,7 @@ export function createActivityWrites(deps: ActivityDeps) {
       const given: unknown = typeof atOrEvent === 'object' && atOrEvent !== null && typeof atOrEvent.type === 'string' ? undefined : atOrEvent
       const now = clock.now()
       // Years 0000 to 9999, what an ISO-8601 record holds; checked without allocating (called on every user event).
-      if (given !== undefined && !(typeof given === 'number' && Number.isFinite(given) && given >= EARLIEST && given <= LATEST)) {
+      if (given !== undefined && !(typeof given === 'number' && Number.isFinite(given) && given >= EARLIEST_ISO_MS && given <= LATEST_ISO_MS)) {
         throw new AuthSessionError('invalid-argument', `recordActivity(at): expected a time in ms since 1970 (or an event), got ${typeof given === 'number' ? given : describe(given)}`)
       }
       // Never later than now: lastActivityAt only moves forward, so a time in the future

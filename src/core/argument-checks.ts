@@ -1,5 +1,5 @@
 import { AuthSessionError } from './errors'
-import { describe } from './json-data'
+import { describe, isPlainObject } from './json-data'
 import { MAX_TAB_ID_LENGTH } from './tab-message'
 
 /**
@@ -11,7 +11,7 @@ import { MAX_TAB_ID_LENGTH } from './tab-message'
  * An array lists the methods an object must have ('?' before an optional one);
  * an object, the rules of a nested options object.
  */
-export type Rule = 'string' | 'boolean' | 'function' | 'number' | 'ms' | 'seconds' | 'fraction' | 'generation' | readonly string[] | { readonly [key: string]: Rule }
+export type Rule = 'string' | 'boolean' | 'function' | 'number' | 'ms' | 'seconds' | 'fraction' | 'generation' | 'plain-object' | readonly string[] | { readonly [key: string]: Rule }
 
 const EXPECTED: Record<string, string> = {
   number: 'a finite number',
@@ -19,6 +19,7 @@ const EXPECTED: Record<string, string> = {
   seconds: 'a number of seconds (0 or more)',
   fraction: 'a number from 0 to 1',
   generation: 'a whole number (0 or more)',
+  'plain-object': 'a plain object',
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value)
@@ -36,6 +37,7 @@ function passes(value: unknown, rule: Rule): boolean {
   if (rule === 'ms' || rule === 'seconds') return typeof value === 'number' && value >= 0 // NaN fails; Infinity is the longest timer
   if (rule === 'fraction') return typeof value === 'number' && value >= 0 && value <= 1
   if (rule === 'generation') return Number.isSafeInteger(value) && (value as number) >= 0
+  if (rule === 'plain-object') return isPlainObject(value)
   return typeof value === rule
 }
 

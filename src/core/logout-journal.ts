@@ -37,7 +37,8 @@ export interface LogoutJournal {
 const MAX_ENTRIES = 8
 const same = (a: JournaledLogout, b: JournaledLogout) => a.sessionId === b.sessionId && a.generation === b.generation
 
-const storageOrNull = (name: 'localStorage' | 'sessionStorage'): JournalStorage | null => {
+/** A Web Storage of the page, or null where it is missing or refused. */
+export const storageOrNull = (name: 'localStorage' | 'sessionStorage'): JournalStorage | null => {
   try {
     return globalThis[name] ?? null
   } catch {

@@ -4,7 +4,6 @@ import { fingerprint } from './fingerprint'
 import { describe } from './json-data'
 import type { Locks } from './locks'
 import { parseActiveSession } from './parse-session'
-import { badOptions } from './source-arguments'
 import { checkOptions } from './argument-checks'
 import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
@@ -12,6 +11,19 @@ import type { AuthenticationSession } from './session'
 import type { SessionSource, SourceResult } from './source'
 import type { SessionStoreInternals, SourceActions, StoreCore } from './store-types'
 import { live, type StoredRecord } from './stored-record'
+
+/**
+ * login() and logout() options from JavaScript, or read at runtime, are not
+ * refused anywhere later, only misread: `login('/path')` reads as no options
+ * (the user comes back to the start page), extraParams as a query string
+ * reaches the OIDC source as one parameter per character (a step-up silently
+ * not asked for), `logout('idle-timeout')` ends the session as `user-logout`,
+ * and the OIDC source redirects unless `redirect` is false ('false', from an
+ * env variable, leaves the page). An object naming none of them (a click
+ * event, from `onClick={login}`) is fine.
+ */
+const LOGIN_OPTIONS = { returnTo: 'string', extraParams: 'plain-object' } as const
+const LOGOUT_OPTIONS = { redirect: 'boolean' } as const
 
 /** The store's methods that talk to the session source (sign-in, sign-out, tokens, refresh). */
 export function createSourceActions(deps: {
@@ -130,8 +142,7 @@ export function createSourceActions(deps: {
 
   return {
     login: async (options) => {
-      const bad = badOptions('login', options)
-      if (bad) throw bad
+      checkOptions('login(options)', options, LOGIN_OPTIONS)
       const startSignIn = need('startSignIn')
       // A new sign-in (a popup, the app's own form): the next completion of a fixed callback URL is its own.
       forgetAll()
@@ -173,8 +184,11 @@ export function createSourceActions(deps: {
     },
 
     logout(options = {}) {
-      const bad = badOptions('logout', options)
-      if (bad) return Promise.reject(bad)
+      try {
+        checkOptions('logout(options)', options, LOGOUT_OPTIONS) // its reason is checked as end()'s is
+      } catch (error) {
+        return Promise.reject(error)
+      }
       // One per session: a /logout route calling this on mount (twice under
       // StrictMode) or a double click must sign out at the provider once. A
       // session signed in since (the provider call of the last may still be

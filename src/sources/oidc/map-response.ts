@@ -1,5 +1,5 @@
 import { checkOptions } from '../../core/argument-checks'
-import { plausibleSkew } from '../../core/clock'
+import { EARLIEST_ISO_MS, LATEST_ISO_MS, plausibleSkew } from '../../core/clock'
 import type { AuthenticationSession, DeviceInfo } from '../../core/session'
 import { readJwtClaims } from './jwt-claims'
 
@@ -28,7 +28,7 @@ const MAPPED_CLAIMS = new Set(['sub', 'sid', 'auth_time', 'amr', 'acr', 'idp', '
 const SKEW_NOISE_MS = 2000
 
 // Within years 0000-9999: an expiry stated as millennia away, moved by a skew, must still be an ISO-8601 datetime.
-const iso = (ms: number) => new Date(Math.min(Math.max(ms, -62_167_219_200_000), 253_402_300_799_999)).toISOString()
+const iso = (ms: number) => new Date(Math.min(Math.max(ms, EARLIEST_ISO_MS), LATEST_ISO_MS)).toISOString()
 // Seconds since epoch from a claim or field, as ms; undefined unless a date toISOString can write (a malformed token's claim must not throw a RangeError).
 const secondsToMs = (value: unknown) => {
   const ms = typeof value === 'number' ? value * 1000 : Number.NaN
