@@ -11,6 +11,8 @@ export type AuthSessionErrorCode =
   | 'not-authenticated'
   | 'no-source'
   | 'sign-in-failed'
+  /** login() while this tab's logout() is under way (a route guard reacting to it): the logout stands. */
+  | 'logout-in-progress'
   /** The session ended here and in every tab, but the provider could not be told (unreachable, no answer in time, refused). */
   | 'sign-out-failed'
   | 'missing-provider'

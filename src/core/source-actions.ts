@@ -144,6 +144,13 @@ export function createSourceActions(deps: {
     login: async (options) => {
       checkOptions('login(options)', options, LOGIN_OPTIONS)
       const startSignIn = need('startSignIn')
+      // Almost always a route guard reacting to the sign-out it was just shown: its sign-in would
+      // replace logout()'s way to the provider's end-session page, and the provider, its session
+      // not ended yet, would sign the user straight back in. (A source's signOut that leaves the
+      // page stays under way until the page is gone or back; see the OIDC source's leavePage.)
+      if (loggingOut) {
+        throw new AuthSessionError('logout-in-progress', "login() was called while this tab's logout() is under way: the logout stands; sign in once it has settled")
+      }
       // A new sign-in (a popup, the app's own form): the next completion of a fixed callback URL is its own.
       forgetAll()
       try {

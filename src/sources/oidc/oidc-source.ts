@@ -7,6 +7,7 @@ import type { DeviceInfo } from '../../core/session'
 import type { SessionSource, SourceResult } from '../../core/source'
 import { callbackCode, classifyOidcError, signInError } from './classify-error'
 import { readJwtClaims } from './jwt-claims'
+import { leavePage } from './leave-page'
 import { mapTokenResponse, type TokenResponseLike } from './map-response'
 import { signOutAtProvider } from './sign-out'
 
@@ -19,8 +20,13 @@ export interface OidcSourceOptions {
   providerName?: string | undefined
   /** Device facts for new sessions. Default: what the browser states (user agent, client hints). */
   deviceInfo?: (() => DeviceInfo) | undefined
-  /** How to leave the page for the provider. Default `location.assign`. */
-  navigate?: ((url: string) => void) | undefined
+  /**
+   * How to leave the page for the provider. Default `location.assign`, with
+   * a promise that settles once the page is back (back/forward cache) or
+   * stayed (5 s): until then this tab's logout() counts as under way. One of
+   * your own may return such a promise too.
+   */
+  navigate?: ((url: string) => unknown) | undefined
   /** Lifetime assumed when a token response has no expires_in and the access token is not a JWT. Default 300 s. */
   defaultLifetimeSeconds?: number | undefined
   /** Clock for the mapping (tests). Default Date.now. */
@@ -78,7 +84,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
     providerName: options.providerName ?? settings.authority,
     defaultLifetimeMs: options.defaultLifetimeSeconds != null ? options.defaultLifetimeSeconds * 1000 : undefined,
   }
-  const navigate = options.navigate ?? ((url: string) => window.location.assign(url))
+  const navigate = options.navigate ?? leavePage
 
   return {
     name: 'oidc',
@@ -97,7 +103,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
         forgetClient()
         throw signInError(cause, 'started')
       }
-      navigate(request.url)
+      await navigate(request.url)
     },
 
     async completeSignIn(url): Promise<SourceResult> {

@@ -8,7 +8,7 @@ export interface SignOutDeps {
   /** Made on first use (its state store reads localStorage). */
   client(): OidcClient
   credentials: RevokingClient
-  navigate(url: string): void
+  navigate(url: string): unknown
   timeoutSeconds: number
 }
 
@@ -26,7 +26,8 @@ export async function signOutAtProvider(session: AuthenticationSession, options:
     const endSession = redirect ? await deps.client().metadataService.getEndSessionEndpoint() : undefined
     if (endSession) {
       const request = await deps.client().createSignoutRequest({ id_token_hint: session.idToken })
-      return deps.navigate(request.url)
+      // Settles once the page is back or stayed: until then the store counts this logout as under way.
+      return void (await deps.navigate(request.url))
     }
     const revocation = session.refreshToken ? await deps.client().metadataService.getRevocationEndpoint() : undefined
     if (session.refreshToken && revocation) return await revokeRefreshToken(revocation, session.refreshToken, deps.credentials, deps.timeoutSeconds)

@@ -1,0 +1,33 @@
+/**
+ * How long a page that asked to leave counts as leaving: far longer than a
+ * route guard takes to react to the sign-out it was just shown, and short
+ * enough that a page that stayed (a beforeunload prompt the user cancelled)
+ * can sign in again.
+ */
+const LEAVING_MS = 5_000
+
+/**
+ * Sends the page to `url`, and settles once it is back (from the
+ * back/forward cache) or, if it never left, after a while. While it has not
+ * settled, the store counts the sign-in or sign-out as under way: a route
+ * guard's login() reacting to the logout it was just shown would otherwise
+ * replace the navigation to the provider's end-session page, and the
+ * provider, its session still alive, would sign the user straight back in.
+ */
+export function leavePage(url: string): Promise<void> {
+  return new Promise((settle, fail) => {
+    const done = () => {
+      window.removeEventListener('pageshow', done)
+      clearTimeout(timer)
+      settle()
+    }
+    const timer = setTimeout(done, LEAVING_MS)
+    window.addEventListener('pageshow', done)
+    try {
+      window.location.assign(url)
+    } catch (error) {
+      done()
+      fail(error)
+    }
+  })
+}

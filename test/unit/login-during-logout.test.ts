@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { createMemoryLocks, createMemoryPersistence, type SessionSource } from '../../src/index'
+import { leavePage } from '../../src/sources/oidc/leave-page'
+import { FakeClock } from '../support/fake-clock'
+import { FakeTokenServer } from '../support/fake-source'
+import { destroyTabs, startedTab } from '../support/fake-tabs'
+
+afterEach(() => {
+  destroyTabs()
+  vi.useRealTimers()
+})
+
+// A route guard (signed out → login()) reacts to the sign-out its own tab was
+// just shown. Its sign-in replaced logout()'s navigation to the provider's
+// end-session page, and the provider signed the user straight back in
+// (test/e2e/guard-during-logout.test.ts, in Chromium against oidc-provider).
+describe("login() during this tab's own logout()", () => {
+  async function signedInTab() {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    let leave = () => {}
+    const startSignIn = vi.fn(async () => {})
+    // A sign-out that leaves the page: settles once the page is back, as the OIDC source's does.
+    const signOut = vi.fn(() => new Promise<void>((back) => (leave = back)))
+    const source: SessionSource = { ...server.source(), startSignIn, signOut }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), clock, locks: createMemoryLocks(), channel: null, source })
+    await store.signIn(server.signInSession())
+    return { store, startSignIn, signOut, back: () => leave() }
+  }
+
+  it('is refused with logout-in-progress while the logout is under way, and starts no sign-in', async () => {
+    const { store, startSignIn, signOut, back } = await signedInTab()
+    const loggingOut = store.logout()
+    const shown = new Promise<void>((resolve) => {
+      const stop = store.subscribe((state) => state.status === 'unauthenticated' && (stop(), resolve()))
+    })
+    await shown
+    await expect(store.login({ returnTo: '/reports' })).rejects.toMatchObject({ name: 'AuthSessionError', code: 'logout-in-progress' })
+    await vi.waitFor(() => expect(signOut).toHaveBeenCalledTimes(1))
+    // Still leaving for the provider: still refused.
+    await expect(store.login()).rejects.toMatchObject({ code: 'logout-in-progress' })
+    expect(startSignIn).not.toHaveBeenCalled()
+    back()
+    await loggingOut
+    expect(store.getState().session).toMatchObject({ revokeReason: 'user-logout' })
+  })
+
+  it('once the logout has settled (the page came back, or never left), login() signs in again', async () => {
+    const { store, startSignIn, back } = await signedInTab()
+    const loggingOut = store.logout()
+    await vi.waitFor(() => expect(store.getState().status).toBe('unauthenticated'))
+    back()
+    await loggingOut
+    await store.login({ returnTo: '/reports' })
+    expect(startSignIn).toHaveBeenCalledWith({ returnTo: '/reports' })
+  })
+
+  it('a logout() that failed at the provider does not hold login() back', async () => {
+    const { store, signOut, startSignIn } = await signedInTab()
+    signOut.mockImplementationOnce(async () => {
+      throw new Error('end-session unreachable')
+    })
+    await expect(store.logout()).rejects.toMatchObject({ code: 'sign-out-failed' })
+    await store.login()
+    expect(startSignIn).toHaveBeenCalledTimes(1)
+  })
+})
+
+describe('leavePage (the OIDC source default navigate)', () => {
+  it('navigates at once, and settles once the page is shown again (back/forward cache)', async () => {
+    let settled = false
+    const leaving = leavePage('#provider').then(() => (settled = true))
+    expect(location.hash).toBe('#provider')
+    await Promise.resolve()
+    expect(settled).toBe(false)
+    window.dispatchEvent(new Event('pageshow'))
+    await leaving
+    expect(settled).toBe(true)
+  })
+
+  it('settles after 5 s when the page stayed (a beforeunload prompt the user cancelled)', async () => {
+    vi.useFakeTimers()
+    let settled = false
+    void leavePage('#stayed').then(() => (settled = true))
+    await vi.advanceTimersByTimeAsync(4_999)
+    expect(settled).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(settled).toBe(true)
+  })
+})
