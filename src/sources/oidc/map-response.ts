@@ -6,13 +6,13 @@ import { readJwtClaims } from './jwt-claims'
 /** The parts of an oidc-client-ts SigninResponse the mapping reads; the rest of the token response rides along. */
 export interface TokenResponseLike {
   access_token: string
-  refresh_token?: string
-  id_token?: string
+  refresh_token?: string | undefined
+  id_token?: string | undefined
   token_type: string
-  scope?: string
-  session_state?: string | null
+  scope?: string | undefined
+  session_state?: string | null | undefined
   /** Local-clock seconds since epoch (oidc-client-ts computes it from expires_in on receipt). */
-  expires_at?: number
+  expires_at?: number | undefined
   profile: Record<string, unknown>
   [key: string]: unknown
 }
