@@ -8,6 +8,7 @@
 
 /** The record's `status` values (the schema's): only `active` is signed in. */
 export const SESSION_STATUSES = ['active', 'expired', 'revoked', 'terminated'] as const
+/** The record's own status (not the tab's `SessionStatus`): only `active` is signed in. */
 export type SessionRecordStatus = (typeof SESSION_STATUSES)[number]
 
 /** Why a session was ended (`revokeReason`), as `end(reason)` takes them. */
@@ -19,10 +20,12 @@ export const REVOKE_REASONS = [
   'idle-timeout',
   'token-expired',
 ] as const
+/** Why a session was ended: `end(reason)`, `logout({ reason })`, a definitive refresh failure's `revokeReason`. */
 export type RevokeReason = (typeof REVOKE_REASONS)[number]
 
 /** The schema's `deviceTrustLevel` values. */
 export const DEVICE_TRUST_LEVELS = ['trusted', 'recognized', 'unknown', 'suspicious'] as const
+/** How far the device is trusted (the schema's values). */
 export type DeviceTrustLevel = (typeof DEVICE_TRUST_LEVELS)[number]
 
 /** ISO-8601 date-time, e.g. `2024-11-22T08:15:00Z`. */
@@ -33,6 +36,7 @@ interface OpenObject {
   [key: string]: unknown
 }
 
+/** Who is signed in: the known keys are strings; extra keys (claims of your own) are kept. */
 export interface SessionUser extends OpenObject {
   '@type'?: string | undefined
   id?: string | undefined
@@ -41,6 +45,7 @@ export interface SessionUser extends OpenObject {
   name?: string | undefined
 }
 
+/** The device the session was signed in on (the OIDC source: the user agent and client hints); extra keys are kept. */
 export interface DeviceInfo extends OpenObject {
   userAgent?: string | undefined
   deviceType?: string | undefined
@@ -50,17 +55,20 @@ export interface DeviceInfo extends OpenObject {
   browserVersion?: string | undefined
 }
 
+/** Where the session was signed in from, derived from the IP address; extra keys are kept. */
 export interface SessionLocation extends OpenObject {
   country?: string | undefined
   region?: string | undefined
   city?: string | undefined
 }
 
+/** How the user authenticated (the OIDC source: `acr`, or the `amr` values joined, in `name`); extra keys are kept. */
 export interface AuthenticationMethod extends OpenObject {
   '@type'?: string | undefined
   name?: string | undefined
 }
 
+/** The provider that authenticated the user (the OIDC source: the ID token's `idp`, else `providerName`); extra keys are kept. */
 export interface IdentityProvider extends OpenObject {
   '@type'?: string | undefined
   name?: string | undefined
@@ -93,13 +101,13 @@ export interface AuthenticationSession {
   tokenType?: string | undefined
   /** The scopes the provider granted. */
   scopes?: string[] | undefined
-  /** When the user authenticated (server clock); a refresh keeps it. */
+  /** When the user authenticated (server's clock); a refresh keeps it. */
   initiatedAt: IsoDateTime
-  /** When the access token expires (server clock): the refresh falls due before it. */
+  /** When the access token expires (server's clock): the refresh falls due before it. */
   expiresAt: IsoDateTime
-  /** The last user activity (device clock), from `recordActivity()`: the idle timeout's start. */
+  /** The last user activity (device's clock), from `recordActivity()`: the idle timeout's start. */
   lastActivityAt: IsoDateTime
-  /** When the refresh token expires (server clock): past it, the session ends instead of refreshing. */
+  /** When the refresh token expires (server's clock): past it, the session ends instead of refreshing. */
   refreshTokenExpiresAt?: IsoDateTime | undefined
   deviceInfo: DeviceInfo
   ipAddress?: string | undefined
@@ -107,10 +115,10 @@ export interface AuthenticationSession {
   authenticationMethod?: AuthenticationMethod | undefined
   identityProvider?: IdentityProvider | undefined
   isMfaVerified: boolean
-  /** When MFA was completed (server clock). */
+  /** When MFA was completed (server's clock). */
   mfaVerifiedAt?: IsoDateTime | undefined
   deviceTrustLevel?: DeviceTrustLevel | undefined
-  /** When the session was ended (server clock); set with `revokeReason` by `end()` and `logout()`. */
+  /** When the session was ended (server's clock); set with `revokeReason` by `end()` and `logout()`. */
   revokedAt?: IsoDateTime | undefined
   revokeReason?: RevokeReason | undefined
   metadata?: SessionMetadata | undefined

@@ -38,8 +38,11 @@ const secondsToMs = (value: unknown) => {
 export const DEFAULT_LIFETIME_MS = 5 * 60_000
 const str = (value: unknown) => (typeof value === 'string' && value ? value : undefined)
 
+/** `mapTokenResponse`'s answer, as a source's `refresh` or `completeSignIn` returns it. */
 export interface MappedResponse {
+  /** The record: a refresh's keeps what the answer does not restate from `previous`. */
   session: AuthenticationSession
+  /** Server clock minus local clock, ms (from the ID token's `iat`, else `knownSkewMs`, else 0). */
   clockSkewMs: number
 }
 
