@@ -26,15 +26,21 @@ function checkMs(name: string, value: unknown): void {
   }
 }
 
-/** Whether the session's `expiresAt` has passed at `now` (ms since epoch). */
+/**
+ * Whether the session's `expiresAt` has passed at `now` (ms since 1970).
+ * `expiresAt` is on the server's clock and no skew is applied: pass
+ * `Date.now() + clockSkewMs`, or use `store.derived()`.
+ */
 export function isExpired(session: Pick<AuthenticationSession, 'expiresAt'>, now: number): boolean {
   checkMs('now', now)
   return timeOf(session, 'expiresAt') <= now
 }
 
 /**
- * Minutes from `initiatedAt` to now, or to the end of the session when it has
- * ended (revoked) or expired before now. Never negative.
+ * Minutes from `initiatedAt` to `now` (ms since 1970), or to the end of the
+ * session when it has ended (revoked) or expired before now. Never negative.
+ * Its times are on the server's clock and no skew is applied: pass
+ * `Date.now() + clockSkewMs`, or use `store.derived()`.
  */
 export function durationMinutes(
   session: Pick<AuthenticationSession, 'initiatedAt' | 'expiresAt' | 'revokedAt'>,
@@ -47,14 +53,15 @@ export function durationMinutes(
   return Math.max(0, (Math.min(...ends) - start) / MINUTE)
 }
 
-/** Minutes since `lastActivityAt`. Never negative (a clock behind the server's would say so). */
+/** Minutes since `lastActivityAt` at `now` (ms since 1970, the device's clock). Never negative (a clock behind the server's would say so). */
 export function idleMinutes(session: Pick<AuthenticationSession, 'lastActivityAt'>, now: number): number {
   checkMs('now', now)
   return Math.max(0, (now - timeOf(session, 'lastActivityAt')) / MINUTE)
 }
 
 /**
- * The schema's calculated fields at local time `now`. `expiresAt`,
+ * The schema's calculated fields at local time `now` (ms since 1970).
+ * `clockSkewMs` is the server's clock minus the device's (default 0). `expiresAt`,
  * `initiatedAt` and `revokedAt` are on the server's clock, so they are
  * compared with `now + clockSkewMs`; `lastActivityAt` is written from this
  * device's clock.

@@ -8,13 +8,17 @@ export type AuthSessionErrorCode =
   | SessionParseErrorCode
   | StorageErrorCode
   | RefreshErrorCode
+  /** No signed-in session (`getAccessToken()`), or it ended while a refresh ran. */
   | 'not-authenticated'
+  /** The store has no `source`, or its source cannot do this (`login()` without `startSignIn`, `refresh()` without a source). */
   | 'no-source'
+  /** `login()` or `completeLogin()` failed: refused (`providerError`, e.g. `access_denied`), the provider unreachable, a spent callback URL, an invalid or inactive session. */
   | 'sign-in-failed'
   /** login() while this tab's logout() is under way (a route guard reacting to it): the logout stands. */
   | 'logout-in-progress'
   /** The session ended here and in every tab, but the provider could not be told (unreachable, no answer in time, refused). */
   | 'sign-out-failed'
+  /** A hook (useSession, useSessionStore, useAccessToken) outside a SessionProvider. */
   | 'missing-provider'
   /** A caller passed a value the API cannot take (a time that is not a time). */
   | 'invalid-argument'
@@ -43,6 +47,7 @@ function mark(error: Error, kind: Kind): void {
   Object.defineProperty(error, KIND, { value: kind, configurable: true })
 }
 
+/** The base of every error authsession raises (branch on `code`); also thrown as is for the codes of no subclass. */
 export class AuthSessionError extends Error {
   /** Also true for an error of the package's other build (ESM or CommonJS) of the same class. */
   static override [Symbol.hasInstance](value: unknown): boolean {
@@ -52,6 +57,7 @@ export class AuthSessionError extends Error {
     return kind !== undefined && typeof its === 'string' && (its === kind || kind === 'AuthSessionError')
   }
 
+  /** Stable: branch on it, never on the message. Narrowed by each subclass (`instanceof RefreshError`). */
   readonly code: AuthSessionErrorCode
   /**
    * The provider's own error code when it sent one: on `sign-in-failed` e.g.
@@ -68,11 +74,17 @@ export class AuthSessionError extends Error {
   }
 }
 
+/** How a value failed the AuthenticationSession schema; the error's `path` names the field. */
 export type SessionParseErrorCode =
+  /** The input is not a plain object. */
   | 'not-an-object'
+  /** A required field is missing (or undefined). */
   | 'missing-field'
+  /** A field of the wrong type: also a class instance, function or cycle where JSON data belongs. */
   | 'wrong-type'
+  /** A string outside its union (`status`, `revokeReason`, `deviceTrustLevel`), or a sign-in with a session that is not `active`. */
   | 'not-in-union'
+  /** A datetime that is not ISO-8601 with a time and an offset, or not a real calendar date. */
   | 'invalid-datetime'
 
 /** A value that does not match the AuthenticationSession schema. `path` names the field, e.g. `deviceInfo.userAgent` or `scopes[2]`. */
@@ -87,17 +99,24 @@ export class SessionParseError extends AuthSessionError {
   }
 }
 
+/** Why storage failed; the session is kept in memory meanwhile, and the tab stays usable. */
 export type StorageErrorCode =
+  /** IndexedDB cannot be used (missing, refused, not opening in time): this tab keeps its session in memory. */
   | 'storage-unavailable'
+  /** The disk is full: the change is kept in memory and written with the next write that lands. */
   | 'storage-quota'
+  /** A write failed: the change is kept in memory and retried. */
   | 'storage-write-failed'
+  /** The stored record was unreadable: moved to a quarantine key, the tab starts signed out. */
   | 'storage-corrupt'
+  /** A newer app version's record (a deploy while this tab was open): left alone, this tab shows signed out and writes nothing until reloaded. */
   | 'storage-future-version'
   /** A record of an older schema version that `migrate` could not upgrade: left stored, the tab starts signed out. */
   | 'storage-migrate-failed'
   /** Reading the stored record failed while hydrating: the tab starts signed out and reads again on the next wake-up or tab message. */
   | 'storage-read-failed'
 
+/** IndexedDB could not read or write the record, or what it holds cannot be used by this tab. */
 export class StorageError extends AuthSessionError {
   declare readonly code: StorageErrorCode
 
@@ -113,6 +132,7 @@ export function isQuotaError(error: unknown): boolean {
   return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED'
 }
 
+/** Why a refresh failed: `refresh-rejected` and `refresh-token-expired` end the session, the others are retried. */
 export type RefreshErrorCode =
   /** The provider could not be reached (offline, DNS, connection reset, CORS). Transient. */
   | 'refresh-network'
@@ -140,6 +160,7 @@ export type RefreshErrorCode =
  */
 export class RefreshError extends AuthSessionError {
   declare readonly code: RefreshErrorCode
+  /** True for `refresh-rejected` and `refresh-token-expired`: the session is ended, asking again cannot help. */
   readonly definitive: boolean
   /** Why a definitive failure ends the session (e.g. `admin-revoke` when the server says it revoked it); default `token-expired`. */
   readonly revokeReason?: RevokeReason

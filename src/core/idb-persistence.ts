@@ -3,6 +3,7 @@ import { IDB_OPTIONS, checkOptions } from './argument-checks'
 import { createIdbConnection } from './idb-connection'
 import type { PersistenceDecision, SessionPersistence } from './persistence'
 
+/** Where `createIdbPersistence` keeps the record. */
 export interface IdbPersistenceOptions {
   /** IndexedDB database name. Default `authsession`. */
   dbName?: string | undefined

@@ -54,6 +54,7 @@ const FIELDS: Record<string, FieldRule> = {
 // offset would be read differently by each tab's time zone.
 const ISO_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/i
 
+/** Whether `value` is a datetime as parseSession takes it: ISO-8601 with a time and an offset (`Z`, `+02:00`), a real calendar date. */
 export function isIsoDateTime(value: unknown): value is string {
   if (typeof value !== 'string') return false
   const parts = ISO_DATETIME.exec(value)

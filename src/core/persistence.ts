@@ -1,10 +1,6 @@
 import { checkOptions } from './argument-checks'
 
-/**
- * Where the session record lives. One key, raw values: decoding and the
- * generation rules live in stored-record.ts and held-record.ts, so every
- * backend gets them for free.
- */
+/** What `decide` answers in `SessionPersistence.update`. */
 export interface PersistenceDecision<R> {
   /** The value to store under the key; leave out to write nothing. */
   next?: unknown
@@ -13,9 +9,15 @@ export interface PersistenceDecision<R> {
   result: R
 }
 
+/**
+ * Where the session record lives. One key, raw values: decoding and the
+ * generation rules live in stored-record.ts and held-record.ts, so every
+ * backend gets them for free.
+ */
 export interface SessionPersistence {
   /** A human-readable name for diagnostics ('indexeddb', 'memory'). */
   readonly kind: string
+  /** The stored value, undefined if none. */
   read(): Promise<unknown>
   /**
    * Reads the current value and writes what `decide` returns, atomically: no

@@ -4,6 +4,7 @@ import { StorageError } from './errors'
 import { idbPersistence, type IdbPersistenceOptions } from './idb-persistence'
 import { createMemoryPersistence, type SessionPersistence } from './persistence'
 
+/** `createDefaultPersistence`'s options: IndexedDB's, and what to do when it cannot be used. */
 export interface ResilientPersistenceOptions extends IdbPersistenceOptions {
   /** Called once when IndexedDB cannot be used and memory takes over. */
   onUnavailable?: ((error: StorageError) => void) | undefined

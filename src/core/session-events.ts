@@ -2,10 +2,12 @@ import type { AuthSessionError, RefreshError, StorageError } from './errors'
 import type { ChangeReason } from './stored-record'
 import type { TabMessageRejection } from './tab-message'
 
+/** What a tab shows: `loading` until the stored record has been read (no flash of "signed out"), then signed in or out. */
 export type SessionStatus = 'loading' | 'authenticated' | 'unauthenticated'
 
 /** Typed events for app code: subscribe with `store.on(listener)`. */
 export type SessionEvent =
+  /** The record changed (here or in another tab), or was read at hydration; `generation` is the stored record's. */
   | {
       type: 'change'
       /** `local`: this tab wrote it; `remote`: read from storage (another tab, or hydration). */
@@ -14,6 +16,7 @@ export type SessionEvent =
       status: SessionStatus
       generation: number
     }
+  /** The stored record has been read (or found missing): `status` is no longer `loading`. */
   | { type: 'hydrated'; status: SessionStatus }
   /** IndexedDB could not be used; this tab keeps the session in memory only. */
   | { type: 'storage-unavailable'; error: StorageError }
@@ -38,4 +41,5 @@ export type SessionEvent =
   /** A tab message failed validation and was dropped. `count` is the running total for this store. */
   | { type: 'message-rejected'; reason: TabMessageRejection; count: number }
 
+/** A listener for `store.on`; one that throws does not stop the others (its error surfaces as uncaught). */
 export type SessionEventListener = (event: SessionEvent) => void

@@ -46,6 +46,7 @@ export interface SessionSource {
   signOut?(session: AuthenticationSession, options?: SignOutOptions): Promise<void>
 }
 
+/** `login()`'s options, handed to the source's `startSignIn`. */
 export interface SignInOptions {
   /** Where to send the user after the callback. */
   returnTo?: string | undefined
@@ -53,6 +54,7 @@ export interface SignInOptions {
   extraParams?: Record<string, string> | undefined
 }
 
+/** The provider step of `logout()`, handed to the source's `signOut`. */
 export interface SignOutOptions {
   /**
    * Redirect to the provider's logout page. Default true; where the provider
@@ -61,6 +63,7 @@ export interface SignOutOptions {
   redirect?: boolean | undefined
 }
 
+/** What the store hands a source's `refresh` besides the session. */
 export interface RefreshContext {
   /**
    * Aborted at the scheduler's timeout; the lock is held until the refresh
@@ -75,7 +78,9 @@ export interface RefreshContext {
 }
 
 // `| undefined`: a source computes these and may have none (an app compiling with exactOptionalPropertyTypes must be able to say so).
+/** A source's answer to a sign-in or a refresh. */
 export interface SourceResult {
+  /** An `active` session: validated by the store, which refuses an invalid one. */
   session: AuthenticationSession
   /** Estimated server clock minus local clock, ms (from the token's `iat` or a `Date` header). */
   clockSkewMs?: number | undefined

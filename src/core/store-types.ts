@@ -20,10 +20,32 @@ import type { WakeSource } from './wake'
  * `error` is the last storage or record error, if any.
  */
 export type SessionState =
-  | { status: 'authenticated'; session: AuthenticationSession; error: AuthSessionError | null }
-  | { status: 'unauthenticated'; session: AuthenticationSession | null; error: AuthSessionError | null }
-  | { status: 'loading'; session: null; error: AuthSessionError | null }
+  | {
+      /** What the tab shows; checking it narrows `session`. */
+      status: 'authenticated'
+      /** The signed-in record. */
+      session: AuthenticationSession
+      /** The last storage or record error, or null (`storage-unavailable`: this tab keeps the session in memory only). */
+      error: AuthSessionError | null
+    }
+  | {
+      /** What the tab shows; checking it narrows `session`. */
+      status: 'unauthenticated'
+      /** The ended record (`revokedAt`, `revokeReason`, its tokens removed), or null: never signed in, or cleared. */
+      session: AuthenticationSession | null
+      /** The last storage or record error, or null (`storage-corrupt`, `storage-future-version`: why a stored session is not shown). */
+      error: AuthSessionError | null
+    }
+  | {
+      /** What the tab shows; checking it narrows `session`. */
+      status: 'loading'
+      /** Null until the stored record has been read. */
+      session: null
+      /** The last storage or record error, or null. */
+      error: AuthSessionError | null
+    }
 
+/** `createSessionStore`'s options (and `SessionProvider`'s `options`): each may be left out or `undefined` for its default. */
 export interface SessionStoreOptions {
   /** Names the record in IndexedDB and the tab channel. Default `session`. */
   key?: string | undefined
@@ -33,7 +55,9 @@ export interface SessionStoreOptions {
   persistence?: SessionPersistence | undefined
   /** The tab channel; `null` turns tab messages off (tabs then converge on focus/visibility). */
   channel?: TabChannel | null | undefined
+  /** When a tab re-reads storage (focus, visibility, pageshow, resume, online). Default: the window's events. */
   wake?: WakeSource | undefined
+  /** Time and timers (tests). Default: the system clock. */
   clock?: Clock | undefined
   /** Identifies this tab in messages: 1 to 128 characters (otherwise `createSessionStore` throws `invalid-argument`). Default: random. */
   tabId?: string | undefined
@@ -64,11 +88,13 @@ export interface SessionStoreOptions {
   isOnline?: (() => boolean) | undefined
 }
 
+/** `logout()`'s options. */
 export interface LogoutOptions extends SignOutOptions {
   /** Default `user-logout`. */
   reason?: RevokeReason | undefined
 }
 
+/** `end()`'s conditions: without them it ends the login in every tab. */
 export interface EndSessionOptions {
   /** Refuse unless the stored record is still this generation. */
   expectedGeneration?: number | undefined
@@ -76,16 +102,29 @@ export interface EndSessionOptions {
   onlyIf?: ((session: AuthenticationSession) => boolean) | undefined
 }
 
+/**
+ * The session store: `createSessionStore(options)`. Its functions need no
+ * `this` (they are typed as properties, not methods, so linters such as
+ * typescript-eslint's unbound-method let them be passed on as they are:
+ * `addEventListener('pointerdown', store.recordActivity)`).
+ */
 export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 'getInitialState' | 'subscribe'> {
+  /** This tab's id in tab messages (the `tabId` option, or a random one). */
   readonly tabId: string
+  /** The clock the store runs on (the `clock` option, or the system's). */
   readonly clock: Clock
   /** Starts hydration, tab sync and wake-up checks. Idempotent and ref-counted: returns its own stop. */
-  start(): () => void
+  start: () => () => void
   /** Resolves when the stored record has been read (or found missing); starts reading if nothing has yet. */
-  whenHydrated(): Promise<void>
-  hasHydrated(): boolean
-  /** Stores a new session (validated) and makes every tab authenticated. */
-  signIn(session: AuthenticationSession): Promise<void>
+  whenHydrated: () => Promise<void>
+  /** Whether the stored record has been read (`status` is no longer `loading`). */
+  hasHydrated: () => boolean
+  /**
+   * Stores a new session and makes every tab authenticated, once the stored
+   * record has been read. It must be `active`; rejects with the field's
+   * SessionParseError otherwise.
+   */
+  signIn: (session: AuthenticationSession) => Promise<void>
   /**
    * Patches the current session. A function gets the stored session and may
    * change any field: `update((stored) => ({ accessToken, expiresAt }))`.
@@ -93,7 +132,8 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
    * type, scopes and their expiries), which it leaves as stored: objects are
    * often spread from a copy read earlier (`{ ...session, x }`), whose
    * refresh token may be spent since; likewise it never moves
-   * `lastActivityAt` back. Resolves false, writing nothing, if there is no
+   * `lastActivityAt` back. A field given as `undefined` is removed. Resolves
+   * false, writing nothing, if there is no
    * live session to patch, if an object asks only for credential changes
    * (nothing else in it differs from what is stored), or if the patch names
    * another `sessionId` (a copy from before a new sign-in); also false when
@@ -101,37 +141,51 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
    * and written with the next write that lands). An object whose fields are
    * all stored already resolves true without writing.
    */
-  update(patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)): Promise<boolean>
+  update: (patch: Partial<AuthenticationSession> | ((session: AuthenticationSession) => Partial<AuthenticationSession>)) => Promise<boolean>
   /**
    * Notes user activity at `at` (ms since 1970; default now), written to
    * storage at a bounded rate. It may be an event listener as it is
    * (`addEventListener('pointerdown', store.recordActivity)`,
    * `onKeyDown={recordActivity}`): an event counts as activity now.
    */
-  recordActivity(at?: number | ActivityEvent): void
-  /** Ends the session in every tab with a reason; tokens are removed from storage. */
-  end(reason: RevokeReason, options?: EndSessionOptions): Promise<void>
+  recordActivity: (at?: number | ActivityEvent) => void
+  /** Ends the session in every tab with a reason; tokens are removed from storage. The provider is not told: that is `logout()`. */
+  end: (reason: RevokeReason, options?: EndSessionOptions) => Promise<void>
   /** Removes the session entirely (no tombstone reason kept). */
-  clear(): Promise<void>
+  clear: () => Promise<void>
   /** Re-reads storage and adopts a newer record, if any. */
-  reconcile(): Promise<void>
-  /** Starts the source's interactive sign-in (usually a redirect). */
-  login(options?: SignInOptions): Promise<void>
-  /** Completes a sign-in on the callback page; every tab becomes authenticated. */
-  completeLogin(url?: string): Promise<{ session: AuthenticationSession; returnTo?: string }>
-  /** Ends the session in every tab, then signs out at the provider. */
-  logout(options?: LogoutOptions): Promise<void>
-  /** An access token valid now; waits for a refresh in flight instead of starting another. */
-  getAccessToken(): Promise<string>
-  /** Refreshes unless another tab just did (`force`: even if not due). One tab at a time. */
-  refresh(options?: { force?: boolean | undefined }): Promise<void>
-  /** Local ms when the next refresh is due, or null. */
-  nextRefreshAt(): number | null
-  /** The schema's calculated fields at `now` (default: the store clock). */
-  derived(now?: number): DerivedSessionFields | null
-  on(listener: SessionEventListener): () => void
+  reconcile: () => Promise<void>
+  /** Starts the source's interactive sign-in (usually a redirect). Rejects with `sign-in-failed` (the provider unreachable), `no-source` without a source. */
+  login: (options?: SignInOptions) => Promise<void>
+  /**
+   * Completes a sign-in on the callback page (`url` a string, default
+   * `location.href`); every tab becomes authenticated. `returnTo` is what
+   * `login()` was given. Rejects with `sign-in-failed`.
+   */
+  completeLogin: (url?: string) => Promise<{ session: AuthenticationSession; returnTo?: string }>
+  /**
+   * Ends the session in every tab, then signs out at the provider (by default
+   * a redirect to its end-session page). Rejects with `sign-out-failed`, the
+   * session still ended, when the provider could not be told.
+   */
+  logout: (options?: LogoutOptions) => Promise<void>
+  /**
+   * An access token valid now, refreshed first if it has expired; waits for
+   * a refresh in flight (in any tab) instead of starting another. Rejects with
+   * `not-authenticated` (no session), `refresh-deferred` (a refresh may not
+   * run yet) or the failed refresh's own RefreshError.
+   */
+  getAccessToken: () => Promise<string>
+  /** Refreshes unless another tab just did (`force`: even if not due). One tab at a time. Rejects with the failed refresh's RefreshError. */
+  refresh: (options?: { force?: boolean | undefined }) => Promise<void>
+  /** When the next refresh is due, in ms like `Date.now()` (it may lie in the past while offline or while another tab refreshes); null with nothing to refresh. */
+  nextRefreshAt: () => number | null
+  /** The schema's calculated fields at `now` (ms, default: the store clock's now); null without a session. Still answers for an ended session. */
+  derived: (now?: number) => DerivedSessionFields | null
+  /** Calls `listener` with every SessionEvent of this store; returns the unsubscribe. */
+  on: (listener: SessionEventListener) => () => void
   /** Stops everything now and closes the tab channel. */
-  destroy(): void
+  destroy: () => void
 }
 
 /** The store's methods that talk to the session source (source-actions.ts): added to the store last. */

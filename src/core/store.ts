@@ -36,6 +36,12 @@ export function storeInternals(store: SessionStore): SessionStoreInternals {
 const randomId = () =>
   typeof crypto !== 'undefined' && 'randomUUID' in crypto ? crypto.randomUUID() : Math.random().toString(36).slice(2)
 
+/**
+ * Makes the session store. It touches no browser global until `start()`
+ * (or `whenHydrated()`, or an action) is called, so it may be made at import
+ * or during server rendering. Throws `invalid-argument` for options of the
+ * wrong type.
+ */
 export function createSessionStore(options: SessionStoreOptions = {}): SessionStore {
   checkStoreOptions(options, options?.tabId ?? 'default', options?.version ?? 1)
   const key = options.key ?? 'session'

@@ -40,8 +40,10 @@ export interface EndingMessage {
   loginGeneration?: number
 }
 
+/** A validated tab message (`parseTabMessage`): never a token, only which generation changed or is ending. */
 export type TabMessage = ChangedMessage | EndingMessage
 
+/** Why `parseTabMessage` refused a message (counted in `message-rejected` events). */
 export type TabMessageRejection =
   | 'not-an-object'
   | 'unknown-version'

@@ -6,7 +6,9 @@
  */
 export type WakeReason = 'focus' | 'visible' | 'pageshow' | 'resume' | 'online'
 
+/** The moments a tab re-reads storage, and those it may be closed or frozen (the `wake` option). */
 export interface WakeSource {
+  /** Calls `listener` on each wake-up; returns the unsubscribe. */
   subscribe(listener: (reason: WakeReason) => void): () => void
   /**
    * Moments a tab may be closed or left without running again: hidden (also

@@ -3,9 +3,15 @@ import { checkOptions } from '../core/argument-checks'
 import { createSessionStore, type SessionStore, type SessionStoreOptions } from '../core/store'
 import { SessionStoreContext } from './context'
 
+/**
+ * A `store` of your own, or `options` for the provider to make one with
+ * (neither: a store with the defaults). Either may be given as `undefined`,
+ * also under exactOptionalPropertyTypes; not both, as options beside a store
+ * would be ignored.
+ */
 export type SessionProviderProps = { children?: ReactNode } & (
-  | { store: SessionStore; options?: never }
-  | { store?: never; options?: SessionStoreOptions }
+  | { store: SessionStore; options?: undefined }
+  | { store?: undefined; options?: SessionStoreOptions | undefined }
 )
 
 /**

@@ -4,18 +4,11 @@ import { AuthSessionError } from '../core/errors'
 import type { SessionState, SessionStore } from '../core/store'
 import { SessionStoreContext } from './context'
 
-export interface SessionActions {
-  signIn: SessionStore['signIn']
-  update: SessionStore['update']
-  recordActivity: SessionStore['recordActivity']
-  end: SessionStore['end']
-  clear: SessionStore['clear']
-  login: SessionStore['login']
-  logout: SessionStore['logout']
-  refresh: SessionStore['refresh']
-  getAccessToken: SessionStore['getAccessToken']
-}
+/** The store's actions, as `useSession()` gives them (each the store's own function, stable for its life). */
+export interface SessionActions
+  extends Pick<SessionStore, 'signIn' | 'update' | 'recordActivity' | 'end' | 'clear' | 'login' | 'logout' | 'refresh' | 'getAccessToken'> {}
 
+/** What `useSession()` gives: the state (`status` narrows `session`) and the store's actions. */
 export type SessionView = SessionState & SessionActions
 
 /** The store from the nearest SessionProvider. */

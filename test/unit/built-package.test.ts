@@ -1,10 +1,10 @@
 // @vitest-environment node
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import ts from 'typescript'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { buildIfStale, root } from '../support/built-dist'
 
 /**
  * The built package as an app meets it: dist/, imported by its name through
@@ -13,25 +13,12 @@ import { beforeAll, describe, expect, it } from 'vitest'
  * the build could change (a missing export, an import-time side effect in the
  * CommonJS output, a broken `exports` map).
  */
-const root = fileURLToPath(new URL('../..', import.meta.url))
 const ENTRIES = { 'authsession': 'index', 'authsession/react': 'react', 'authsession/oidc': 'oidc' } as const
 const BROWSER_GLOBALS = ['window', 'document', 'navigator', 'indexedDB', 'localStorage', 'sessionStorage', 'location', 'BroadcastChannel']
 // Loaded before the traps are set: what the peers probe at import time is not ours to judge.
 const PEERS = ['react', 'react/jsx-runtime', 'zustand', 'zustand/vanilla', 'idb-keyval', 'oidc-client-ts']
 
-const newestIn = (dir: string): number =>
-  Math.max(...readdirSync(dir, { withFileTypes: true }).map((entry) => {
-    const path = join(dir, entry.name)
-    return entry.isDirectory() ? newestIn(path) : statSync(path).mtimeMs
-  }))
-
-beforeAll(() => {
-  // `npm test` builds first; run alone (or after an edit), this builds what it tests.
-  const built = join(root, 'dist/index.js')
-  if (!existsSync(built) || statSync(built).mtimeMs < newestIn(join(root, 'src'))) {
-    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' })
-  }
-}, 120_000)
+beforeAll(buildIfStale, 120_000)
 
 /** Runs `body` in a fresh Node process inside the package (so its name resolves to itself); returns what it printed as JSON. */
 function inNode(kind: 'esm' | 'cjs', body: string): Record<string, unknown> {
@@ -128,6 +115,53 @@ it("the core's declarations compile in a server's project (Node's types, no DOM 
   host.fileExists = (name) => name in files || fileExists(name)
   host.readFile = (name) => files[name] ?? readFile(name)
   const program = ts.createProgram(Object.keys(files), options, host)
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName.replace(root, '') ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`)
+  expect(diagnostics).toEqual([])
+}, 60_000)
+
+it.each([
+  ['bundler', ts.ModuleKind.ESNext, ts.ModuleResolutionKind.Bundler],
+  ['node16', ts.ModuleKind.Node16, ts.ModuleResolutionKind.Node16],
+] as const)("every entry's declarations compile in an app's strictest project (%s, skipLibCheck false)", (_, module, moduleResolution) => {
+  // What @tsconfig/strictest and a Vite or Next.js app turn on, checking the
+  // package's .d.ts and .d.cts themselves; the app uses the public types as
+  // the README does (narrowing, selectors, events, errors, a custom source).
+  const files: Record<string, string> = {
+    [join(root, 'test/unit/strict-app.tsx')]: `
+      import { createSessionStore, RefreshError, type SessionEvent, type SessionSource, type SessionStore } from 'authsession'
+      import { createOidcSource } from 'authsession/oidc'
+      import { SessionProvider, useAccessToken, useSession } from 'authsession/react'
+      import { shallow } from 'zustand/shallow'
+      export const source: SessionSource = createOidcSource({ authority: 'https://id.example', client_id: 'spa', redirect_uri: 'https://app.example/cb' })
+      export const store: SessionStore = createSessionStore({ source, refresh: { leadMs: undefined } })
+      store.on((event: SessionEvent) => { if (event.type === 'refresh-failed' && event.error instanceof RefreshError) void event.error.definitive })
+      export function Header(): string | null {
+        const name: string | undefined = useSession((view) => view.session?.user.username)
+        const slice = useSession((view) => ({ status: view.status, scopes: view.session?.scopes }), shallow)
+        const { status, session, logout } = useSession()
+        void useAccessToken(); void slice
+        return status === 'authenticated' ? session.sessionId + String(name) + typeof logout : null
+      }
+      export const tree = <SessionProvider store={store}><SessionProvider options={undefined} /></SessionProvider>`,
+    [join(root, 'test/unit/strict-app.cts')]: `import core = require('authsession')
+      import react = require('authsession/react')
+      import oidc = require('authsession/oidc')
+      const store: core.SessionStore = core.createSessionStore()
+      export = { store, useSession: react.useSession, createOidcSource: oidc.createOidcSource }`,
+  }
+  const options: ts.CompilerOptions = {
+    strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, verbatimModuleSyntax: true,
+    noEmit: true, skipLibCheck: false, jsx: ts.JsxEmit.ReactJSX, types: [],
+    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts', 'lib.dom.iterable.d.ts'], target: ts.ScriptTarget.ES2022, module, moduleResolution,
+  }
+  // The CommonJS file only where a module kind has CommonJS files (node16).
+  const names = Object.keys(files).filter((name) => module === ts.ModuleKind.Node16 || name.endsWith('.tsx'))
+  const host = ts.createCompilerHost(options)
+  const { getSourceFile, fileExists, readFile } = host
+  host.getSourceFile = (name, format, ...rest) => (name in files ? ts.createSourceFile(name, files[name]!, format, true) : getSourceFile(name, format, ...rest))
+  host.fileExists = (name) => name in files || fileExists(name)
+  host.readFile = (name) => files[name] ?? readFile(name)
+  const program = ts.createProgram(names, options, host)
   const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName.replace(root, '') ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`)
   expect(diagnostics).toEqual([])
 }, 60_000)

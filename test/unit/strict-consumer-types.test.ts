@@ -100,6 +100,50 @@ describe('the README samples under an app’s strictest compiler settings', () =
     expect(diagnosticsOf('adapter-options.ts', adapter)).toEqual([])
   }, 60_000)
 
+  it("a session's optional fields may be given as undefined, as parseSession and update() take them", () => {
+    // A session built from a server's answer passes what it had, which may be
+    // nothing; parseSession drops an undefined field, and a patch's undefined
+    // removes the stored one (see record-field-undefined.test.ts): under
+    // exactOptionalPropertyTypes the types refused both, and removing an
+    // optional field (mfaVerifiedAt after a downgrade) needed a cast.
+    const app = `
+      import { createSessionStore, type AuthenticationSession } from 'authsession'
+      import type { TokenResponseLike } from 'authsession/oidc'
+      declare const body: { id: string; refresh?: string; email?: string; city?: string; ip?: string; acr?: string; scope?: string }
+      const at = new Date().toISOString()
+      export const session: AuthenticationSession = {
+        user: { id: body.id, email: body.email }, sessionId: body.id, status: 'active', accessToken: '',
+        refreshToken: body.refresh, ipAddress: body.ip, location: { city: body.city }, authenticationMethod: { name: body.acr },
+        initiatedAt: at, expiresAt: at, lastActivityAt: at, deviceInfo: { userAgent: undefined }, isMfaVerified: false,
+      }
+      export const response: TokenResponseLike = { access_token: 'a', token_type: 'Bearer', refresh_token: body.refresh, scope: body.scope, profile: {} }
+      const store = createSessionStore()
+      void store.update((stored) => ({ mfaVerifiedAt: undefined, metadata: { ...stored.metadata, step: undefined } }))
+    `
+    expect(diagnosticsOf('record-fields.ts', app)).toEqual([])
+  }, 60_000)
+
+  it('SessionProvider takes a store or options that may be undefined (the provider then makes its own store)', () => {
+    const app = `
+      import type { SessionStore, SessionStoreOptions } from 'authsession'
+      import { SessionProvider } from 'authsession/react'
+      declare const injected: SessionStore | undefined
+      declare const config: { session?: SessionStoreOptions }
+      export const fromConfig = <SessionProvider options={config.session} />
+      export const injectedOrOwn = <SessionProvider store={injected} />
+      export const unset = <SessionProvider store={undefined} options={undefined} />
+    `
+    const mixed = `
+      import type { SessionStore } from 'authsession'
+      import { SessionProvider } from 'authsession/react'
+      declare const store: SessionStore
+      export const both = <SessionProvider store={store} options={{}} />
+    `
+    expect(diagnosticsOf('provider-props.tsx', app)).toEqual([])
+    // Still one or the other: options beside a store would be ignored.
+    expect(diagnosticsOf('provider-both.tsx', mixed)).toHaveLength(1)
+  }, 60_000)
+
   it('the React quick start compiles', () => {
     expect(diagnosticsOf('readme-quick-start.tsx', sampleAfter('## Quick start', 'tsx'))).toEqual([])
   }, 60_000)

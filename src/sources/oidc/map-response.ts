@@ -6,13 +6,13 @@ import { readJwtClaims } from './jwt-claims'
 /** The parts of an oidc-client-ts SigninResponse the mapping reads; the rest of the token response rides along. */
 export interface TokenResponseLike {
   access_token: string
-  refresh_token?: string
-  id_token?: string
+  refresh_token?: string | undefined
+  id_token?: string | undefined
   token_type: string
-  scope?: string
-  session_state?: string | null
+  scope?: string | undefined
+  session_state?: string | null | undefined
   /** Local-clock seconds since epoch (oidc-client-ts computes it from expires_in on receipt). */
-  expires_at?: number
+  expires_at?: number | undefined
   profile: Record<string, unknown>
   [key: string]: unknown
 }
@@ -38,8 +38,11 @@ const secondsToMs = (value: unknown) => {
 export const DEFAULT_LIFETIME_MS = 5 * 60_000
 const str = (value: unknown) => (typeof value === 'string' && value ? value : undefined)
 
+/** `mapTokenResponse`'s answer, as a source's `refresh` or `completeSignIn` returns it. */
 export interface MappedResponse {
+  /** The record: a refresh's keeps what the answer does not restate from `previous`. */
   session: AuthenticationSession
+  /** Server clock minus local clock, ms (from the ID token's `iat`, else `knownSkewMs`, else 0). */
   clockSkewMs: number
 }
 

@@ -15,6 +15,7 @@ import { signOutAtProvider } from './sign-out'
 // past any gateway's own timeout (60 s is nginx's and most load balancers' default).
 const TOKEN_REQUEST_LIMIT_SECONDS = 60
 
+/** `createOidcSource`'s options beside oidc-client-ts's own settings. */
 export interface OidcSourceOptions {
   /** Shown as `identityProvider.name` when the ID token has no `idp`. Default: the authority. */
   providerName?: string | undefined
