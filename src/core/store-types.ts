@@ -155,7 +155,7 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
   clear: () => Promise<void>
   /** Re-reads storage and adopts a newer record, if any. */
   reconcile: () => Promise<void>
-  /** Starts the source's interactive sign-in (usually a redirect). Rejects with `sign-in-failed` (the provider unreachable), `no-source` without a source. */
+  /** Starts the source's interactive sign-in (usually a redirect). Rejects with `sign-in-failed` (the provider unreachable), `logout-in-progress` while this tab's `logout()` is under way, `no-source` without a source. */
   login: (options?: SignInOptions) => Promise<void>
   /**
    * Completes a sign-in on the callback page (`url` a string, default
