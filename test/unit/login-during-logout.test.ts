@@ -78,6 +78,12 @@ describe('leavePage (the OIDC source default navigate)', () => {
     expect(settled).toBe(true)
   })
 
+  it('rejects when the page cannot be sent there (location.assign throws), as location.assign did before', async () => {
+    // The OIDC source turns the rejection into sign-in-failed or sign-out-failed: resolving would report a
+    // sign-out the provider never heard of as done, and forget to tell it on the next logout().
+    await expect(leavePage('http://[')).rejects.toMatchObject({ name: 'SyntaxError' })
+  })
+
   it('settles after 5 s when the page stayed (a beforeunload prompt the user cancelled)', async () => {
     vi.useFakeTimers()
     let settled = false

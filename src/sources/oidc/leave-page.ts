@@ -16,9 +16,12 @@ const LEAVING_MS = 5_000
  */
 export function leavePage(url: string): Promise<void> {
   return new Promise((settle, fail) => {
-    const done = () => {
+    const stop = () => {
       window.removeEventListener('pageshow', done)
       clearTimeout(timer)
+    }
+    const done = () => {
+      stop()
       settle()
     }
     const timer = setTimeout(done, LEAVING_MS)
@@ -26,7 +29,8 @@ export function leavePage(url: string): Promise<void> {
     try {
       window.location.assign(url)
     } catch (error) {
-      done()
+      // The page is not leaving: the caller learns why (sign-in-failed, sign-out-failed).
+      stop()
       fail(error)
     }
   })
