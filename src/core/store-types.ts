@@ -106,7 +106,9 @@ export interface EndSessionOptions {
  * The session store: `createSessionStore(options)`. Its functions need no
  * `this` (they are typed as properties, not methods, so linters such as
  * typescript-eslint's unbound-method let them be passed on as they are:
- * `addEventListener('pointerdown', store.recordActivity)`).
+ * `addEventListener('pointerdown', store.recordActivity)`). Beside the
+ * errors each one names, an argument of the wrong type is refused with
+ * `invalid-argument`, a session or a `reason` with its SessionParseError.
  */
 export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 'getInitialState' | 'subscribe'> {
   /** This tab's id in tab messages (the `tabId` option, or a random one). */
