@@ -94,6 +94,18 @@ it("takes the other build's errors for its own: a CommonJS source's refusal ends
   })
 })
 
+/** What compiling `names` of the in-memory `files` (with the built package beside them) reports, one line each. */
+function diagnosticsOf(files: Record<string, string>, names: string[], options: ts.CompilerOptions): string[] {
+  const host = ts.createCompilerHost(options)
+  const { getSourceFile, fileExists, readFile } = host
+  // The program's own options for the file carry its module format (.mts ESM, .cts CommonJS).
+  host.getSourceFile = (name, format, ...rest) => (name in files ? ts.createSourceFile(name, files[name]!, format, true) : getSourceFile(name, format, ...rest))
+  host.fileExists = (name) => name in files || fileExists(name)
+  host.readFile = (name) => files[name] ?? readFile(name)
+  const program = ts.createProgram(names, options, host)
+  return ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName.replace(root, '') ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`)
+}
+
 it("the core's declarations compile in a server's project (Node's types, no DOM lib), from ESM and CommonJS", () => {
   // A server that renders the app imports the core; its tsconfig often has no
   // DOM lib, and skipLibCheck: false checks the package's .d.ts (and .d.cts) too.
@@ -108,15 +120,7 @@ it("the core's declarations compile in a server's project (Node's types, no DOM 
     strict: true, noEmit: true, skipLibCheck: false, types: ['node'], lib: ['lib.es2022.d.ts'],
     target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext,
   }
-  const host = ts.createCompilerHost(options)
-  const { getSourceFile, fileExists, readFile } = host
-  // The program's own options for the file carry its module format (.mts ESM, .cts CommonJS).
-  host.getSourceFile = (name, format, ...rest) => (name in files ? ts.createSourceFile(name, files[name]!, format, true) : getSourceFile(name, format, ...rest))
-  host.fileExists = (name) => name in files || fileExists(name)
-  host.readFile = (name) => files[name] ?? readFile(name)
-  const program = ts.createProgram(Object.keys(files), options, host)
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName.replace(root, '') ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`)
-  expect(diagnostics).toEqual([])
+  expect(diagnosticsOf(files, Object.keys(files), options)).toEqual([])
 }, 60_000)
 
 it.each([
@@ -156,14 +160,7 @@ it.each([
   }
   // The CommonJS file only where a module kind has CommonJS files (node16).
   const names = Object.keys(files).filter((name) => module === ts.ModuleKind.Node16 || name.endsWith('.tsx'))
-  const host = ts.createCompilerHost(options)
-  const { getSourceFile, fileExists, readFile } = host
-  host.getSourceFile = (name, format, ...rest) => (name in files ? ts.createSourceFile(name, files[name]!, format, true) : getSourceFile(name, format, ...rest))
-  host.fileExists = (name) => name in files || fileExists(name)
-  host.readFile = (name) => files[name] ?? readFile(name)
-  const program = ts.createProgram(names, options, host)
-  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `${d.file?.fileName.replace(root, '') ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`)
-  expect(diagnostics).toEqual([])
+  expect(diagnosticsOf(files, names, options)).toEqual([])
 }, 60_000)
 
 describe.each(['esm', 'cjs'] as const)('the built package from %s', (kind) => {
