@@ -41,7 +41,11 @@ export interface SessionSource {
    * tab. When the provider could not be told, throw: `logout()` rejects with
    * an AuthSessionError `sign-out-failed` (what was thrown, if not one already,
    * as its `cause`), the local end stands, and the next `logout()` in that tab
-   * calls this again with that session, unless a sign-in came since.
+   * calls this again with that session, unless a sign-in came since. Until
+   * it settles, `login()` in this tab is refused (`logout-in-progress`): one
+   * that leaves the page may settle once the page is back (`pageshow`) or
+   * stayed, as the OIDC source's does; one that never settles refuses it for
+   * the page's life.
    */
   signOut?(session: AuthenticationSession, options?: SignOutOptions): Promise<void>
 }
