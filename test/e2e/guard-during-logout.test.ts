@@ -18,7 +18,7 @@ describe.skipIf(!findChromium())('a route guard reacting to logout() in its own 
     await world?.close()
   })
 
-  // -1: in the same task as the status change; then after 0, 4 and 16 ms (an effect after paint).
+  // The guard polls every few ms; -1: login() as soon as it sees the tab signed out, else 0, 4 or 16 ms later (an effect after paint).
   for (const delay of [-1, 0, 4, 16]) {
     it(`a login() ${delay < 0 ? 'at once' : `${delay} ms`} after the tab shows signed out does not undo the logout`, async () => {
       const { tabs } = await signedInTabs(world, 1)

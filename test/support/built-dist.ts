@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 /** The repository's root, where package.json and dist/ are. */
@@ -12,10 +12,36 @@ const newestIn = (dir: string): number =>
     return entry.isDirectory() ? newestIn(path) : statSync(path).mtimeMs
   }))
 
+const stale = () => {
+  const built = join(root, 'dist/index.js')
+  return !existsSync(built) || statSync(built).mtimeMs < newestIn(join(root, 'src'))
+}
+
+// Test files run in parallel workers, and the build empties dist/ first: a
+// second build (or a reader) during the first would see half a package. One
+// build at a time, across processes: mkdir either creates the lock or fails.
+const lock = join(root, 'node_modules/.cache/authsession-build.lock')
+const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+
 /** `npm test` builds first; a test file run alone (or after an edit) builds what it tests. */
 export function buildIfStale(): void {
-  const built = join(root, 'dist/index.js')
-  if (!existsSync(built) || statSync(built).mtimeMs < newestIn(join(root, 'src'))) {
-    execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' })
+  if (!stale()) return
+  mkdirSync(dirname(lock), { recursive: true })
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    try {
+      mkdirSync(lock)
+      break
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
+      if (Date.now() > deadline) throw new Error(`Another test's build has held ${lock} for 2 minutes; remove it if no build runs`)
+      pause(200)
+    }
+  }
+  try {
+    // Built meanwhile by the worker that held the lock.
+    if (stale()) execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore' })
+  } finally {
+    rmSync(lock, { recursive: true, force: true })
   }
 }
