@@ -9,7 +9,7 @@ export interface DevProvider {
   issuer: string
   stats(): { tokenRequests: number; refreshGrants: number; refreshGrantsSucceeded: number; invalidGrants: number; errors: number }
   resetStats(): void
-  refreshGrantLog(): Array<{ at: number; ok: boolean; error?: string; refreshTokenHash?: string }>
+  refreshGrantLog(): Array<{ at: number; ok: boolean; error?: string; errorDetail?: string; refreshTokenHash?: string }>
   setDown(down: boolean | 'reset' | 'maintenance'): void
   failRefreshWithInvalidGrant(on: boolean): void
   close(): Promise<void>
