@@ -3,6 +3,7 @@ import { AuthSessionError } from './errors'
 import { fingerprint } from './fingerprint'
 import { describe } from './json-data'
 import type { Locks } from './locks'
+import type { WakeSource } from './wake'
 import { parseActiveSession } from './parse-session'
 import { checkOptions } from './argument-checks'
 import type { RefreshScheduler } from './refresh-scheduler'
@@ -33,10 +34,11 @@ export function createSourceActions(deps: {
   scheduler: RefreshScheduler | null
   clock: Clock
   locks: Locks
+  wake: WakeSource
   /** With the callback URL's fingerprint: held while that callback is completed, by one tab of the browser at a time. */
   callbackLockPrefix: string
 }): SourceActions {
-  const { store, internals, source, scheduler, clock, locks, callbackLockPrefix } = deps
+  const { store, internals, source, scheduler, clock, locks, wake, callbackLockPrefix } = deps
   const need = <K extends keyof SessionSource>(method: K): NonNullable<SessionSource[K]> => {
     const found = source?.[method]
     if (!found) throw new AuthSessionError('no-source', `This store has no session source that can ${String(method)}`)
@@ -206,7 +208,11 @@ export function createSourceActions(deps: {
       const newSession = store.getState().status === 'authenticated' && running?.generation !== undefined && generation !== running.generation
       if (running && !newSession) return running.promise
       const entry: { generation?: number; promise: Promise<void> } = { promise: Promise.resolve() }
+      // Back from the back/forward cache: the page the sign-out left for is behind it, even if
+      // signOut never settles (a source that leaves the page and waits forever): login() may go.
+      const unwatch = wake.subscribe((reason) => void (reason === 'pageshow' && loggingOut === entry && (loggingOut = null)))
       entry.promise = logout(options, (seen) => (entry.generation = seen)).finally(() => {
+        unwatch()
         if (loggingOut === entry) loggingOut = null
       })
       loggingOut = entry

@@ -44,8 +44,8 @@ export interface SessionSource {
    * calls this again with that session, unless a sign-in came since. Until
    * it settles, `login()` in this tab is refused (`logout-in-progress`): one
    * that leaves the page may settle once the page is back (`pageshow`) or
-   * stayed, as the OIDC source's does; one that never settles refuses it for
-   * the page's life.
+   * stayed, as the OIDC source's does; one that never settles refuses it
+   * until the page is back from the back/forward cache.
    */
   signOut?(session: AuthenticationSession, options?: SignOutOptions): Promise<void>
 }

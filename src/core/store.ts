@@ -278,6 +278,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   }
   return Object.assign(
     store,
-    createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock, locks, callbackLockPrefix: `authsession:callback:${scope}` }),
+    createSourceActions({ store, internals: storeInternals, source: options.source, scheduler, clock, locks, wake, callbackLockPrefix: `authsession:callback:${scope}` }),
   )
 }

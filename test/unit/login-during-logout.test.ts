@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence, type SessionSource } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, type SessionSource, type WakeReason } from '../../src/index'
 import { leavePage } from '../../src/sources/oidc/leave-page'
 import { FakeClock } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
@@ -92,5 +92,28 @@ describe('leavePage (the OIDC source default navigate)', () => {
     expect(settled).toBe(false)
     await vi.advanceTimersByTimeAsync(1)
     expect(settled).toBe(true)
+  })
+})
+
+describe('a sign-out that never settles (a source of your own: location.assign, then a promise that never settles)', () => {
+  it('holds login() back only until the page is back from the back/forward cache', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const startSignIn = vi.fn(async () => {})
+    const signOut = vi.fn(() => new Promise<void>(() => {}))
+    const wakeListeners = new Set<(reason: WakeReason) => void>()
+    const wake = { subscribe: (listener: (reason: WakeReason) => void) => (wakeListeners.add(listener), () => void wakeListeners.delete(listener)) }
+    const source: SessionSource = { ...server.source(), startSignIn, signOut }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), clock, locks: createMemoryLocks(), channel: null, source, wake })
+    await store.signIn(server.signInSession())
+    void store.logout()
+    await vi.waitFor(() => expect(signOut).toHaveBeenCalledTimes(1))
+    await expect(store.login()).rejects.toMatchObject({ code: 'logout-in-progress' })
+    wakeListeners.forEach((listener) => listener('focus'))
+    await expect(store.login()).rejects.toMatchObject({ code: 'logout-in-progress' })
+    // The back button: the page it left for is behind it.
+    wakeListeners.forEach((listener) => listener('pageshow'))
+    await store.login()
+    expect(startSignIn).toHaveBeenCalledTimes(1)
   })
 })
