@@ -51,5 +51,5 @@ export type {
   SignOutOptions,
   SourceResult,
 } from './core/source'
-export type { RefreshOptions } from './core/refresh-scheduler'
+export type { RefreshCallOptions, RefreshOptions } from './core/refresh-types'
 export { createDefaultLocks, createMemoryLocks, type Locks } from './core/locks'

@@ -1,6 +1,6 @@
 import { AuthSessionError, RefreshError } from './errors'
 import { backoffDelay, refreshDueAt, refreshTokenExpired, validAccessToken, type RefreshTiming } from './refresh-policy'
-import type { RefreshScheduler, RefreshSchedulerDeps } from './refresh-types'
+import type { RefreshCallOptions, RefreshScheduler, RefreshSchedulerDeps } from './refresh-types'
 import { createAnswerWriter, sameLineage } from './refresh-answer'
 import { callSource, classify, usableSession } from './refresh-call'
 import { createUnsavedAnswerFlag } from './unsaved-answer-flag'
@@ -90,13 +90,13 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   }
 
   /** Inside the cross-tab lock: re-read storage, and refresh only if still due. */
-  const refreshUnderLock = async (force: boolean): Promise<void> => {
+  const refreshUnderLock = async (force: boolean, refused?: string): Promise<void> => {
     await store.reconcile()
     const record = internals.currentRecord()
     // Not while this tab shows the session ended (another tab announced a
     // logout whose tombstone is on its way): a refresh now would write the
-    // session back to life.
-    if (!live(record) || store.getState().status !== 'authenticated' || internals.logoutPending()) return
+    // session back to life. Nor once the token an API refused is replaced (by another tab, or a refresh in flight here).
+    if (!live(record) || store.getState().status !== 'authenticated' || internals.logoutPending() || (refused !== undefined && record.session.accessToken !== refused)) return
     const now = clock.now()
     const expired = refreshTokenExpired(record, now)
     if (!expired) {
@@ -222,14 +222,14 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
   }
 
   let inFlightForced = false
-  const refresh = (refreshOptions: { force?: boolean } = {}): Promise<void> => {
-    const force = !!refreshOptions.force
-    // A forced refresh must really happen: one in flight may decide "not due" and do nothing.
-    if (inFlight && force && !inFlightForced) return inFlight.catch(() => {}).then(() => refresh(refreshOptions))
+  const refresh = (refreshOptions: RefreshCallOptions = {}): Promise<void> => {
+    const force = !!refreshOptions.force || refreshOptions.refused !== undefined
+    // A forced refresh must really happen: one in flight may decide "not due" (or "that token is replaced") and do nothing.
+    if (inFlight && force && (!inFlightForced || refreshOptions.refused !== undefined)) return inFlight.catch(() => {}).then(() => refresh(refreshOptions))
     if (inFlight) return inFlight
-    inFlightForced = force
+    inFlightForced = force && refreshOptions.refused === undefined
     inFlight = Promise.resolve()
-      .then(() => deps.locks.request(deps.lockName, () => refreshUnderLock(force)))
+      .then(() => deps.locks.request(deps.lockName, () => refreshUnderLock(force, refreshOptions.refused)))
       .catch((cause: unknown) => {
         throw cause instanceof AuthSessionError ? cause : couldNotRun(cause)
       })

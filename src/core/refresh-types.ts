@@ -35,10 +35,23 @@ export interface RefreshSchedulerDeps {
   emit: (event: SessionEvent) => void
 }
 
+/** What `store.refresh(options)` takes. */
+export interface RefreshCallOptions {
+  /** Even if not due (and past this tab's backoff). */
+  force?: boolean | undefined
+  /**
+   * The access token your API refused before it expired (revoked at the
+   * provider): refreshes even if not due, unless the stored access token is
+   * already another one (another tab, or a refresh in flight, replaced it),
+   * so tabs that got the same 401 refresh once between them.
+   */
+  refused?: string | undefined
+}
+
 export interface RefreshScheduler {
   start(): () => void
   /** Refreshes now unless another tab just did (single-flight in this tab, one tab at a time across tabs). */
-  refresh(options?: { force?: boolean }): Promise<void>
+  refresh(options?: RefreshCallOptions): Promise<void>
   getAccessToken(): Promise<string>
   /** Local ms when the next refresh is due, or null. */
   nextRefreshAt(): number | null

@@ -230,7 +230,7 @@ export function createSourceActions(deps: {
     },
 
     refresh: async (options) => {
-      checkOptions('refresh(options)', options, { force: 'boolean' })
+      checkOptions('refresh(options)', options, { force: 'boolean', refused: 'string' })
       if (!scheduler) throw new AuthSessionError('no-source', 'This store has no session source to refresh with')
       return scheduler.refresh(options)
     },

@@ -4,7 +4,7 @@ import type { AuthSessionError } from './errors'
 import type { Locks } from './locks'
 import type { JournalStorage } from './logout-journal'
 import type { SessionPersistence } from './persistence'
-import type { RefreshOptions } from './refresh-scheduler'
+import type { RefreshCallOptions, RefreshOptions } from './refresh-types'
 import type { ClockFollower } from './clock-set-back'
 import type { AuthenticationSession, DerivedSessionFields, RevokeReason } from './session'
 import type { SessionEvent, SessionEventListener, SessionStatus } from './session-events'
@@ -178,8 +178,12 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
    * run yet) or the failed refresh's own RefreshError.
    */
   getAccessToken: () => Promise<string>
-  /** Refreshes unless another tab just did (`force`: even if not due). One tab at a time. Rejects with the failed refresh's RefreshError. */
-  refresh: (options?: { force?: boolean | undefined }) => Promise<void>
+  /**
+   * Refreshes unless another tab just did (`force`: even if not due;
+   * `refused`: the token your API refused, refreshed unless already replaced).
+   * One tab at a time. Rejects with the failed refresh's RefreshError.
+   */
+  refresh: (options?: RefreshCallOptions) => Promise<void>
   /** When the next refresh is due, in ms like `Date.now()` (it may lie in the past while offline or while another tab refreshes); null with nothing to refresh. */
   nextRefreshAt: () => number | null
   /** The schema's calculated fields at `now` (ms, default: the store clock's now); null without a session. Still answers for an ended session. */

@@ -54,6 +54,18 @@ describe.skipIf(!findChromium())('silent refresh against a real provider with ro
     await closeAll(tabs)
   })
 
+  it('three tabs whose API refused the same token refresh once between them (refresh({ refused }))', async () => {
+    const { tabs } = await signedInTabs(world, 3)
+    const refused = (await appState(tabs[0]!)).session!.accessToken
+    world.provider.resetStats()
+    await Promise.all(tabs.map((tab) => tab.evaluate((token) => window.__app.refreshRefused(token), refused)))
+    expect(world.provider.stats()).toMatchObject({ refreshGrants: 1, refreshGrantsSucceeded: 1, invalidGrants: 0 })
+    const handedOut = await Promise.all(tabs.map((tab) => tab.evaluate(() => window.__app.getAccessToken())))
+    expect(new Set(handedOut).size).toBe(1)
+    expect(handedOut[0]).not.toBe(refused)
+    await closeAll(tabs)
+  })
+
   it('a provider outage past expiry is survived: retries, then the session goes on', async () => {
     const { tabs } = await signedInTabs(world, 3)
     world.provider.setDown(true)
