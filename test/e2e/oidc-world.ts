@@ -16,8 +16,8 @@ export interface DevProvider {
 }
 
 /** The browser harness serving the app, and a real OpenID provider whose client redirects to it. */
-export async function startOidcWorld(accessTokenTtlSeconds = 10) {
-  const harness: BrowserHarness = await startBrowserHarness({ entries: { app: 'test/e2e/fixtures/oidc-app.tsx' } })
+export async function startOidcWorld(accessTokenTtlSeconds = 10, entries: Record<string, string> = { app: 'test/e2e/fixtures/oidc-app.tsx' }) {
+  const harness: BrowserHarness = await startBrowserHarness({ entries })
   const provider = (await startDevProvider({
     clients: [{ clientId: CLIENT_ID, redirectUris: [`${harness.origin}/callback`], postLogoutRedirectUris: [`${harness.origin}/app.html`], origins: [harness.origin] }],
     accessTokenTtlSeconds,
