@@ -48,7 +48,9 @@ export function createWindowWakeSource(): WakeSource {
     subscribe: (listener) =>
       listen([
         ['window', 'focus', () => listener('focus')],
-        ['window', 'pageshow', () => listener('pageshow')],
+        // A restore only: every page load also ends with a pageshow (persisted: false), after its load event,
+        // which waits for images, so long after the app started; the page missed nothing, and left for nowhere.
+        ['window', 'pageshow', (event) => void ((event as PageTransitionEvent).persisted && listener('pageshow'))],
         ['window', 'online', () => listener('online')],
         ['document', 'visibilitychange', () => void (document.visibilityState === 'visible' && listener('visible'))],
         ['document', 'resume', () => listener('resume')],

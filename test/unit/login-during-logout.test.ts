@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence, type SessionSource, type WakeReason } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, createWindowWakeSource, type SessionSource, type WakeReason } from '../../src/index'
 import { leavePage } from '../../src/sources/oidc/leave-page'
 import { FakeClock } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
@@ -106,6 +106,7 @@ describe('a sign-out that never settles (a source of your own: location.assign, 
     const source: SessionSource = { ...server.source(), startSignIn, signOut }
     const { store } = await startedTab({ persistence: createMemoryPersistence(), clock, locks: createMemoryLocks(), channel: null, source, wake })
     await store.signIn(server.signInSession())
+    const listening = wakeListeners.size
     void store.logout()
     await vi.waitFor(() => expect(signOut).toHaveBeenCalledTimes(1))
     await expect(store.login()).rejects.toMatchObject({ code: 'logout-in-progress' })
@@ -113,6 +114,27 @@ describe('a sign-out that never settles (a source of your own: location.assign, 
     await expect(store.login()).rejects.toMatchObject({ code: 'logout-in-progress' })
     // The back button: the page it left for is behind it.
     wakeListeners.forEach((listener) => listener('pageshow'))
+    expect(wakeListeners.size).toBe(listening) // the logout's listener is gone with its job (not one per logout for the page's life)
+    await store.login()
+    expect(startSignIn).toHaveBeenCalledTimes(1)
+  })
+  // A page's first pageshow (persisted: false) comes after its load event, which waits for its images:
+  // a logout begun at start-up (an idle timeout found on load, a /logout route) often runs across it
+  // (its signOut still fetching the provider's discovery document), and the page has gone nowhere.
+  it('is not released by the pageshow that ends a page load (not a restore from the back/forward cache)', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const startSignIn = vi.fn(async () => {})
+    const signOut = vi.fn(() => new Promise<void>(() => {}))
+    const source: SessionSource = { ...server.source(), startSignIn, signOut }
+    const wake = createWindowWakeSource()
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), clock, locks: createMemoryLocks(), channel: null, source, wake })
+    await store.signIn(server.signInSession())
+    void store.logout()
+    await vi.waitFor(() => expect(signOut).toHaveBeenCalledTimes(1))
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false }))
+    await expect(store.login()).rejects.toMatchObject({ code: 'logout-in-progress' })
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))
     await store.login()
     expect(startSignIn).toHaveBeenCalledTimes(1)
   })

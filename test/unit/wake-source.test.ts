@@ -11,7 +11,7 @@ afterEach(() => {
 const visibility = (state: DocumentVisibilityState) => vi.spyOn(document, 'visibilityState', 'get').mockReturnValue(state)
 
 describe('the default wake source (window and document events)', () => {
-  it('reports focus, a visible page, pageshow, resume and online; not a page turning hidden', () => {
+  it('reports focus, a visible page, pageshow, resume and online; not a page turning hidden, nor the pageshow ending a load', () => {
     const reasons: WakeReason[] = []
     const unsubscribe = createWindowWakeSource().subscribe((reason) => reasons.push(reason))
     window.dispatchEvent(new Event('focus'))
@@ -19,14 +19,15 @@ describe('the default wake source (window and document events)', () => {
     document.dispatchEvent(new Event('visibilitychange'))
     visibility('visible')
     document.dispatchEvent(new Event('visibilitychange'))
-    window.dispatchEvent(new Event('pageshow'))
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: false })) // every load ends with one
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true })) // a restore from the back/forward cache
     document.dispatchEvent(new Event('resume'))
     window.dispatchEvent(new Event('online'))
     expect(reasons).toEqual(['focus', 'visible', 'pageshow', 'resume', 'online'])
 
     unsubscribe()
     window.dispatchEvent(new Event('focus'))
-    window.dispatchEvent(new Event('pageshow'))
+    window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))
     document.dispatchEvent(new Event('visibilitychange'))
     expect(reasons).toHaveLength(5)
   })
@@ -35,7 +36,7 @@ describe('the default wake source (window and document events)', () => {
   it.each([
     ['focus', () => window.dispatchEvent(new Event('focus'))],
     ['visibilitychange', () => (visibility('visible'), document.dispatchEvent(new Event('visibilitychange')))],
-    ['pageshow', () => window.dispatchEvent(new Event('pageshow'))],
+    ['pageshow', () => window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))],
   ])('a store with no channel re-reads storage on %s', async (_, fire) => {
     const dbName = uniqueDbName()
     const { store: a } = await started({ dbName })
