@@ -221,15 +221,15 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     return error
   }
 
-  let inFlightForced = false
+  let inFlightForced: true | string | null = null // what the refresh in flight does even if not due: anything, a refused token's, nothing
   const refresh = (refreshOptions: RefreshCallOptions = {}): Promise<void> => {
-    const force = !!refreshOptions.force || refreshOptions.refused !== undefined
-    // A forced refresh must really happen: one in flight may decide "not due" (or "that token is replaced") and do nothing.
-    if (inFlight && force && (!inFlightForced || refreshOptions.refused !== undefined)) return inFlight.catch(() => {}).then(() => refresh(refreshOptions))
+    const forced = refreshOptions.refused ?? (refreshOptions.force ? true : null)
+    // A forced refresh must really happen: one in flight may decide "not due" (or "that token is replaced") and do nothing; one forced as far does what it would.
+    if (inFlight && forced !== null && inFlightForced !== true && inFlightForced !== forced) return inFlight.catch(() => {}).then(() => refresh(refreshOptions))
     if (inFlight) return inFlight
-    inFlightForced = force && refreshOptions.refused === undefined
+    inFlightForced = forced
     inFlight = Promise.resolve()
-      .then(() => deps.locks.request(deps.lockName, () => refreshUnderLock(force, refreshOptions.refused)))
+      .then(() => deps.locks.request(deps.lockName, () => refreshUnderLock(forced !== null, refreshOptions.refused)))
       .catch((cause: unknown) => {
         throw cause instanceof AuthSessionError ? cause : couldNotRun(cause)
       })

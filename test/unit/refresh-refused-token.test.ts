@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryLocks, createMemoryPersistence } from '../../src/index'
 import { FakeClock } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
@@ -75,5 +75,25 @@ describe('refresh({ refused: token })', () => {
     expect(server.refreshes).toBe(2)
     await expect(tabs[0]!.refresh({ refused: 42 as unknown as string })).rejects.toMatchObject({ code: 'invalid-argument' })
     expect(token).toBeTruthy()
+  })
+  // A page's requests answered 401 together: each awaits refresh({ refused }) with the same token.
+  // Each waiting its turn made a refresh of its own while the token stayed (the provider failing):
+  // N calls back to back past the backoff, the last caller waiting out N timeouts.
+  it('in one tab, calls for the same refused token share one refresh, also when it fails', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const inner = server.source()
+    const refresh = vi.fn(inner.refresh)
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), clock, locks: createMemoryLocks(), channel: null, source: { ...inner, refresh } })
+    await store.signIn(server.signInSession())
+    const token = await store.getAccessToken()
+    server.setDown(true)
+    const answers = await Promise.allSettled([1, 2, 3, 4].map(() => store.refresh({ refused: token })))
+    expect(answers.map((answer) => answer.status === 'rejected' && (answer.reason as { code?: string }).code)).toEqual(Array(4).fill('refresh-network'))
+    expect(refresh).toHaveBeenCalledTimes(1)
+    // A force in flight refreshes whatever token is stored: a refused call joins it too.
+    server.setDown(false)
+    await Promise.all([store.refresh({ force: true }), store.refresh({ refused: token })])
+    expect(server.refreshes).toBe(1)
   })
 })
