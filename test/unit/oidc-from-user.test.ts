@@ -80,6 +80,9 @@ describe('fromOidcClientUser', () => {
     ['no access token', JSON.stringify(storedUser({ access_token: '' }))],
     ['an access token that is not a string', { ...storedUser(), access_token: 42 }],
     ['a profile that is not an object', { ...storedUser(), profile: 'at-secret-1' }],
+    ['a scope that is not a string', { ...storedUser(), scope: ['openid'] }],
+    ['a refresh token that is not a string', { ...storedUser(), refresh_token: 42 }],
+    ['an ID token that is not a string', { ...storedUser(), id_token: { sub: 'at-secret-1' } }],
     ['null', null],
     ['a number', 7],
   ])('%s: invalid-argument, quoting no token', (_, value) => {

@@ -34,8 +34,10 @@ export function fromOidcClientUser(
       user = null // JSON.parse's own message quotes the text, a token among it: not kept as a cause
     }
   }
-  const { access_token, refresh_token, id_token, expires_at, profile } = (user ?? {}) as Partial<TokenResponseLike>
-  if (typeof user !== 'object' || !access_token || typeof access_token !== 'string' || (profile != null && typeof profile !== 'object')) {
+  const { access_token, refresh_token, id_token, expires_at, profile, scope, token_type } = (user ?? {}) as Partial<TokenResponseLike>
+  // A string field of another type would fail later, and untyped (scope.split), or make a record signIn() refuses.
+  const notString = [refresh_token, id_token, scope, token_type].some((field) => field != null && typeof field !== 'string')
+  if (typeof user !== 'object' || !access_token || typeof access_token !== 'string' || (profile != null && typeof profile !== 'object') || notString) {
     throw new AuthSessionError('invalid-argument', 'fromOidcClientUser(user): expected an oidc-client-ts User with an access_token, or its stored JSON')
   }
   const now = context.now ?? Date.now()
