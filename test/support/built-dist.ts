@@ -22,6 +22,14 @@ const stale = () => {
 // build at a time, across processes: mkdir either creates the lock or fails.
 const lock = join(root, 'node_modules/.cache/authsession-build.lock')
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+const STALE_LOCK_MS = 90_000
+const lockedAt = () => {
+  try {
+    return statSync(lock).mtimeMs
+  } catch {
+    return Date.now() // just let go: try again
+  }
+}
 
 /** `npm test` builds first; a test file run alone (or after an edit) builds what it tests. */
 export function buildIfStale(): void {
@@ -34,8 +42,10 @@ export function buildIfStale(): void {
       break
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-      if (Date.now() > deadline) throw new Error(`Another test's build has held ${lock} for 2 minutes; remove it if no build runs`)
-      pause(200)
+      // Left by a worker killed mid-build (a build takes seconds here): taken over.
+      if (Date.now() - lockedAt() > STALE_LOCK_MS) rmSync(lock, { recursive: true, force: true })
+      else if (Date.now() > deadline) throw new Error(`Another test's build has held ${lock} for 2 minutes; remove it if no build runs`)
+      else pause(200)
     }
   }
   try {
