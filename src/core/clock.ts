@@ -10,11 +10,11 @@ export interface Clock {
   monotonic?(): number
 }
 
-// setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days).
 /** Years 0000 to 9999 in ms since 1970: the times an ISO-8601 datetime of the record can hold. */
 export const EARLIEST_ISO_MS = -62_167_219_200_000 // 0000-01-01T00:00:00.000Z
 export const LATEST_ISO_MS = 253_402_300_799_999 // 9999-12-31T23:59:59.999Z
 
+// setTimeout fires at once for delays above 2^31-1 ms (about 24.8 days).
 export const MAX_TIMER_DELAY = 2 ** 31 - 1
 
 // A server clock this far from ours (about 300 years) is no clock at all: a time

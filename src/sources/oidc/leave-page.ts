@@ -17,15 +17,18 @@ const LEAVING_MS = 5_000
 export function leavePage(url: string): Promise<void> {
   return new Promise((settle, fail) => {
     const stop = () => {
-      window.removeEventListener('pageshow', done)
+      window.removeEventListener('pageshow', back)
       clearTimeout(timer)
     }
     const done = () => {
       stop()
       settle()
     }
+    // A restore only: the pageshow that ends this page's own load (after its images, so possibly after a
+    // logout begun at start-up has sent it away) is no return, as in the window wake source.
+    const back = (event: Event) => void ((event as PageTransitionEvent).persisted && done())
     const timer = setTimeout(done, LEAVING_MS)
-    window.addEventListener('pageshow', done)
+    window.addEventListener('pageshow', back)
     try {
       window.location.assign(url)
     } catch (error) {
