@@ -4,6 +4,7 @@ import { EARLIEST_ISO_MS, LATEST_ISO_MS, type Clock } from './clock'
 import { AuthSessionError } from './errors'
 import { describe } from './json-data'
 import type { ShownActivity } from './shown-activity'
+import type { ActivityMessage } from './tab-message'
 import { live, type StoredRecord } from './stored-record'
 import type { ActivityEvent, SessionState, SessionStoreInternals } from './store-types'
 import type { WakeSource } from './wake'
@@ -23,6 +24,9 @@ export interface ActivityDeps {
   wake: WakeSource
   /** Where a page being unloaded notes the activity it could not store, for the next page of this tab (activity-note.ts). */
   activityNote: ActivityNote
+  /** Posts to the other tabs (a hint: false when there is no channel). */
+  post(message: ActivityMessage): boolean
+  tabId: string
 }
 
 /**
@@ -94,14 +98,24 @@ export function createActivityWrites(deps: ActivityDeps) {
   }
 
   /**
-   * The tab is hidden, or its page unloaded. Unloaded (a reload, or a
+   * The tab is hidden, or its page unloaded. Unloaded (a close, a reload, or a
    * navigation that does not keep the page), the write begun now is lost, as
-   * may be one already begun: the activity is noted for the next page first.
+   * may be one already begun. So the activity is first noted for the next page
+   * of this tab, and handed to the other tabs, which write it if it is still
+   * not stored: a closed tab has no next page.
    */
   function hidden(unloading?: boolean) {
     const pending = unwrittenSession !== null ? { sessionId: unwrittenSession, at: unwrittenAt } : unanswered
     const { session, status } = state.getState()
-    if (unloading === true && pending && status === 'authenticated' && session?.sessionId === pending.sessionId) deps.activityNote.put(pending)
+    const held = deps.held()
+    if (unloading === true && pending && status === 'authenticated' && session?.sessionId === pending.sessionId) {
+      deps.activityNote.put(pending)
+      if (live(held) && held.session.sessionId === pending.sessionId) {
+        const { generation, epoch, loginGeneration } = held
+        const login = loginGeneration === undefined ? {} : { loginGeneration }
+        deps.post({ v: 1, type: 'activity', generation, ...(epoch ? { epoch } : {}), tabId: deps.tabId, ...login, at: new Date(pending.at).toISOString() })
+      }
+    }
     writeUnwritten()
   }
 
@@ -154,6 +168,14 @@ export function createActivityWrites(deps: ActivityDeps) {
       if (timer !== null) return
       timer = clock.setTimeout(writeUnwritten, Math.min(interval, Math.max(0, lastWrite + interval - at)))
       listenIfBusy()
+    },
+    /**
+     * Activity another tab handed over as its page went away (`hidden`), for the session this tab holds:
+     * shown and written as this tab's own, never later than now. Its time came from another page, not from
+     * this app's code, so one outside what a record holds is dropped rather than thrown.
+     */
+    takeHandOff(at: number) {
+      if (at >= EARLIEST_ISO_MS && at <= LATEST_ISO_MS) api.recordActivity(Math.min(at, clock.now()))
     },
     /**
      * The device's clock was set back by `by` ms: the activity this tab shows and has yet to write moves back

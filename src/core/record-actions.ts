@@ -80,6 +80,8 @@ export function createRecordActions(
   endingHere(): boolean
   /** The store is destroyed: no activity write is left pending. */
   stopActivity(): void
+  /** Records activity a closing tab handed over (tab-sync.ts) as this tab's own. */
+  takeActivity(at: number): void
   /** Notices a device clock set back; the record and the activity shown follow it. */
   clockFollower: ClockFollower
 } {
@@ -246,6 +248,7 @@ export function createRecordActions(
 
     recordActivity: activity.recordActivity,
     stopActivity: activity.stop,
+    takeActivity: activity.takeHandOff,
     clockFollower,
 
     end: async (reason, endOptions) => void (await endSession(reason, endOptions)),

@@ -145,7 +145,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const ensureHydration = () => (hydration ??= hydrate())
 
   const wake = options.wake ?? createWindowWakeSource()
-  const { endSession, endingHere, stopActivity, clockFollower, ...recordActions } = createRecordActions({
+  const { endSession, endingHere, stopActivity, takeActivity, clockFollower, ...recordActions } = createRecordActions({
     state,
     clock,
     commit,
@@ -182,10 +182,11 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       tabId,
       heldGeneration: () => held()?.generation ?? 0,
       heldEpoch: () => held()?.epoch,
-      endsHeld: (message) => continuesLogin(held(), message),
+      continuesHeld: (message) => continuesLogin(held(), message),
       reconcile: () => reconcile(),
       // Never over a sign-in this tab made but could not store: the announcement is about the session it replaced.
       endProvisionally: (message) => destroyed || record.holdsUnstoredSignIn() || provisional.apply(message),
+      takeActivity: (message) => destroyed || takeActivity(Date.parse(message.at)),
       emit,
     })
     const stopRefresh = scheduler?.start()

@@ -40,8 +40,27 @@ export interface EndingMessage {
   loginGeneration?: number
 }
 
-/** A validated tab message (`parseTabMessage`): never a token, only which generation changed or is ending. */
-export type TabMessage = ChangedMessage | EndingMessage
+/**
+ * Sent by a tab as its page goes away (closed, reloaded, navigated from)
+ * with activity it has not stored: its write, begun then, may never be
+ * answered. The tabs holding that login (the named record or a later one of
+ * it) record the activity as their own, so their idle time does not run
+ * ahead of the user's. A tab of an earlier version refuses the message
+ * (`unknown-type`) and counts as it did before: it learns only what is stored.
+ */
+export interface ActivityMessage {
+  v: typeof TAB_MESSAGE_VERSION
+  type: 'activity'
+  generation: number
+  epoch?: string
+  tabId: string
+  loginGeneration?: number
+  /** When the user was last active in that tab. */
+  at: string
+}
+
+/** A validated tab message (`parseTabMessage`): never a token, only which generation changed, is ending, or saw activity. */
+export type TabMessage = ChangedMessage | EndingMessage | ActivityMessage
 
 /** Why `parseTabMessage` refused a message (counted in `message-rejected` events). */
 export type TabMessageRejection =
@@ -55,6 +74,7 @@ const REASONS: readonly ChangeReason[] = ['sign-in', 'update', 'activity', 'refr
 const KEYS = {
   changed: new Set(['v', 'type', 'generation', 'epoch', 'tabId', 'reason']),
   ending: new Set(['v', 'type', 'generation', 'epoch', 'tabId', 'revokeReason', 'revokedAt', 'loginGeneration']),
+  activity: new Set(['v', 'type', 'generation', 'epoch', 'tabId', 'loginGeneration', 'at']),
 }
 export const MAX_TAB_ID_LENGTH = 128
 const MAX_EPOCH_LENGTH = 64
@@ -69,7 +89,7 @@ export function parseTabMessage(data: unknown): TabMessage | { rejected: TabMess
   const message = data as Record<string, unknown>
   if (message.v !== TAB_MESSAGE_VERSION) return { rejected: 'unknown-version' }
   const type = message.type
-  if (type !== 'changed' && type !== 'ending') return { rejected: 'unknown-type' }
+  if (type !== 'changed' && type !== 'ending' && type !== 'activity') return { rejected: 'unknown-type' }
   for (const key of Object.keys(message)) if (!KEYS[type].has(key)) return { rejected: 'unexpected-field' }
   const { generation, tabId } = message
   if (typeof generation !== 'number' || !Number.isSafeInteger(generation) || generation < 0) return { rejected: 'bad-field' }
@@ -82,6 +102,12 @@ export function parseTabMessage(data: unknown): TabMessage | { rejected: TabMess
     if (!REVOKE_REASONS.includes(revokeReason as RevokeReason) || !isIsoDateTime(revokedAt)) return { rejected: 'bad-field' }
     if (loginGeneration !== undefined && !isLoginGeneration(loginGeneration, generation)) return { rejected: 'bad-field' }
     return { ...common, type, revokeReason: revokeReason as RevokeReason, revokedAt, ...(loginGeneration === undefined ? {} : { loginGeneration }) }
+  }
+  if (type === 'activity') {
+    const { at, loginGeneration } = message
+    if (!isIsoDateTime(at)) return { rejected: 'bad-field' }
+    if (loginGeneration !== undefined && !isLoginGeneration(loginGeneration, generation)) return { rejected: 'bad-field' }
+    return { ...common, type, at, ...(loginGeneration === undefined ? {} : { loginGeneration }) }
   }
   const { reason } = message
   if (typeof reason !== 'string' || !REASONS.includes(reason as ChangeReason)) return { rejected: 'bad-field' }

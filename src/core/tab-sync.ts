@@ -1,6 +1,6 @@
 import type { SessionEvent } from './session-events'
 import type { TabChannel } from './tab-channel'
-import { parseTabMessage, type EndingMessage } from './tab-message'
+import { parseTabMessage, type ActivityMessage, type EndingMessage } from './tab-message'
 import type { WakeSource } from './wake'
 
 export interface TabSyncDeps {
@@ -10,11 +10,13 @@ export interface TabSyncDeps {
   tabId: string
   heldGeneration(): number
   heldEpoch(): string | undefined
-  /** The announced logout applies to the record this tab holds: that record, or a later one of the same login (login-lineage.ts). */
-  endsHeld(message: EndingMessage): boolean
+  /** The message is about the record this tab holds: that record, or a later one of the same login (login-lineage.ts). */
+  continuesHeld(message: EndingMessage | ActivityMessage): boolean
   reconcile(): Promise<void>
-  /** Another tab is ending the session this tab holds (endsHeld said so). */
+  /** Another tab is ending the session this tab holds (continuesHeld said so). */
   endProvisionally(message: EndingMessage): void
+  /** A closing tab handed over the activity it could not store, for the session this tab holds. */
+  takeActivity(message: ActivityMessage): void
   emit(event: SessionEvent): void
 }
 
@@ -28,20 +30,25 @@ export interface TabSyncDeps {
 export function attachTabSync(deps: TabSyncDeps): () => void {
   let rejected = 0
   // While frozen, storage is not read (see WakeSource.subscribeFrozen): the resume is a wake-up, whose
-  // re-read stands for any number of changes; the logouts announced meanwhile are applied after it.
+  // re-read stands for any number of changes; the logouts and activity announced meanwhile are applied after it.
   let frozen = false
-  let endingsMissed: EndingMessage[] = []
+  let missed: Array<EndingMessage | ActivityMessage> = []
   const unsubscribeFrozen = deps.wake.subscribeFrozen?.((now) => void (frozen = now))
-  const readThenEnd = (messages: EndingMessage[]) => {
+  const apply = (message: EndingMessage | ActivityMessage) => {
+    if (!deps.continuesHeld(message)) return
+    if (message.type === 'ending') deps.endProvisionally(message)
+    else deps.takeActivity(message)
+  }
+  const readThenApply = (messages: Array<EndingMessage | ActivityMessage>) => {
     deps
       .reconcile()
-      .then(() => messages.forEach((message) => deps.endsHeld(message) && deps.endProvisionally(message)))
+      .then(() => messages.forEach(apply))
       .catch(() => {})
   }
   const reconcile = () => {
-    const missed = endingsMissed
-    endingsMissed = []
-    readThenEnd(missed)
+    const was = missed
+    missed = []
+    readThenApply(was)
   }
   const unsubscribeChannel = deps.channel?.subscribe((data) => {
     const message = parseTabMessage(data)
@@ -57,18 +64,18 @@ export function attachTabSync(deps: TabSyncDeps): () => void {
     const isHeld = () => message.generation === deps.heldGeneration() && (message.epoch === undefined || message.epoch === deps.heldEpoch())
     // An older generation of our own epoch (a late message) has nothing to offer.
     const older = message.epoch === deps.heldEpoch() && message.generation < deps.heldGeneration()
-    if (message.type === 'ending') {
+    if (message.type !== 'changed') {
       // Also when this tab already holds a later record of that login: the
       // announcing tab had not read it yet when it decided.
-      if (deps.endsHeld(message)) deps.endProvisionally(message)
+      if (deps.continuesHeld(message)) apply(message)
       // A record this tab has not read yet (it is hydrating, or still
-      // re-reading after the last change): read it, then apply the logout if
-      // it is the one announced. Dropped, the logout could be lost if the
-      // announcing tab closes before its tombstone lands. It still applies
-      // after a stop (a provider remounting), not after destroy (see store.ts).
+      // re-reading after the last change): read it, then apply the message if
+      // it is about that record. Dropped, a logout (or the last activity)
+      // could be lost: the announcing tab is often closing. A logout still
+      // applies after a stop (a provider remounting), not after destroy (see store.ts).
       else if (!older) {
-        if (frozen) endingsMissed.push(message)
-        else readThenEnd([message])
+        if (frozen) missed.push(message)
+        else readThenApply([message])
       }
       return
     }

@@ -18,7 +18,8 @@ export interface WakeSource {
    * which a closed tab never runs. `unloading`: the page is going away (a
    * pagehide that does not keep it: reload, navigation, close), so a write
    * begun now may never be answered; the tab also notes the activity in
-   * sessionStorage, for its next page to write (activity-note.ts).
+   * sessionStorage, for its next page to write (activity-note.ts), and hands
+   * it to the other tabs on the tab channel, for a closed tab has no next page.
    */
   subscribeHidden?(listener: (unloading?: boolean) => void): () => void
   /**

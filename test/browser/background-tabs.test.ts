@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { findChromium, type BrowserHarness } from '../support/browser-harness'
 import { makeSession, uniqueDbName } from '../support/sessions'
-import { endSession, eventually, openTabs, renderedStatus, signIn, startTab, startTabHarness, stateOf } from './tabs'
+import { endSession, eventually, openTabs, rawRecord, renderedStatus, signIn, startTab, startTabHarness, stateOf } from './tabs'
 
 /**
  * Tabs of one window, as a user has them: only the front tab is visible; the
@@ -110,5 +110,27 @@ describe.skipIf(!findChromium())('background tabs of one window, in real Chromiu
     await second!.close()
     await eventually(async () => expect(await shownIn(first!)).toBe(last))
     await first!.close()
+  })
+
+  // Closed, a tab's last write may never land: its page is gone before the
+  // write's read answers (a busy machine). Here it is held for sure. The tab
+  // hands the activity to the others on the channel as it goes, and one of
+  // them stores it: a closed tab has no next page to write it (a reload's does).
+  it('activity a closed tab could not store is handed to the other tabs, which store it', async () => {
+    const dbName = uniqueDbName()
+    const [first, second] = await openTabs(harness, 2, dbName)
+    await first!.bringToFront()
+    await signIn(first!, makeSession())
+    await eventually(async () => expect((await stateOf(second!)).status).toBe('authenticated'))
+    const written = await first!.evaluate(() => window.__tab.activity())
+    await eventually(async () => expect((await stateOf(second!)).session?.lastActivityAt).toBe(written))
+    await new Promise((resolve) => setTimeout(resolve, 1100))
+    const last = await first!.evaluate(() => window.__tab.activity())
+    expect(last).not.toBe(written)
+    await first!.evaluate(() => window.__tab.holdNextWrite()) // its write at closing never lands
+    await first!.close()
+    await eventually(async () => expect((await stateOf(second!)).session?.lastActivityAt).toBe(last))
+    await eventually(async () => expect(((await rawRecord(second!, dbName))?.session as { lastActivityAt?: string } | undefined)?.lastActivityAt).toBe(last))
+    await second!.close()
   })
 })
