@@ -65,12 +65,24 @@ export class AuthSessionError extends Error {
    * without a provider session), on a `RefreshError` e.g. `invalid_grant`.
    */
   readonly providerError?: string
+  /**
+   * On a `sign-in-failed` from `completeLogin()`: where the app wanted to go,
+   * as given to `login({ returnTo })`, when the failed sign-in's state was
+   * found (the provider refused it, the code exchange failed), so the
+   * callback page can offer to sign in again to it (`login({ returnTo })`)
+   * rather than navigate there, where a route guard would start a sign-in at
+   * once. Undefined when the state is unknown (spent, from another browser)
+   * or held no `returnTo`. Only a string is kept: it is read back from
+   * browser storage.
+   */
+  readonly returnTo?: string
 
-  constructor(code: AuthSessionErrorCode, message: string, options?: { cause?: unknown; providerError?: string | undefined }) {
+  constructor(code: AuthSessionErrorCode, message: string, options?: { cause?: unknown; providerError?: string | undefined; returnTo?: string | undefined }) {
     super(message, options)
     mark(this, 'AuthSessionError')
     this.code = code
     if (options?.providerError !== undefined) this.providerError = options.providerError
+    if (typeof options?.returnTo === 'string') this.returnTo = options.returnTo
   }
 }
 

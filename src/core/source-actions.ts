@@ -75,15 +75,18 @@ export function createSourceActions(deps: {
         if (shown && live(before) && before.callback === mark) return { session: before.session }
       }
       const completeSignIn = need('completeSignIn')
-      let result: SourceResult
+      let result: SourceResult | undefined
       let session: AuthenticationSession
       try {
         result = await completeSignIn(url)
         // A provider's answer is untrusted input like any other.
         session = parseActiveSession(result.session, 'a sign-in answer')
       } catch (cause) {
-        throw failed('sign-in-failed', 'The sign-in could not be completed', cause)
+        // The answer's returnTo, if it came (an inactive session): the app still knows where the user was going.
+        throw failed('sign-in-failed', 'The sign-in could not be completed', cause, returnToOf(result))
       }
+      // Read back from storage by the source (a JavaScript one may answer anything): only a string is passed on.
+      const returnTo = returnToOf(result)
       const next = {
         session,
         ended: false,
@@ -94,9 +97,9 @@ export function createSourceActions(deps: {
       }
       let refused = false
       const written = await internals.commit((current) => ((refused = signedOutSince(current, before, session)) ? null : next), 'sign-in')
-      if (refused) throw new AuthSessionError('sign-in-failed', 'The sign-in was completed after this session was signed out (in this tab or another): it stays signed out')
+      if (refused) throw new AuthSessionError('sign-in-failed', 'The sign-in was completed after this session was signed out (in this tab or another): it stays signed out', { returnTo })
       if (!written.ok && written.error) internals.holdLocally(next)
-      return { session, returnTo: result.returnTo }
+      return { session, returnTo }
     }
     // A lock manager that fails (an app's own Locks) must not stop a sign-in: without it, this tab goes alone.
     return Promise.resolve()
@@ -259,8 +262,14 @@ function signedOutSince(current: StoredRecord | null, before: StoredRecord | nul
   return !before || current.epoch !== before.epoch || current.generation > before.generation
 }
 
-/** What a source threw, as the typed error its caller is promised (itself when it already is one; else as the cause). */
-function failed(code: 'sign-in-failed' | 'sign-out-failed', what: string, cause: unknown): AuthSessionError {
+/** What a source threw, as the typed error its caller is promised (itself when it already is one; else as the cause, with `returnTo`). */
+function failed(code: 'sign-in-failed' | 'sign-out-failed', what: string, cause: unknown, returnTo?: string): AuthSessionError {
   if (cause instanceof AuthSessionError && cause.code === code) return cause
-  return new AuthSessionError(code, `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
+  return new AuthSessionError(code, `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, returnTo })
+}
+
+/** A source answer's returnTo, when it is a string (the answer may be anything a source resolved to). */
+function returnToOf(result: unknown): string | undefined {
+  const returnTo = typeof result === 'object' && result !== null ? (result as { returnTo?: unknown }).returnTo : undefined
+  return typeof returnTo === 'string' ? returnTo : undefined
 }

@@ -26,6 +26,8 @@ export interface SessionSource {
    * Finishes a sign-in from the callback URL with an `active` session. What it
    * throws reaches `completeLogin()` as an AuthSessionError `sign-in-failed`
    * (the original as its `cause`); so does an invalid or inactive session.
+   * When the sign-in fails but its `returnTo` is known, throw an
+   * AuthSessionError `sign-in-failed` with `returnTo`: it reaches the app as it is.
    */
   completeSignIn?(url: string): Promise<SourceResult>
   /**

@@ -162,7 +162,8 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
   /**
    * Completes a sign-in on the callback page (`url` a string, default
    * `location.href`); every tab becomes authenticated. `returnTo` is what
-   * `login()` was given. Rejects with `sign-in-failed`.
+   * `login()` was given. Rejects with `sign-in-failed`, whose `returnTo` is
+   * that same path when the failed sign-in's state was found.
    */
   completeLogin: (url?: string) => Promise<{ session: AuthenticationSession; returnTo?: string }>
   /**

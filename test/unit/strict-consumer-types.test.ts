@@ -82,16 +82,17 @@ describe('the README samples under an app’s strictest compiler settings', () =
     expect(diagnosticsOf('config-options.tsx', app)).toEqual([])
   }, 60_000)
 
-  it("a custom source's RefreshError and mapTokenResponse options may be given as undefined", () => {
+  it("a custom source's RefreshError, sign-in-failed error and mapTokenResponse options may be given as undefined", () => {
     // An adapter passes what the server's answer had, which may be nothing.
     const adapter = `
-      import { RefreshError, type AuthenticationSession } from 'authsession'
+      import { AuthSessionError, RefreshError, type AuthenticationSession } from 'authsession'
       import { mapTokenResponse, type TokenResponseLike } from 'authsession/oidc'
-      declare const body: { error?: string; reason?: 'admin-revoke' }
+      declare const body: { error?: string; reason?: 'admin-revoke'; returnTo?: string }
       declare const previous: AuthenticationSession | undefined
       declare const response: TokenResponseLike
       declare const sentAt: number | undefined
       export const refused = new RefreshError('refresh-rejected', 'refused', { cause: undefined, providerError: body.error, revokeReason: body.reason })
+      export const failed = new AuthSessionError('sign-in-failed', 'refused', { cause: undefined, providerError: body.error, returnTo: body.returnTo })
       export const mapped = mapTokenResponse(response, {
         now: Date.now(), sentAt, previous, knownSkewMs: undefined, defaultLifetimeMs: undefined,
         deviceInfo: () => ({}), providerName: 'idp',

@@ -102,9 +102,9 @@ function detailOf(cause: unknown): string {
 }
 
 /** A sign-in that could not start (discovery failed) or complete (access_denied, a stale state, a network error), as a typed error. */
-export function signInError(rawCause: unknown, stage: 'started' | 'completed' = 'completed', credentials: Credentials = []): AuthSessionError {
+export function signInError(rawCause: unknown, stage: 'started' | 'completed' = 'completed', credentials: Credentials = [], returnTo?: string): AuthSessionError {
   const cause = sanitize(rawCause, credentials)
-  return new AuthSessionError('sign-in-failed', `The sign-in could not be ${stage}: ${detailOf(cause)}`, { cause, providerError: providerErrorOf(cause) })
+  return new AuthSessionError('sign-in-failed', `The sign-in could not be ${stage}: ${detailOf(cause)}`, { cause, providerError: providerErrorOf(cause), returnTo })
 }
 
 /** The provider could not be told of a logout that already ended the session here. */

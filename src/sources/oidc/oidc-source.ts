@@ -108,6 +108,10 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
     },
 
     async completeSignIn(url): Promise<SourceResult> {
+      // Read before the sign-in uses its state up: a failure then still tells the app where the user
+      // was going. oidc-client-ts's own error keeps it (as `state`) only for an error callback, not
+      // when the code exchange fails; none is found for a state this browser does not hold.
+      const returnTo = await oidc().readSigninResponseState(url).then(({ state }) => returnToOf(state.data), () => undefined)
       let response
       const sentAt = now()
       try {
@@ -115,16 +119,15 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       } catch (cause) {
         forgetClient()
         // The code, if the provider echoes it (the exchange's own form, code and verifier, is cut out too).
-        throw signInError(cause, 'completed', [callbackCode(url)])
+        throw signInError(cause, 'completed', [callbackCode(url)], returnTo)
       }
       let mapped
       try {
         mapped = mapTokenResponse(response as unknown as TokenResponseLike, { ...context, now: now(), sentAt })
       } catch (cause) {
-        throw signInError(cause)
+        throw signInError(cause, 'completed', [], returnTo)
       }
-      const state = response.userState as { returnTo?: string } | undefined
-      return { ...mapped, returnTo: state?.returnTo }
+      return { ...mapped, returnTo }
     },
 
     async refresh(session, { clockSkewMs, timeoutMs }): Promise<SourceResult> {
@@ -175,4 +178,10 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
         throw error
       }),
   }
+}
+
+/** The returnTo startSignIn put in the sign-in's state, read back from browser storage: only a string counts. */
+function returnToOf(data: unknown): string | undefined {
+  const returnTo = typeof data === 'object' && data !== null ? (data as { returnTo?: unknown }).returnTo : undefined
+  return typeof returnTo === 'string' ? returnTo : undefined
 }
