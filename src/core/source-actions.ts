@@ -9,7 +9,7 @@ import { checkOptions } from './argument-checks'
 import type { RefreshScheduler } from './refresh-scheduler'
 import { validAccessToken } from './refresh-policy'
 import type { AuthenticationSession } from './session'
-import type { SessionSource, SourceResult } from './source'
+import { returnToIn, type SessionSource, type SourceResult } from './source'
 import type { SessionStoreInternals, SourceActions, StoreCore } from './store-types'
 import { live, type StoredRecord } from './stored-record'
 
@@ -83,10 +83,10 @@ export function createSourceActions(deps: {
         session = parseActiveSession(result.session, 'a sign-in answer')
       } catch (cause) {
         // The answer's returnTo, if it came (an inactive session): the app still knows where the user was going.
-        throw failed('sign-in-failed', 'The sign-in could not be completed', cause, returnToOf(result))
+        throw failed('sign-in-failed', 'The sign-in could not be completed', cause, returnToIn(result))
       }
       // Read back from storage by the source (a JavaScript one may answer anything): only a string is passed on.
-      const returnTo = returnToOf(result)
+      const returnTo = returnToIn(result)
       const next = {
         session,
         ended: false,
@@ -266,10 +266,4 @@ function signedOutSince(current: StoredRecord | null, before: StoredRecord | nul
 function failed(code: 'sign-in-failed' | 'sign-out-failed', what: string, cause: unknown, returnTo?: string): AuthSessionError {
   if (cause instanceof AuthSessionError && cause.code === code) return cause
   return new AuthSessionError(code, `${what}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause, returnTo })
-}
-
-/** A source answer's returnTo, when it is a string (the answer may be anything a source resolved to). */
-function returnToOf(result: unknown): string | undefined {
-  const returnTo = typeof result === 'object' && result !== null ? (result as { returnTo?: unknown }).returnTo : undefined
-  return typeof returnTo === 'string' ? returnTo : undefined
 }

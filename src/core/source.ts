@@ -93,3 +93,12 @@ export interface SourceResult {
   /** Where the app wanted to go (from SignInOptions.returnTo), after a completed sign-in. */
   returnTo?: string | undefined
 }
+
+/**
+ * The `returnTo` in `value` (a source's answer, or the state a sign-in kept in
+ * browser storage), when it is a string: both may hold anything.
+ */
+export function returnToIn(value: unknown): string | undefined {
+  const returnTo = typeof value === 'object' && value !== null ? (value as { returnTo?: unknown }).returnTo : undefined
+  return typeof returnTo === 'string' ? returnTo : undefined
+}

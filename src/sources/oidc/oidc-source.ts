@@ -4,7 +4,7 @@ import { MAX_TIMER_DELAY } from '../../core/clock'
 import { basicDeviceInfo } from '../../core/device'
 import { RefreshError } from '../../core/errors'
 import type { DeviceInfo } from '../../core/session'
-import type { SessionSource, SourceResult } from '../../core/source'
+import { returnToIn, type SessionSource, type SourceResult } from '../../core/source'
 import { callbackCode, classifyOidcError, signInError } from './classify-error'
 import { readJwtClaims } from './jwt-claims'
 import { leavePage } from './leave-page'
@@ -111,7 +111,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       // Read before the sign-in uses its state up: a failure then still tells the app where the user
       // was going. oidc-client-ts's own error keeps it (as `state`) only for an error callback, not
       // when the code exchange fails; none is found for a state this browser does not hold.
-      const returnTo = await oidc().readSigninResponseState(url).then(({ state }) => returnToOf(state.data), () => undefined)
+      const returnTo = await oidc().readSigninResponseState(url).then(({ state }) => returnToIn(state.data), () => undefined)
       let response
       const sentAt = now()
       try {
@@ -178,10 +178,4 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
         throw error
       }),
   }
-}
-
-/** The returnTo startSignIn put in the sign-in's state, read back from browser storage: only a string counts. */
-function returnToOf(data: unknown): string | undefined {
-  const returnTo = typeof data === 'object' && data !== null ? (data as { returnTo?: unknown }).returnTo : undefined
-  return typeof returnTo === 'string' ? returnTo : undefined
 }
