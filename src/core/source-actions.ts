@@ -213,11 +213,16 @@ export function createSourceActions(deps: {
       const entry: { generation?: number; promise: Promise<void> } = { promise: Promise.resolve() }
       // Back from the back/forward cache: the page the sign-out left for is behind it, even if
       // signOut never settles (a source that leaves the page and waits forever): login() may go.
-      const unwatch = wake.subscribe((reason) => {
+      // Held before subscribing: an app's wake source may call the listener from inside subscribe.
+      let off: (() => void) | undefined
+      let watching = true
+      const unwatch = () => void ((watching = false), off?.())
+      off = wake.subscribe((reason) => {
         if (reason !== 'pageshow') return
         unwatch() // its job done: a never-settling sign-out keeps no listener per logout
         if (loggingOut === entry) loggingOut = null
       })
+      if (!watching) off()
       entry.promise = logout(options, (seen) => (entry.generation = seen)).finally(() => {
         unwatch()
         if (loggingOut === entry) loggingOut = null

@@ -122,6 +122,30 @@ describe('a sign-out that never settles (a source of your own: location.assign, 
     await store.login()
     expect(startSignIn).toHaveBeenCalledTimes(1)
   })
+  // A wake source of the app's own may tell a listener at once, from inside subscribe (the page was just restored).
+  it('a wake source that calls its listener from inside subscribe neither breaks the logout nor keeps the listener', async () => {
+    const clock = new FakeClock()
+    const server = new FakeTokenServer(clock)
+    const signOut = vi.fn(async () => {})
+    const listeners = new Set<(reason: WakeReason) => void>()
+    let restored = false
+    const wake = {
+      subscribe: (listener: (reason: WakeReason) => void) => {
+        listeners.add(listener)
+        if (restored) listener('pageshow')
+        return () => void listeners.delete(listener)
+      },
+    }
+    const source: SessionSource = { ...server.source(), startSignIn: async () => {}, signOut }
+    const { store } = await startedTab({ persistence: createMemoryPersistence(), clock, locks: createMemoryLocks(), channel: null, source, wake })
+    await store.signIn(server.signInSession())
+    const listening = listeners.size
+    restored = true
+    await store.logout()
+    expect(signOut).toHaveBeenCalledTimes(1)
+    expect(store.getState().status).toBe('unauthenticated')
+    expect(listeners.size).toBe(listening)
+  })
   // A page's first pageshow (persisted: false) comes after its load event, which waits for its images:
   // a logout begun at start-up (an idle timeout found on load, a /logout route) often runs across it
   // (its signOut still fetching the provider's discovery document), and the page has gone nowhere.
