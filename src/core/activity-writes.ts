@@ -27,6 +27,8 @@ export interface ActivityDeps {
   /** Posts to the other tabs (a hint: false when there is no channel). */
   post(message: ActivityMessage): boolean
   tabId: string
+  /** This tab shows a sign-in it could not store: the stored generation it holds names the session that sign-in replaced. */
+  holdsUnstoredSignIn(): boolean
 }
 
 /**
@@ -110,7 +112,8 @@ export function createActivityWrites(deps: ActivityDeps) {
     const held = deps.held()
     if (unloading === true && pending && status === 'authenticated' && session?.sessionId === pending.sessionId) {
       deps.activityNote.put(pending)
-      if (live(held) && held.session.sessionId === pending.sessionId) {
+      // Not over a sign-in not stored: the generation would name the other login's record, not this activity's.
+      if (live(held) && held.session.sessionId === pending.sessionId && !deps.holdsUnstoredSignIn()) {
         const { generation, epoch, loginGeneration } = held
         const login = loginGeneration === undefined ? {} : { loginGeneration }
         deps.post({ v: 1, type: 'activity', generation, ...(epoch ? { epoch } : {}), tabId: deps.tabId, ...login, at: new Date(pending.at).toISOString() })
@@ -175,6 +178,8 @@ export function createActivityWrites(deps: ActivityDeps) {
      * this app's code, so one outside what a record holds is dropped rather than thrown.
      */
     takeHandOff(at: number) {
+      // Shown over a sign-in this tab could not store, the activity (of the login it replaced) is not this session's.
+      if (deps.holdsUnstoredSignIn()) return
       if (at >= EARLIEST_ISO_MS && at <= LATEST_ISO_MS) api.recordActivity(Math.min(at, clock.now()))
     },
     /**

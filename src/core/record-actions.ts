@@ -62,6 +62,8 @@ export interface RecordActionDeps {
   journal: LogoutJournal
   /** Tells when the tab is hidden or leaves (activity held back is written then). */
   wake: WakeSource
+  /** This tab shows a sign-in it could not store (held-record.ts): activity hand-offs name the session it replaced. */
+  holdsUnstoredSignIn(): boolean
   /** The store's `dbName:key`: names the activity an unloading page notes for its next page (activity-note.ts). */
   scope: string
 }

@@ -159,6 +159,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     journal,
     wake,
     scope,
+    holdsUnstoredSignIn: () => record.holdsUnstoredSignIn(),
   })
 
   const provisional = createProvisionalEnd({
