@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence, createSessionStore, type TabChannel, type WakeSource } from '../../src/index'
-import { FakeClock, settle } from '../support/fake-clock'
-import { bus, destroyTabs, failable, trackTab } from '../support/fake-tabs'
-import { MINUTE } from '../support/refresh-browser'
-import { makeSession, uniqueDbName } from '../support/sessions'
-import { tearable } from '../support/torn-pages'
+import { closableTabs } from '../support/closing-tabs'
+import { settle } from '../support/fake-clock'
+import { destroyTabs } from '../support/fake-tabs'
+import { makeSession } from '../support/sessions'
 
 /**
  * A tab whose sign-in could not be stored holds the new session at the stored
@@ -17,28 +15,17 @@ afterEach(() => {
   sessionStorage.clear()
 })
 
-function browser() {
-  const shared = new Map<string, unknown>()
-  const clock = new FakeClock()
-  const dbName = uniqueDbName()
-  const locks = createMemoryLocks()
-  const channels = bus()
-  const tab = async (channel: TabChannel = channels()) => {
-    const { persistence: torn, page } = tearable(createMemoryPersistence(shared))
-    const { persistence, disk } = failable(torn)
-    let hidden: ((unloading?: boolean) => void) | undefined
-    const wake: WakeSource = { subscribe: () => () => {}, subscribeHidden: (listener) => ((hidden = listener), () => (hidden = undefined)) }
-    const store = trackTab(createSessionStore({ dbName, persistence, locks, clock, wake, channel, logoutJournal: null, activityWriteIntervalMs: MINUTE }))
-    store.start()
-    await store.whenHydrated()
-    const close = () => {
-      page.torn = true
-      hidden?.(true)
-      store.destroy()
-    }
-    return { store, disk, close }
-  }
-  return { clock, tab }
+const browser = closableTabs
+
+/** Activity in `closing` (written, or attempted), a later one held back within the interval, then the tab closes. */
+async function closeWithActivityHeldBack(b: ReturnType<typeof browser>, closing: Awaited<ReturnType<ReturnType<typeof browser>['tab']>>) {
+  await b.clock.advance(5000)
+  closing.store.recordActivity()
+  await settle(10)
+  await b.clock.advance(20_000)
+  closing.store.recordActivity()
+  closing.close()
+  await settle(10)
 }
 
 describe('activity handed over across a sign-in not stored', () => {
@@ -54,13 +41,7 @@ describe('activity handed over across a sign-in not stored', () => {
     await settle(10)
     expect(unsaved.store.getState().session?.sessionId).toBe('second-user')
     const shown = unsaved.store.getState().session!.lastActivityAt
-    await b.clock.advance(5000)
-    closing.store.recordActivity() // written
-    await settle(10)
-    await b.clock.advance(20_000)
-    closing.store.recordActivity() // held back
-    closing.close()
-    await settle(10)
+    await closeWithActivityHeldBack(b, closing) // its first activity written
     expect(unsaved.store.getState().session?.sessionId).toBe('second-user')
     expect(unsaved.store.getState().session!.lastActivityAt).toBe(shown)
   })
@@ -76,13 +57,7 @@ describe('activity handed over across a sign-in not stored', () => {
     closing.disk.full = true
     await closing.store.signIn(makeSession({ sessionId: 'second-user' }, b.clock.now()))
     await settle(10)
-    await b.clock.advance(5000)
-    closing.store.recordActivity() // its write fails: held in memory
-    await settle(10)
-    await b.clock.advance(20_000)
-    closing.store.recordActivity() // held back
-    closing.close()
-    await settle(10)
+    await closeWithActivityHeldBack(b, closing) // its first activity's write fails: held in memory
     expect(other.store.getState().session?.sessionId).toBe('first-user')
     expect(other.store.getState().session!.lastActivityAt).toBe(shown)
   })

@@ -1,10 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence, createSessionStore, type SessionEvent, type TabChannel, type WakeSource } from '../../src/index'
-import { FakeClock, settle } from '../support/fake-clock'
-import { bus, destroyTabs, trackTab } from '../support/fake-tabs'
+import { closableTabs } from '../support/closing-tabs'
+import { settle } from '../support/fake-clock'
+import { destroyTabs } from '../support/fake-tabs'
 import { MINUTE } from '../support/refresh-browser'
-import { makeSession, uniqueDbName } from '../support/sessions'
-import { tearable } from '../support/torn-pages'
+import { makeSession } from '../support/sessions'
 
 /**
  * A tab closed with activity it has not stored: its write, begun as the page
@@ -18,38 +17,11 @@ afterEach(() => {
   sessionStorage.clear()
 })
 
-type Stored = { generation: number; session: { lastActivityAt: string; sessionId: string } | null }
-
-function browser() {
-  const shared = new Map<string, unknown>()
-  const clock = new FakeClock()
-  const dbName = uniqueDbName()
-  const locks = createMemoryLocks()
-  const channels = bus()
-  /** A tab: its own store, wake source (its page's hide and unload) and channel; its writes torn once it closes. */
-  const tab = async (channel: TabChannel | null = channels()) => {
-    const { persistence, page } = tearable(createMemoryPersistence(shared))
-    let hidden: ((unloading?: boolean) => void) | undefined
-    const wake: WakeSource = { subscribe: () => () => {}, subscribeHidden: (listener) => ((hidden = listener), () => (hidden = undefined)) }
-    const store = trackTab(createSessionStore({ dbName, persistence, locks, clock, wake, channel, logoutJournal: null, activityWriteIntervalMs: MINUTE }))
-    const events: SessionEvent[] = []
-    store.on((event) => events.push(event))
-    store.start()
-    await store.whenHydrated()
-    /** Closes the tab: a pagehide that does not keep the page, its writes never answered from then on. */
-    const close = () => {
-      page.torn = true
-      hidden?.(true)
-      store.destroy()
-    }
-    return { store, events, close }
-  }
-  const stored = () => shared.get('session') as Stored | undefined
-  return { clock, tab, stored, channels }
-}
+type Browser = ReturnType<typeof closableTabs>
+const browser = closableTabs
 
 /** Signed in, with activity written in `closing` and a later one held back (within the write interval). */
-async function heldBack(b: ReturnType<typeof browser>, closing: Awaited<ReturnType<ReturnType<typeof browser>['tab']>>) {
+async function heldBack(b: Browser, closing: Awaited<ReturnType<Browser['tab']>>) {
   await closing.store.signIn(makeSession({}, b.clock.now()))
   await settle(10)
   await b.clock.advance(5000)
