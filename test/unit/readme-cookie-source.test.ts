@@ -135,6 +135,23 @@ describe("the README's cookie source", () => {
     expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'token-expired' } })
   })
 
+  it("a refresh answering another user's session (the cookie replaced by a sign-in elsewhere) never passes it off as the same login: it ends the session", async () => {
+    const { server, store } = await setUp()
+    await store.completeLogin('https://app.example/callback')
+    server.signInElsewhere('bob')
+    // Taken as a refresh, bob's session would continue alice's login (a 'refresh' change, no sign-in).
+    await expect(store.refresh({ force: true })).rejects.toMatchObject({ code: 'refresh-rejected', providerError: 'user_mismatch' })
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { sessionId: 's-1', user: { username: 'alice' }, revokeReason: 'token-expired' } })
+  })
+
+  it("a refresh answering the same user's new session (a sign-in elsewhere, a server that renews session ids) is taken", async () => {
+    const { server, store } = await setUp()
+    await store.completeLogin('https://app.example/callback')
+    server.signInElsewhere('alice')
+    await store.refresh({ force: true })
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: 's-2', user: { id: 'u-alice' } } })
+  })
+
   it('a callback without a server session is sign-in-failed', async () => {
     const { server, store } = await setUp()
     server.end()
