@@ -13,8 +13,8 @@ import { createCookieServer, type CookieServer } from './fixtures/cookie-app/ser
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 type Config = NonNullable<Window['__cookieConfig']>
 
-it("the trial's cookie source is the README's", () => {
-  const fixture = readFileSync('test/browser/fixtures/cookie-app/cookie-source.ts', 'utf8')
+it.each(['cookie-source.ts', 'adopt-server-session.ts'])("the trial's %s is the README's", (file) => {
+  const fixture = readFileSync(`test/browser/fixtures/cookie-app/${file}`, 'utf8')
   const recipe = fixture.slice(fixture.indexOf('*/\n') + 3).replace("'../../../../src/index'", "'authsession'")
   expect(readFileSync('README.md', 'utf8')).toContain(recipe)
 })
@@ -77,18 +77,21 @@ describe.skipIf(!findChromium())('a cookie-session app from the README, in real 
     for (const tab of tabs) expect((await tab.evaluate(() => window.__cookieApp.errors())).filter((code) => code === 'sign-out-failed')).toEqual([])
   }
 
-  it('signs in through the form in one tab, every tab adopts it; a reload shows no signed-out; logout reaches every tab and clears the cookie', async () => {
-    await profile(60_000)
+  it("adopts the server's session once for the browser (the README's recipe); a reload shows no signed-out; logout reaches every tab and clears the cookie", async () => {
+    await profile(60_000, { adopt: true })
+    // Signed in at the server before the app stored anything (the deploy that brings authsession).
+    await context!.request.post(`${harness.origin}/saml/login`, { form: { username: 'alice' }, maxRedirects: 0 })
     const tabs = await Promise.all([open(), open(), open()])
-    await allIn(tabs, { status: 'unauthenticated' })
-    await signInFrom(tabs[0]!)
     await allIn(tabs, { status: 'authenticated' })
-    expect(server.requests).toEqual(['GET /saml/login 200', 'POST /saml/login 303', 'GET /api/session 200'])
-    expect((await context!.cookies()).map((cookie) => cookie.name)).toEqual(['sid'])
+    expect(server.requests).toEqual(['POST /saml/login 303', 'GET /api/session 200'])
+    // Signed out (nothing stored) until the adoption lands, where the tab read storage first (the README says to
+    // hold the guard meanwhile); signed in once, never back out.
+    for (const tab of tabs) expect((await tab.evaluate(() => window.__cookieApp.statuses())).join()).toMatch(/^loading,(unauthenticated,)?authenticated$/)
 
     await tabs[1]!.reload()
     await tabs[1]!.waitForFunction(() => window.__cookieApp.state().status !== 'loading')
     expect(await tabs[1]!.evaluate(() => window.__cookieApp.statuses())).toEqual(['loading', 'authenticated'])
+    expect(server.count('GET /api/session')).toBe(1)
 
     await tabs[2]!.bringToFront()
     await tabs[2]!.click('#sign-out')
@@ -149,6 +152,8 @@ describe.skipIf(!findChromium())('a cookie-session app from the README, in real 
     const tabs = await Promise.all([open(), open(), open()])
     await signInFrom(tabs[0]!)
     await allIn(tabs, { status: 'authenticated' })
+    // Signed in through the form in one tab, adopted by every tab: one request to the session endpoint.
+    expect(server.requests).toEqual(['GET /saml/login 200', 'POST /saml/login 303', 'GET /api/session 200'])
     expect(await tabs[2]!.evaluate(() => window.__cookieApp.loadData())).toBe('200')
     const before = server.requests.length
     server.revokeAll()
