@@ -29,7 +29,7 @@ export async function callSource(
     )
   })
   try {
-    const call = source.refresh(record.session!, { signal: controller.signal, clockSkewMs: record.clockSkewMs, timeoutMs })
+    const call = Promise.resolve(source.refresh(record.session!, { signal: controller.signal, clockSkewMs: record.clockSkewMs, timeoutMs })).then((answer) => sameUser(record.session!, answer))
     giveUp.catch(() => onAbandoned?.(call))
     const result = await Promise.race([call, giveUp])
     // A custom source that forgot its `return`: an invalid answer like any other (transient, with a backoff), not a TypeError.
@@ -45,6 +45,22 @@ export async function callSource(
     clock.clearTimeout(soft)
     clock.clearTimeout(hard)
   }
+}
+
+/**
+ * A refresh renews the session it was given. An answer for another user (a
+ * cookie source whose cookie a sign-in elsewhere replaced, an IdP-initiated
+ * SSO that never reached the app's callback) would otherwise be stored as
+ * the same login, the user switched by a 'refresh': definitive, like the
+ * OIDC source's ID token for another subject. A late answer is dropped too.
+ */
+function sameUser(previous: AuthenticationSession, answer: SourceResult): SourceResult {
+  const before = previous.user?.id
+  const after = (answer as { session?: { user?: { id?: unknown } } } | null | undefined)?.session?.user?.id
+  if (typeof before === 'string' && typeof after === 'string' && before !== after) {
+    throw new RefreshError('refresh-rejected', "The refresh answered another user's session", { providerError: 'user_mismatch' })
+  }
+  return answer
 }
 
 /** Anything a source throws becomes a RefreshError; unknown failures count as transient (never a logout). */

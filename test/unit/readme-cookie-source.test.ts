@@ -53,7 +53,7 @@ function readmeCookieSource(navigate: (url: string) => void): SessionSource {
     },
     async signOut() {
       const response = await api('/api/logout', { method: 'POST' })
-      if (!response.ok) throw new Error(`The logout endpoint answered ${response.status}`)
+      if (!response.ok && response.status !== 401) throw new Error(`The logout endpoint answered ${response.status}`)
     },
   }
 }
@@ -62,7 +62,7 @@ function readmeCookieSource(navigate: (url: string) => void): SessionSource {
 function backend(clock: FakeClock, skewMs = 0) {
   const calls: string[] = []
   const answer: Record<string, number> = {}
-  let session: { id: string; expiresAt: number } | null = { id: 's-1', expiresAt: clock.now() + skewMs + 20 * 60_000 }
+  let session: { id: string; expiresAt: number; username?: string } | null = { id: 's-1', expiresAt: clock.now() + skewMs + 20 * 60_000 }
   vi.stubGlobal('fetch', async (path: string, init: RequestInit = {}) => {
     calls.push(`${init.method ?? 'GET'} ${path}`)
     const now = clock.now() + skewMs
@@ -71,10 +71,17 @@ function backend(clock: FakeClock, skewMs = 0) {
     if (status !== 200) return new Response('{}', { status, headers })
     if (path === '/api/logout') return (session = null), new Response(null, { status: 204, headers })
     if (path === '/api/session/refresh') session!.expiresAt = now + 20 * 60_000
-    const body = { id: session!.id, user: { id: 'u-1', username: 'alice' }, authenticatedAt: new Date(now - 1000).toISOString(), expiresAt: new Date(session!.expiresAt).toISOString() }
+    const username = session!.username ?? 'alice'
+    const body = { id: session!.id, user: { id: `u-${username}`, username }, authenticatedAt: new Date(now - 1000).toISOString(), expiresAt: new Date(session!.expiresAt).toISOString() }
     return new Response(JSON.stringify(body), { status, headers })
   })
-  return { calls, answer, end: () => (session = null) }
+  return {
+    calls,
+    answer,
+    end: () => (session = null),
+    /** The cookie now names another user's session, from a sign-in that did not pass through the app (an IdP-initiated SSO landing on `/`). */
+    signInElsewhere: (username: string) => (session = { id: 's-2', username, expiresAt: clock.now() + skewMs + 20 * 60_000 }),
+  }
 }
 
 describe("the README's cookie source", () => {
@@ -128,10 +135,36 @@ describe("the README's cookie source", () => {
     expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'token-expired' } })
   })
 
+  it("a refresh answering another user's session (the cookie replaced by a sign-in elsewhere) never passes it off as the same login: it ends the session", async () => {
+    const { server, store } = await setUp()
+    await store.completeLogin('https://app.example/callback')
+    server.signInElsewhere('bob')
+    // Taken as a refresh, bob's session would continue alice's login (a 'refresh' change, no sign-in).
+    await expect(store.refresh({ force: true })).rejects.toMatchObject({ code: 'refresh-rejected', providerError: 'user_mismatch' })
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { sessionId: 's-1', user: { username: 'alice' }, revokeReason: 'token-expired' } })
+  })
+
+  it("a refresh answering the same user's new session (a sign-in elsewhere, a server that renews session ids) is taken", async () => {
+    const { server, store } = await setUp()
+    await store.completeLogin('https://app.example/callback')
+    server.signInElsewhere('alice')
+    await store.refresh({ force: true })
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: 's-2', user: { id: 'u-alice' } } })
+  })
+
   it('a callback without a server session is sign-in-failed', async () => {
     const { server, store } = await setUp()
     server.end()
     await expect(store.completeLogin('https://app.example/callback')).rejects.toMatchObject({ code: 'sign-in-failed', message: expect.stringContaining('401') })
+  })
+
+  it('a logout the server answers 401 (its session already gone: another tab logged out first, or it expired) resolves', async () => {
+    const { server, store } = await setUp()
+    await store.completeLogin('https://app.example/callback')
+    server.end()
+    await expect(store.logout({ reason: 'idle-timeout', redirect: false })).resolves.toBeUndefined()
+    expect(server.calls.filter((call) => call.includes('logout'))).toEqual(['POST /api/logout'])
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'idle-timeout' } })
   })
 
   it('a logout the server missed is sign-out-failed, and the next logout() tells it', async () => {
