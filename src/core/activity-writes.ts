@@ -109,9 +109,9 @@ export function createActivityWrites(deps: ActivityDeps) {
   function hidden(unloading?: boolean) {
     const pending = unwrittenSession !== null ? { sessionId: unwrittenSession, at: unwrittenAt } : unanswered
     const { session, status } = state.getState()
-    const held = deps.held()
     if (unloading === true && pending && status === 'authenticated' && session?.sessionId === pending.sessionId) {
       deps.activityNote.put(pending)
+      const held = deps.held()
       // Not over a sign-in not stored: the generation would name the other login's record, not this activity's.
       if (live(held) && held.session.sessionId === pending.sessionId && !deps.holdsUnstoredSignIn()) {
         const { generation, epoch, loginGeneration } = held
