@@ -117,7 +117,7 @@ export interface SessionStore extends Pick<StoreApi<SessionState>, 'getState' | 
   readonly clock: Clock
   /** Starts hydration, tab sync and wake-up checks. Idempotent and ref-counted: returns its own stop. */
   start: () => () => void
-  /** Resolves when the stored record has been read (or found missing); starts reading if nothing has yet. */
+  /** Resolves when the stored record has been read (or found missing); starts reading if nothing has yet. After a stop, it is read again (each time while stopped). */
   whenHydrated: () => Promise<void>
   /** Whether the stored record has been read (`status` is no longer `loading`). */
   hasHydrated: () => boolean

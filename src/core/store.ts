@@ -92,6 +92,9 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const held = record.held
   let destroyed = false
   let stoppedBefore = false
+  let running = false
+  // The read a restart makes: until it is done, what this tab holds may be a session another tab has ended.
+  let rejoin: Promise<void> | null = null
   let hydrated = false
 
   // Names this store's record everywhere the tabs meet: the channel, the logout journal, the locks.
@@ -175,7 +178,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const mounts = createMountCounter(() => {
     // Started again after a stop (a provider unmounted and mounted again): tab
     // sync was off meanwhile, so read what the other tabs did.
-    if (stoppedBefore) void reconcile().catch(() => {})
+    running = true
+    if (stoppedBefore) rejoin = reconcile().catch(() => {})
     else void ensureHydration()
     const detachSync = attachTabSync({
       channel: getChannel(),
@@ -195,6 +199,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     const unwatch = persistence.watch?.(() => void reconcile().catch(() => {}))
     return () => {
       stoppedBefore = true
+      running = false
+      rejoin = null
       detachSync()
       stopRefresh?.()
       unwatch?.()
@@ -222,7 +228,12 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     // A destroyed store stays stopped: a provider mounting it again must not bring back half of it.
     start: () => (destroyed ? () => {} : mounts.start()),
     // Asking for hydration starts it: a caller awaiting a token before start() must not wait forever.
-    whenHydrated: () => ensureHydration(),
+    // After a stop the tab followed no other tab, so it reads again: once after its restart, and on
+    // every ask while stopped (a page's effect asks before its provider's effect restarts the store).
+    async whenHydrated() {
+      await ensureHydration()
+      if (stoppedBefore && !destroyed) await (running ? rejoin : reconcile().catch(() => {}))
+    },
     hasHydrated: () => hydrated,
     on: events.add,
     reconcile: () => reconcile(),

@@ -120,4 +120,55 @@ describe('a store started again after a stop', () => {
     expect(a.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
     await expect(a.getAccessToken()).rejects.toMatchObject({ code: 'not-authenticated' })
   })
+
+  // A Next.js route group: the provider sits in (app)/layout, /public has none. Coming back, the
+  // page's effect asks for a token before the provider's effect starts the store (React runs
+  // children's effects first), or in the same task as that start: either got the token of the
+  // session another tab had ended meanwhile, and the request went out with it.
+  it.each(['before start()', 'right after start()'])('hands out no token of a session ended while it was stopped (asked %s)', async (when) => {
+    const shared = new Map<string, unknown>()
+    const wake = { subscribe: () => () => {} }
+    // A read that takes a task, as IndexedDB's does.
+    const memory = createMemoryPersistence(shared)
+    const slow: SessionPersistence = { ...memory, read: async () => (await new Promise((resolve) => setTimeout(resolve, 5)), memory.read()) }
+    const a = createSessionStore({ persistence: slow, channel: null, wake })
+    trackTab(a)
+    const stopA = a.start()
+    await a.whenHydrated()
+    await a.signIn(makeSession())
+    stopA()
+    await settle()
+    const b = await started({ persistence: createMemoryPersistence(shared), wake })
+    await b.end('user-logout')
+    if (when === 'right after start()') a.start()
+    const token = a.getAccessToken()
+    if (when === 'before start()') a.start()
+    await expect(token).rejects.toMatchObject({ code: 'not-authenticated' })
+    expect(a.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
+  })
+
+  it('a stopped store reads storage again each time it is asked, and a running one only once after its restart', async () => {
+    const shared = new Map<string, unknown>()
+    const wake = { subscribe: () => () => {} }
+    let reads = 0
+    const persistence = createMemoryPersistence(shared)
+    const counted: SessionPersistence = { ...persistence, read: () => (reads++, persistence.read()) }
+    const a = createSessionStore({ persistence: counted, channel: null, wake })
+    trackTab(a)
+    const stopA = a.start()
+    await a.whenHydrated()
+    await a.signIn(makeSession())
+    stopA()
+    await settle()
+    const before = reads
+    await a.whenHydrated()
+    await a.whenHydrated()
+    expect(reads - before).toBe(2) // stopped: nothing tells it what other tabs do
+    a.start()
+    await settle()
+    const started = reads
+    await a.getAccessToken()
+    await a.whenHydrated()
+    expect(reads).toBe(started) // running: tab sync keeps it current, no read per token
+  })
 })
