@@ -130,7 +130,8 @@ export function mapTokenResponse(
     status: 'active',
     accessToken: response.access_token,
     tokenType: response.token_type,
-    initiatedAt: authTime !== undefined ? iso(authTime) : (previous?.initiatedAt ?? iso(serverNow)),
+    // A refresh keeps the login's time: some providers restate auth_time as the refresh's own (Azure AD B2C, Cognito).
+    initiatedAt: previous?.initiatedAt ?? iso(authTime ?? serverNow),
     expiresAt: iso(expiresAt),
     lastActivityAt: previous?.lastActivityAt ?? iso(now),
     deviceInfo: previous?.deviceInfo ?? context.deviceInfo(),
