@@ -39,15 +39,19 @@ describe.skipIf(!findChromium())('providers configured as real ones are', () => 
     return states[0]!.session!
   }
 
-  it('a refreshed ID token stating a new auth_time (Azure AD B2C, Cognito, Keycloak after a login elsewhere): the session goes on', async () => {
+  it('a refreshed ID token stating a new auth_time (Azure AD B2C, Cognito, Keycloak after a login elsewhere) and sid: the session goes on', async () => {
     const w = await world()
     // As those providers do: the refresh's own time as auth_time, in a token the provider signed.
-    w.provider.reshapeRefreshAnswers((body) => ({ ...body, id_token: signIdToken({ ...claimsOf(body.id_token), auth_time: claimsOf(body.id_token).iat }) }))
+    w.provider.reshapeRefreshAnswers((body) => {
+      const claims = claimsOf(body.id_token)
+      return { ...body, id_token: signIdToken({ ...claims, auth_time: claims.iat, sid: `${String(claims.sid)}-${String(claims.iat)}` }) }
+    })
     const { tabs } = await signedInTabs(w, 2)
     const signedIn = (await appState(tabs[0]!)).session!
     await sleep(2 * TTL_S * 1000)
     const stats = w.provider.stats()
     expect(stats.refreshGrantsSucceeded).toBeGreaterThanOrEqual(2)
+    expect(stats.refreshGrants).toBeLessThanOrEqual(3) // one per window for the browser
     expect(stats.invalidGrants).toBe(0)
     await eventually(async () => {
       const session = await converged(tabs)
@@ -85,6 +89,45 @@ describe.skipIf(!findChromium())('providers configured as real ones are', () => 
     expect(w.provider.stats().refreshGrants).toBe(0)
     const refused = await tabs[1]!.evaluate(() => window.__app.getAccessToken().then(() => null, (error: Error & { code?: string }) => error.code))
     expect(refused).toBe('not-authenticated')
+    await closeAll(tabs)
+  })
+
+  /** The user signs out of the provider in another app of the browser: its session, and the grants bound to it, end. */
+  const endProviderSession = async (issuer: string) => {
+    const other = await harness.context.newPage()
+    await other.goto(`${issuer}/session/end`)
+    await other.waitForFunction(() => document.title === 'Signed out', null, { timeout: 10_000 })
+    await other.close()
+  }
+
+  it('the grant revoked at the provider (signed out in another app): one invalid_grant, and every tab ends once with token-expired', async () => {
+    const w = await world({ accessTokenTtlSeconds: 6 }) // time to sign out elsewhere before the first refresh
+    const { tabs } = await signedInTabs(w, 3)
+    w.provider.resetStats()
+    await endProviderSession(w.provider.issuer)
+    await eventually(async () => {
+      for (const tab of tabs) expect(await appState(tab)).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'token-expired', accessToken: '' } })
+    })
+    await sleep(TTL_S * 1000) // no tab tries again
+    expect(w.provider.refreshGrantLog().filter(({ ok }) => !ok).map(({ error }) => error)).toEqual(['invalid_grant'])
+    const failures = await Promise.all(tabs.map((tab) => tab.evaluate(() => window.__app.events().filter((e) => e.type === 'refresh-failed'))))
+    expect(failures.flat()).toEqual([expect.objectContaining({ code: 'refresh-rejected' })])
+    await closeAll(tabs)
+  })
+
+  it("logout() after the provider's session already ended elsewhere: back on the app, signed out in every tab", async () => {
+    const w = await world({ accessTokenTtlSeconds: 60 })
+    const { tabs } = await signedInTabs(w, 2)
+    await endProviderSession(w.provider.issuer)
+    const leaving = tabs[0]!
+    const visited: string[] = []
+    leaving.on('framenavigated', (frame) => frame === leaving.mainFrame() && visited.push(frame.url()))
+    void leaving.evaluate(() => window.__app.outcome('logout')).catch(() => {})
+    await eventually(async () => expect(visited.at(-1)).toMatch(new RegExp(`^${harness.origin}/app.html`)))
+    expect(visited.some((url) => url.startsWith(`${w.provider.issuer}/session/end`))).toBe(true)
+    await leaving.waitForFunction(() => window.__app !== undefined, null, { timeout: 10_000 }) // the app page loaded
+    await leaving.evaluate(() => window.__app.ready())
+    for (const tab of tabs) expect(await appState(tab)).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'user-logout' } })
     await closeAll(tabs)
   })
 })
