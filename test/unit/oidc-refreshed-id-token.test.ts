@@ -12,10 +12,11 @@ const signedInAt = Date.parse('2026-11-23T12:00:00Z')
 const original = { iss: metadata.issuer, aud: 'app', sub: 'user-1', sid: 'sid-1', iat: seconds(signedInAt), auth_time: seconds(signedInAt) }
 
 /** Refreshes a session signed in with `original` against a provider whose refreshed ID token has `claims`. */
-async function refreshWith(claims: object, signedIn: object = original) {
-  vi.stubGlobal('fetch', async () => json(200, { access_token: 'at-2', refresh_token: 'rt-2', id_token: jwt(claims), token_type: 'Bearer', expires_in: 600 }))
-  const session = makeSession({ refreshToken: 'rt-1', idToken: jwt(signedIn), sessionId: 'sid-1', user: { id: 'user-1', username: 'u' }, initiatedAt: new Date(signedInAt).toISOString() }, Date.now())
-  return createOidcSource(settings).refresh(session, { signal: new AbortController().signal, timeoutMs: 15_000 })
+async function refreshWith(claims: object | null, signedIn: object = original) {
+  const idToken = claims ? { id_token: jwt(claims) } : {}
+  vi.stubGlobal('fetch', async () => json(200, { access_token: 'at-2', refresh_token: 'rt-2', ...idToken, token_type: 'Bearer', expires_in: 600 }))
+  const session = makeSession({ refreshToken: 'rt-1', idToken: jwt(signedIn), sessionId: 'sid-1', user: { id: 'user-1', username: 'u' }, isMfaVerified: true, authenticationMethod: { name: 'urn:mfa', amr: ['pwd', 'otp'] }, initiatedAt: new Date(signedInAt).toISOString() }, Date.now())
+  return { before: session, after: (await createOidcSource(settings).refresh(session, { signal: new AbortController().signal, timeoutMs: 15_000 })).session }
 }
 
 describe("a refreshed ID token that restates the login differently (the provider's quirk, same user)", () => {
@@ -24,10 +25,16 @@ describe("a refreshed ID token that restates the login differently (the provider
   // the same user, whose rotated tokens must be kept, not thrown away with a logout.
   it('a new auth_time: the rotated tokens are kept, the login time with them', async () => {
     const now = seconds(Date.now())
-    const { session } = await refreshWith({ ...original, iat: now, auth_time: now })
+    const { after: session } = await refreshWith({ ...original, iat: now, auth_time: now })
     expect(session).toMatchObject({ accessToken: 'at-2', refreshToken: 'rt-2', user: { id: 'user-1' }, sessionId: 'sid-1' })
     // A refresh keeps the login's time (the store tells one login from the next by it).
     expect(session.initiatedAt).toBe(new Date(signedInAt).toISOString())
+  })
+
+  it('no ID token in the answer: the sign-in\'s is kept, with what it said of the login', async () => {
+    const { before, after } = await refreshWith(null, { ...original, amr: ['pwd', 'otp'], acr: 'urn:mfa' })
+    expect(after).toMatchObject({ accessToken: 'at-2', refreshToken: 'rt-2', idToken: before.idToken, sessionId: before.sessionId, initiatedAt: before.initiatedAt })
+    expect(after).toMatchObject({ isMfaVerified: true, authenticationMethod: { name: 'urn:mfa', amr: ['pwd', 'otp'] } })
   })
 
   it.each([
