@@ -44,7 +44,9 @@ export function createAnswerWriter(deps: { internals: SessionStoreInternals; clo
     const reason = backoff ? ('refresh-retry' as const) : ('refresh' as const)
     const compose = (current: StoredRecord | null) => {
       if (!sameLineage(current, record)) return null
-      const session = mergeSession(record.session, current.session, result.session)
+      // The same login, whatever session id the answer restates (a rotated sid or server session id): the id
+      // is how a logout decided meanwhile finds the record to end, and every tab's activity its session.
+      const session = { ...mergeSession(record.session, current.session, result.session), sessionId: current.session.sessionId }
       const { refreshRetryAt: _retry, refreshFailures: _failures, refreshFailedAt: _failed, ...rest } = current
       const clockSkewMs = plausibleSkew(result.clockSkewMs) ?? current.clockSkewMs
       // With a backoff the refresh is still failing: every tab sees it as one (`refresh-retry`), as after a failed call.

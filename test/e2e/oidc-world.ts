@@ -12,25 +12,30 @@ export interface DevProvider {
   refreshGrantLog(): Array<{ at: number; ok: boolean; error?: string; errorDetail?: string; refreshTokenHash?: string }>
   setDown(down: boolean | 'reset' | 'maintenance'): void
   failRefreshWithInvalidGrant(on: boolean): void
+  reshapeRefreshAnswers(fn: ((body: Record<string, unknown>) => Record<string, unknown>) | null): void
   close(): Promise<void>
 }
 
 /** The browser harness serving the app, and a real OpenID provider whose client redirects to it. */
 export async function startOidcWorld(accessTokenTtlSeconds = 10, entries: Record<string, string> = { app: 'test/e2e/fixtures/oidc-app.tsx' }) {
   const harness: BrowserHarness = await startBrowserHarness({ entries })
-  const provider = (await startDevProvider({
-    clients: [{ clientId: CLIENT_ID, redirectUris: [`${harness.origin}/callback`], postLogoutRedirectUris: [`${harness.origin}/app.html`], origins: [harness.origin] }],
-    accessTokenTtlSeconds,
-  })) as DevProvider
+  const provider = await startProviderFor(harness, { accessTokenTtlSeconds })
   return { harness, provider, close: async () => Promise.all([harness.close(), provider.close()]) }
 }
+
+/** A provider (more options: see startDevProvider) whose client redirects to the harness's app. */
+export const startProviderFor = async (harness: BrowserHarness, options: Record<string, unknown>) =>
+  (await startDevProvider({
+    clients: [{ clientId: CLIENT_ID, redirectUris: [`${harness.origin}/callback`], postLogoutRedirectUris: [`${harness.origin}/app.html`], origins: [harness.origin] }],
+    ...options,
+  })) as DevProvider
 
 export const appState = (page: Page) => page.evaluate(() => window.__app.state())
 
 type AppConfig = Parameters<Window['__app']['configure']>[0]
 
 /** A new tab of the app, configured (a fresh database unless `config` names one) and started. */
-export async function configuredTab(world: Awaited<ReturnType<typeof startOidcWorld>>, config: Partial<AppConfig> = {}) {
+export async function configuredTab(world: Pick<Awaited<ReturnType<typeof startOidcWorld>>, 'harness' | 'provider'>, config: Partial<AppConfig> = {}) {
   const dbName = config.dbName ?? uniqueDbName('e2e')
   const page = await world.harness.openTab('app')
   await page.evaluate((full) => window.__app.configure(full), { issuer: world.provider.issuer, clientId: CLIENT_ID, ...config, dbName })
@@ -40,7 +45,7 @@ export async function configuredTab(world: Awaited<ReturnType<typeof startOidcWo
 }
 
 /** Signs in through the provider in a new tab (a fresh database each time), then opens `count - 1` more tabs. */
-export async function signedInTabs(world: Awaited<ReturnType<typeof startOidcWorld>>, count: number, config: Partial<AppConfig> = {}) {
+export async function signedInTabs(world: Pick<Awaited<ReturnType<typeof startOidcWorld>>, 'harness' | 'provider'>, count: number, config: Partial<AppConfig> = {}) {
   const { page: first, dbName } = await configuredTab(world, config)
   await first.evaluate(() => {
     void window.__app.login()

@@ -38,7 +38,7 @@ import { providerConfiguration } from './dev-provider/configuration.mjs';
 import { finishInteraction } from './dev-provider/interaction.mjs';
 import { createTestControls } from './dev-provider/test-controls.mjs';
 
-export { ACR } from './dev-provider/configuration.mjs';
+export { ACR, signIdToken } from './dev-provider/configuration.mjs';
 export { hashRefreshToken } from './dev-provider/test-controls.mjs';
 
 /**
@@ -62,6 +62,10 @@ export { hashRefreshToken } from './dev-provider/test-controls.mjs';
  * @property {boolean} [slidingRefreshTokens] default false: a rotated refresh token keeps the
  *   remaining lifetime of its predecessor (absolute lifetime from login, oidc-provider's default
  *   for public web clients). true: every rotation gets a fresh `refreshTokenTtlSeconds`.
+ * @property {boolean} [rotateRefreshTokens] default true: each refresh answers a new refresh token and
+ *   the old one is spent. false: the same refresh token stays valid (Keycloak's and Okta's default).
+ * @property {boolean} [refreshTokensWithoutOfflineAccess] default true. false: oidc-provider's own rule,
+ *   a refresh token only when offline_access was granted (as at Auth0, Okta, Entra ID).
  * @property {DevUser} [user] default {@link DEFAULT_USER}.
  * @property {boolean} [log] log every request and provider notices to the console.
  */
@@ -83,6 +87,9 @@ export { hashRefreshToken } from './dev-provider/test-controls.mjs';
  * @property {(on: boolean) => void} failRefreshWithInvalidGrant while on, every refresh_token grant
  *   is answered 400 {error:'invalid_grant'} without reaching the provider (tokens stay valid).
  * @property {() => import('./dev-provider/test-controls.mjs').RefreshGrantLogEntry[]} refreshGrantLog
+ * @property {(fn: ((body: Record<string, unknown>) => Record<string, unknown>) | null) => void} reshapeRefreshAnswers
+ *   rewrites every successful refresh answer as another provider would (no ID token, no expires_in, a
+ *   restated ID token: see signIdToken); null: as oidc-provider issued it.
  * @property {() => Promise<number>} revokeAllRefreshTokens destroys every stored refresh token
  *   (later use => invalid_grant 'refresh token not found'); resolves to how many were destroyed.
  * @property {() => Promise<void>} close
@@ -127,6 +134,8 @@ export async function startDevProvider(options) {
     accessTokenTtlSeconds = 10,
     refreshTokenTtlSeconds = 3600,
     slidingRefreshTokens = false,
+    rotateRefreshTokens = true,
+    refreshTokensWithoutOfflineAccess = true,
     user = DEFAULT_USER,
     log = false,
   } = options;
@@ -152,7 +161,7 @@ export async function startDevProvider(options) {
   // @ts-ignore -- @types/oidc-provider is not installed; the provider is used untyped here.
   const { default: Provider } = await import('oidc-provider');
 
-  const configuration = providerConfiguration({ clients, user, accessTokenTtlSeconds, refreshTokenTtlSeconds, slidingRefreshTokens, originsByClient });
+  const configuration = providerConfiguration({ clients, user, accessTokenTtlSeconds, refreshTokenTtlSeconds, slidingRefreshTokens, originsByClient, rotateRefreshTokens, refreshTokensWithoutOfflineAccess });
 
   // oidc-provider prints notices through console.info / console.warn while it is constructed.
   const { info, warn } = console;
@@ -204,6 +213,7 @@ export async function startDevProvider(options) {
     setDown: controls.setDown,
     failRefreshWithInvalidGrant: controls.failRefreshWithInvalidGrant,
     refreshGrantLog: controls.refreshGrantLog,
+    reshapeRefreshAnswers: controls.reshapeRefreshAnswers,
     revokeAllRefreshTokens: async () => {
       const ids = [...refreshTokenIds];
       await Promise.all(ids.map((id) => provider.RefreshToken.adapter.destroy(id)));

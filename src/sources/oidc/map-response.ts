@@ -126,11 +126,13 @@ export function mapTokenResponse(
       ...(str(claims.email) ? { email: str(claims.email) } : {}),
       ...(str(claims.name) ? { name: str(claims.name) } : {}),
     },
-    sessionId: str(claims.sid) ?? previous?.sessionId ?? `oidc_${sub ?? 'anonymous'}_${authTime ?? serverNow}`,
+    // A refresh is the same login: a sid it restates otherwise is not taken (the store keeps the id too).
+    sessionId: previous?.sessionId ?? str(claims.sid) ?? `oidc_${sub ?? 'anonymous'}_${authTime ?? serverNow}`,
     status: 'active',
     accessToken: response.access_token,
     tokenType: response.token_type,
-    initiatedAt: authTime !== undefined ? iso(authTime) : (previous?.initiatedAt ?? iso(serverNow)),
+    // A refresh keeps the login's time: some providers restate auth_time as the refresh's own (Azure AD B2C, Cognito).
+    initiatedAt: previous?.initiatedAt ?? iso(authTime ?? serverNow),
     expiresAt: iso(expiresAt),
     lastActivityAt: previous?.lastActivityAt ?? iso(now),
     deviceInfo: previous?.deviceInfo ?? context.deviceInfo(),

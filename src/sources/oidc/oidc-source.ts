@@ -134,8 +134,9 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       if (!session.refreshToken) {
         throw new RefreshError('refresh-rejected', 'The session has no refresh token', { providerError: 'no_refresh_token' })
       }
-      // oidc-client-ts checks a refreshed ID token's sub/auth_time against these.
-      const profile = { sub: session.user.id ?? '', ...readJwtClaims(session.idToken) }
+      const signedIn = readJwtClaims(session.idToken)
+      // The claims an answer without an ID token keeps (oidc-client-ts hands them back as its profile).
+      const profile = { sub: session.user.id ?? '', ...signedIn }
       // Discovery (nothing is spent yet) stays within the scheduler's timeout.
       const budgetSeconds = Math.min(timeoutSeconds, timeoutMs ? timeoutMs / 1000 : Number.POSITIVE_INFINITY)
       let response
@@ -147,7 +148,10 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
         response = await client.useRefreshToken({
           state: {
             refresh_token: session.refreshToken,
-            id_token: session.idToken,
+            // Not given: oidc-client-ts would refuse a refreshed ID token whose auth_time differs from this one's,
+            // which Azure AD B2C, Cognito (with rotation) and Keycloak (after a login elsewhere in its SSO session)
+            // send for the same user: a logout, its rotated tokens thrown away. The subject is checked below.
+            id_token: undefined,
             session_state: null,
             scope: session.scopes?.join(' '),
             profile,
@@ -161,6 +165,10 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
       } catch (cause) {
         forgetRefresher()
         throw classifyOidcError(cause, [session.refreshToken, session.accessToken, session.idToken])
+      }
+      const mismatch = anotherLogin(readJwtClaims(response.id_token), signedIn ?? profile)
+      if (mismatch) {
+        throw new RefreshError('refresh-rejected', `The refreshed ID token does not belong to this session: ${mismatch}`, { providerError: 'id_token_mismatch' })
       }
       // Even past the scheduler's timeout the answer is returned: the provider
       // has rotated the refresh token, so the new one must be kept.
@@ -178,4 +186,13 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
         throw error
       }),
   }
+}
+
+/** Why a refreshed ID token is not the session's (another subject, or issued to another party), or null. */
+function anotherLogin(refreshed: Record<string, unknown> | null, signedIn: Record<string, unknown>): string | null {
+  if (!refreshed) return null
+  // Nothing to compare with (a session moved from a User without its ID token): the store compares user ids.
+  if (typeof signedIn.sub === 'string' && signedIn.sub && refreshed.sub !== signedIn.sub) return 'sub in id_token does not match current sub'
+  if (signedIn.azp !== undefined && refreshed.azp !== signedIn.azp) return 'azp in id_token does not match original azp'
+  return null
 }

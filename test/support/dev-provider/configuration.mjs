@@ -3,7 +3,7 @@
 // profile claims in the ID token, revocation and RP-initiated logout without a
 // confirmation page. See ../oidc-dev-provider.mjs for what each choice is for.
 
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 
 export const ACR = 'urn:authsession:dev:pwd';
 
@@ -33,6 +33,19 @@ function generateSigningJwk() {
 }
 
 /**
+ * Signs `claims` as an ID token with the provider's key, as it would: lets a test
+ * restate a token the way other providers do (another auth_time, another sid).
+ * @param {Record<string, unknown>} claims
+ * @returns {string}
+ */
+export function signIdToken(claims) {
+  const jwk = /** @type {any} */ (generateSigningJwk());
+  const part = (/** @type {object} */ value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const input = `${part({ alg: 'RS256', typ: 'JWT', kid: jwk.kid })}.${part(claims)}`;
+  return `${input}.${sign('sha256', Buffer.from(input), createPrivateKey({ key: jwk, format: 'jwk' })).toString('base64url')}`;
+}
+
+/**
  * @param {object} options
  * @param {import('../oidc-dev-provider.mjs').DevClient[]} options.clients
  * @param {import('../oidc-dev-provider.mjs').DevUser} options.user
@@ -42,7 +55,7 @@ function generateSigningJwk() {
  * @param {Map<string, Set<string>>} options.originsByClient browser origins CORS allows, per client id
  * @returns {any} oidc-provider's configuration
  */
-export function providerConfiguration({ clients, user, accessTokenTtlSeconds, refreshTokenTtlSeconds, slidingRefreshTokens, originsByClient }) {
+export function providerConfiguration({ clients, user, accessTokenTtlSeconds, refreshTokenTtlSeconds, slidingRefreshTokens, originsByClient, rotateRefreshTokens = true, refreshTokensWithoutOfflineAccess = true }) {
   const profileClaims = [
     ...STANDARD_PROFILE_CLAIMS,
     ...Object.keys(user).filter((k) => !['sub', 'email', 'email_verified', ...STANDARD_PROFILE_CLAIMS].includes(k)),
@@ -78,14 +91,16 @@ export function providerConfiguration({ clients, user, accessTokenTtlSeconds, re
     conformIdTokenClaims: false, // profile/email claims go into the ID token too
     clockTolerance: 0,
     pkce: { required: () => true }, // oidc-provider 9 supports S256 only
-    rotateRefreshToken: true,
+    rotateRefreshToken: rotateRefreshTokens,
     // Tokens die with the provider session, so RP-initiated logout revokes them too
     // (default: only when offline_access was not granted).
     expiresWithSession: async () => true,
     // Issue a refresh token for every code/refresh exchange of these clients, even when
     // offline_access was not requested/granted.
-    issueRefreshToken: async (/** @type {any} */ _ctx, /** @type {any} */ client) => (
+    // Off: oidc-provider's own rule, as at most providers: only with offline_access granted.
+    issueRefreshToken: async (/** @type {any} */ _ctx, /** @type {any} */ client, /** @type {any} */ code) => (
       originsByClient.has(client.clientId) && client.grantTypeAllowed('refresh_token')
+      && (refreshTokensWithoutOfflineAccess || code.scopes.has('offline_access'))
     ),
     clientBasedCORS: (/** @type {any} */ _ctx, /** @type {string} */ origin, /** @type {any} */ client) => (
       originsByClient.get(client.clientId)?.has(origin) ?? false

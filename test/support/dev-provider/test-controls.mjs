@@ -83,6 +83,8 @@ export function createTestControls({ allOrigins, log }) {
   /** @type {false | true | 'reset' | 'maintenance'} */
   let down = false;
   let failRefresh = false;
+  /** @type {((body: Record<string, unknown>) => Record<string, unknown>) | null} */
+  let reshapeRefresh = null;
 
   /** @param {any} ctx */
   const corsForSynthetic = (ctx) => {
@@ -206,6 +208,7 @@ export function createTestControls({ allOrigins, log }) {
         if (isRefresh) {
           if (ctx.status === 200) {
             stats.refreshGrantsSucceeded += 1;
+            if (reshapeRefresh) ctx.body = reshapeRefresh({ ...body });
             logRefresh({
               ok: true,
               status: 200,
@@ -235,5 +238,7 @@ export function createTestControls({ allOrigins, log }) {
     /** @param {boolean} on */
     failRefreshWithInvalidGrant: (on) => { failRefresh = Boolean(on); },
     refreshGrantLog: () => refreshLog.map((e) => ({ ...e })),
+    /** @param {((body: Record<string, unknown>) => Record<string, unknown>) | null} fn rewrites each successful refresh answer (null: as issued) */
+    reshapeRefreshAnswers: (fn) => { reshapeRefresh = fn; },
   };
 }
