@@ -147,9 +147,12 @@ describe("the README's cookie source", () => {
   it("a refresh answering the same user's new session (a sign-in elsewhere, a server that renews session ids) is taken", async () => {
     const { server, store } = await setUp()
     await store.completeLogin('https://app.example/callback')
+    const before = store.getState().session!
     server.signInElsewhere('alice')
     await store.refresh({ force: true })
-    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: 's-2', user: { id: 'u-alice' } } })
+    // Taken as a refresh of the login the store holds: it keeps that login's id (a logout decided meanwhile finds it by it).
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: before.sessionId, user: { id: 'u-alice' } } })
+    expect(server.calls.filter((call) => call.includes('refresh'))).toEqual(['POST /api/session/refresh'])
   })
 
   it('a callback without a server session is sign-in-failed', async () => {
