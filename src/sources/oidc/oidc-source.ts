@@ -166,7 +166,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
         forgetRefresher()
         throw classifyOidcError(cause, [session.refreshToken, session.accessToken, session.idToken])
       }
-      const mismatch = anotherLogin(readJwtClaims(response.id_token), signedIn ?? profile)
+      const mismatch = anotherLogin(readJwtClaims(response.id_token), signedIn ?? profile, settings.client_id)
       if (mismatch) {
         throw new RefreshError('refresh-rejected', `The refreshed ID token does not belong to this session: ${mismatch}`, { providerError: 'id_token_mismatch' })
       }
@@ -189,10 +189,13 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
 }
 
 /** Why a refreshed ID token is not the session's (another subject, or issued to another party), or null. */
-function anotherLogin(refreshed: Record<string, unknown> | null, signedIn: Record<string, unknown>): string | null {
+function anotherLogin(refreshed: Record<string, unknown> | null, signedIn: Record<string, unknown>, clientId: string): string | null {
   if (!refreshed) return null
   // Nothing to compare with (a session moved from a User without its ID token): the store compares user ids.
   if (typeof signedIn.sub === 'string' && signedIn.sub && refreshed.sub !== signedIn.sub) return 'sub in id_token does not match current sub'
   if (signedIn.azp !== undefined && refreshed.azp !== signedIn.azp) return 'azp in id_token does not match original azp'
+  // A sign-in's token without azp (most providers state it only with several audiences): a refreshed one
+  // stating it must name this client, or it was issued to another party.
+  if (signedIn.azp === undefined && refreshed.azp !== undefined && refreshed.azp !== clientId) return 'azp in id_token does not match this client'
   return null
 }
