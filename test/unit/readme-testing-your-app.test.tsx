@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs'
 import { URL as NodeURL, fileURLToPath } from 'node:url'
 import { afterEach, beforeEach, describe, expect, it, test, vi } from 'vitest'
-import { useSession } from '../../src/react'
 
 // README: begin
 import { act, fireEvent, render, screen } from '@testing-library/react'
 import type { ReactNode } from 'react'
 import { createMemoryPersistence, createSessionStore, type AuthenticationSession } from '../../src/index'
 import { SessionProvider } from '../../src/react'
+import { Header } from '../support/quick-start-header' // the quick start's
 
 /** The fields a session must have; add those your components read. */
 export const alice: AuthenticationSession = {
@@ -23,14 +23,6 @@ export async function renderWithSession(ui: ReactNode, session: AuthenticationSe
   return { store, ...render(<SessionProvider store={store}>{ui}</SessionProvider>) }
 }
 // README: pause
-
-/** The quick start's Header, as far as this test reads it. */
-function Header() {
-  const { status, session, login, logout } = useSession()
-  if (status === 'loading') return null
-  if (status === 'unauthenticated') return <button onClick={() => login().catch(() => {})}>Sign in</button>
-  return <button onClick={() => logout().catch(console.error)}>Sign out {session.user.username}</button>
-}
 
 /**
  * The README's "Testing your app" recipe, run as an app's test suite runs
@@ -88,5 +80,6 @@ it('is the code README.md shows under "Testing your app"', () => {
   const here = (between('// README: begin', '// README: pause') + '\n' + dedent(between('// README: resume', '  // README: end')))
     .replaceAll("'../../src/index'", "'authsession'")
     .replaceAll("'../../src/react'", "'authsession/react'")
+    .replaceAll("'../support/quick-start-header'", "'./app'")
   expect(here).toBe(shown)
 })
