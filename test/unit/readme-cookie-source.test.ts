@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createMemoryLocks, createMemoryPersistence, RefreshError, type AuthenticationSession, type SessionSource } from '../../src/index'
+import { createMemoryLocks, createMemoryPersistence, type SessionSource } from '../../src/index'
+import { cookieSource } from '../browser/fixtures/cookie-app/cookie-source'
 import { FakeClock } from '../support/fake-clock'
 import { destroyTabs, noWake, startedTab } from '../support/fake-tabs'
 
@@ -10,50 +11,16 @@ afterEach(() => {
   sessionStorage.clear()
 })
 
-/** The README's cookie source (keep in step with README.md), but navigating through `navigate`: jsdom cannot leave the page. */
+/**
+ * The README's cookie source, as the browser trial runs it verbatim (cookie-app-trial.test.ts checks the
+ * README still holds it), but navigating through `navigate`: jsdom cannot leave the page.
+ */
 function readmeCookieSource(navigate: (url: string) => void): SessionSource {
-  interface ServerSession { id: string; user: { id: string; username: string }; authenticatedAt: string; expiresAt: string }
-
-  const api = (path: string, init?: RequestInit) => fetch(path, { credentials: 'include', ...init })
-  const skewOf = (response: Response) => Date.parse(response.headers.get('Date') ?? '') - Date.now() || undefined
-
-  function toSession(body: ServerSession, previous?: AuthenticationSession): AuthenticationSession {
-    return {
-      ...previous,
-      user: body.user,
-      sessionId: body.id,
-      status: 'active',
-      accessToken: '',
-      initiatedAt: body.authenticatedAt,
-      expiresAt: body.expiresAt,
-      lastActivityAt: previous?.lastActivityAt ?? new Date().toISOString(),
-      deviceInfo: previous?.deviceInfo ?? { userAgent: navigator.userAgent },
-      isMfaVerified: previous?.isMfaVerified ?? false,
-    }
-  }
-
   return {
-    name: 'my-api',
+    ...cookieSource,
     async startSignIn({ returnTo } = {}) {
       sessionStorage.setItem('returnTo', returnTo ?? '/')
       navigate('/saml/login')
-    },
-    async completeSignIn() {
-      const response = await api('/api/session')
-      if (!response.ok) throw new Error(`The session endpoint answered ${response.status}`)
-      const returnTo = sessionStorage.getItem('returnTo') ?? undefined
-      sessionStorage.removeItem('returnTo')
-      return { session: toSession(await response.json()), clockSkewMs: skewOf(response), returnTo }
-    },
-    async refresh(session, { signal }) {
-      const response = await api('/api/session/refresh', { method: 'POST', signal })
-      if (response.status === 401) throw new RefreshError('refresh-rejected', 'The server ended the session')
-      if (!response.ok) throw new RefreshError('refresh-server', `The session endpoint answered ${response.status}`)
-      return { session: toSession(await response.json(), session), clockSkewMs: skewOf(response) }
-    },
-    async signOut() {
-      const response = await api('/api/logout', { method: 'POST' })
-      if (!response.ok && response.status !== 401) throw new Error(`The logout endpoint answered ${response.status}`)
     },
   }
 }

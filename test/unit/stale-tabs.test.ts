@@ -103,16 +103,21 @@ describe('stale tabs', () => {
 })
 
 describe('a store started again after a stop', () => {
-  it('reads what other tabs did while it was stopped', async () => {
-    const shared = new Map<string, unknown>()
-    const wake = { subscribe: () => () => {} }
-    const a = createSessionStore({ persistence: createMemoryPersistence(shared), channel: null, wake })
-    trackTab(a)
+  const wake = { subscribe: () => () => {} }
+  /** A tab's store on `persistence`, signed in, then stopped (its provider unmounted on a route change). */
+  async function signedInThenStopped(persistence: SessionPersistence) {
+    const a = trackTab(createSessionStore({ persistence, channel: null, wake }))
     const stopA = a.start()
     await a.whenHydrated()
     await a.signIn(makeSession())
-    stopA() // <SessionProvider store={a}> unmounts on a route change
+    stopA()
     await settle()
+    return a
+  }
+
+  it('reads what other tabs did while it was stopped', async () => {
+    const shared = new Map<string, unknown>()
+    const a = await signedInThenStopped(createMemoryPersistence(shared))
     const b = await started({ persistence: createMemoryPersistence(shared), wake })
     await b.end('user-logout')
     a.start() // ...and mounts again
@@ -127,17 +132,9 @@ describe('a store started again after a stop', () => {
   // session another tab had ended meanwhile, and the request went out with it.
   it.each(['before start()', 'right after start()'])('hands out no token of a session ended while it was stopped (asked %s)', async (when) => {
     const shared = new Map<string, unknown>()
-    const wake = { subscribe: () => () => {} }
     // A read that takes a task, as IndexedDB's does.
     const memory = createMemoryPersistence(shared)
-    const slow: SessionPersistence = { ...memory, read: async () => (await new Promise((resolve) => setTimeout(resolve, 5)), memory.read()) }
-    const a = createSessionStore({ persistence: slow, channel: null, wake })
-    trackTab(a)
-    const stopA = a.start()
-    await a.whenHydrated()
-    await a.signIn(makeSession())
-    stopA()
-    await settle()
+    const a = await signedInThenStopped({ ...memory, read: async () => (await new Promise((resolve) => setTimeout(resolve, 5)), memory.read()) })
     const b = await started({ persistence: createMemoryPersistence(shared), wake })
     await b.end('user-logout')
     if (when === 'right after start()') a.start()
@@ -148,18 +145,9 @@ describe('a store started again after a stop', () => {
   })
 
   it('a stopped store reads storage again each time it is asked, and a running one only once after its restart', async () => {
-    const shared = new Map<string, unknown>()
-    const wake = { subscribe: () => () => {} }
     let reads = 0
-    const persistence = createMemoryPersistence(shared)
-    const counted: SessionPersistence = { ...persistence, read: () => (reads++, persistence.read()) }
-    const a = createSessionStore({ persistence: counted, channel: null, wake })
-    trackTab(a)
-    const stopA = a.start()
-    await a.whenHydrated()
-    await a.signIn(makeSession())
-    stopA()
-    await settle()
+    const persistence = createMemoryPersistence(new Map())
+    const a = await signedInThenStopped({ ...persistence, read: () => (reads++, persistence.read()) })
     const before = reads
     await a.whenHydrated()
     await a.whenHydrated()
