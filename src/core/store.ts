@@ -92,8 +92,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const held = record.held
   let destroyed = false
   let stoppedBefore = false
-  let running = false
-  // The read a restart makes: until it is done, what this tab holds may be a session another tab has ended.
+  // While running after a stop, the read its restart made: until it is done, what this tab holds may be a session another tab has ended.
   let rejoin: Promise<void> | null = null
   let hydrated = false
 
@@ -178,7 +177,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const mounts = createMountCounter(() => {
     // Started again after a stop (a provider unmounted and mounted again): tab
     // sync was off meanwhile, so read what the other tabs did.
-    running = true
     if (stoppedBefore) rejoin = reconcile().catch(() => {})
     else void ensureHydration()
     const detachSync = attachTabSync({
@@ -199,7 +197,6 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     const unwatch = persistence.watch?.(() => void reconcile().catch(() => {}))
     return () => {
       stoppedBefore = true
-      running = false
       rejoin = null
       detachSync()
       stopRefresh?.()
@@ -232,7 +229,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     // every ask while stopped (a page's effect asks before its provider's effect restarts the store).
     async whenHydrated() {
       await ensureHydration()
-      if (stoppedBefore && !destroyed) await (running ? rejoin : reconcile().catch(() => {}))
+      if (stoppedBefore && !destroyed) await (rejoin ?? reconcile().catch(() => {}))
     },
     hasHydrated: () => hydrated,
     on: events.add,

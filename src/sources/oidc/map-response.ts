@@ -126,8 +126,7 @@ export function mapTokenResponse(
       ...(str(claims.email) ? { email: str(claims.email) } : {}),
       ...(str(claims.name) ? { name: str(claims.name) } : {}),
     },
-    // A refresh is the same login: a sid it restates otherwise is not taken (the store keeps the id too).
-    sessionId: previous?.sessionId ?? str(claims.sid) ?? `oidc_${sub ?? 'anonymous'}_${authTime ?? serverNow}`,
+    sessionId: str(claims.sid) ?? previous?.sessionId ?? `oidc_${sub ?? 'anonymous'}_${authTime ?? serverNow}`,
     status: 'active',
     accessToken: response.access_token,
     tokenType: response.token_type,
