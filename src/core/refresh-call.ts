@@ -55,10 +55,15 @@ export async function callSource(
  * OIDC source's ID token for another subject. A late answer is dropped too.
  */
 function sameUser(previous: AuthenticationSession, answer: SourceResult): SourceResult {
-  const before = previous.user?.id
-  const after = (answer as { session?: { user?: { id?: unknown } } } | null | undefined)?.session?.user?.id
-  if (typeof before === 'string' && typeof after === 'string' && before !== after) {
-    throw new RefreshError('refresh-rejected', "The refresh answered another user's session", { providerError: 'user_mismatch' })
+  const after = (answer as { session?: { user?: unknown } } | null | undefined)?.session?.user
+  // The first identifier both name decides: an id when both have one (an
+  // email may change), else what an answer without the id still carries.
+  for (const key of ['id', 'username', 'email'] as const) {
+    const before = previous.user?.[key]
+    const now = typeof after === 'object' && after !== null ? (after as Record<string, unknown>)[key] : undefined
+    if (typeof before !== 'string' || typeof now !== 'string') continue
+    if (before !== now) throw new RefreshError('refresh-rejected', "The refresh answered another user's session", { providerError: 'user_mismatch' })
+    break
   }
   return answer
 }

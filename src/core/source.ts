@@ -36,8 +36,9 @@ export interface SessionSource {
    * ones (`refresh-rejected`: a 401, `invalid_grant`) end the session. Any
    * other error counts as transient, so a source must turn the server's "no
    * session" into `refresh-rejected` itself, or the tabs retry it forever.
-   * An answer whose `user.id` is another user's ends the session too
-   * (`refresh-rejected`, providerError `user_mismatch`).
+   * An answer for another user ends the session too (`refresh-rejected`,
+   * providerError `user_mismatch`): the `user.id`s decide, or, when one side
+   * has none, the `username`s, then the `email`s.
    */
   refresh(session: AuthenticationSession, context: RefreshContext): Promise<SourceResult>
   /**
