@@ -11,15 +11,10 @@ import { makeSession } from '../support/sessions'
 const stores: SessionStore[] = []
 afterEach(() => stores.splice(0).forEach((store) => store.destroy()))
 
-async function refreshedTo(before: SessionUser, after: SessionUser | undefined) {
+async function refreshedTo(before: SessionUser, after: SessionUser) {
   const clock = new FakeClock()
   const signedIn = makeSession({ user: before, expiresAt: new Date(clock.now() + 60_000).toISOString() }, clock.now())
-  const answer = (session: AuthenticationSession): AuthenticationSession => {
-    const next: AuthenticationSession = { ...session, accessToken: 'at-2', expiresAt: new Date(clock.now() + 600_000).toISOString() }
-    if (after === undefined) delete next.user
-    else next.user = after
-    return next
-  }
+  const answer = (session: AuthenticationSession): AuthenticationSession => ({ ...session, user: after, accessToken: 'at-2', expiresAt: new Date(clock.now() + 600_000).toISOString() })
   const store = createSessionStore({
     clock,
     wake: new ManualWake(),
@@ -48,7 +43,7 @@ describe("a refresh answering another user's session ends the login", () => {
     expect(state).toMatchObject({ status: 'unauthenticated', session: { user: before, revokeReason: 'token-expired' } })
   })
 
-  it.each<[string, SessionUser, SessionUser | undefined]>([
+  it.each<[string, SessionUser, SessionUser]>([
     ['the same id, a new email (the user changed it)', { id: 'u-1', email: 'old@example.com' }, { id: 'u-1', email: 'new@example.com' }],
     ['the answer has no id, and the same username', { id: 'u-1', username: 'alice' }, { username: 'alice' }],
     ['nothing to compare', { id: 'u-1' }, { name: 'Alice' }],
