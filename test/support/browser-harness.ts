@@ -57,6 +57,8 @@ export interface HarnessOptions {
    * makes them.
    */
   oneWindow?: boolean
+  /** Bundle React's development build (StrictMode then runs effects twice), as an app's dev server does. Default: production. */
+  development?: boolean
 }
 
 export interface BrowserHarness {
@@ -72,7 +74,7 @@ export interface BrowserHarness {
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
-async function bundle(entry: string): Promise<string> {
+async function bundle(entry: string, development = false): Promise<string> {
   const result = await build({
     entryPoints: [`${root}/${entry}`],
     bundle: true,
@@ -82,7 +84,7 @@ async function bundle(entry: string): Promise<string> {
     target: 'es2022',
     jsx: 'automatic',
     sourcemap: 'inline',
-    define: { 'process.env.NODE_ENV': '"production"' },
+    define: { 'process.env.NODE_ENV': development ? '"development"' : '"production"' },
     logLevel: 'silent',
   })
   return result.outputFiles[0]!.text
@@ -95,7 +97,7 @@ export async function startBrowserHarness(options: HarnessOptions): Promise<Brow
   const executablePath = findChromium()
   if (!executablePath) throw new Error('Chromium is not available')
   const scripts = new Map<string, string>()
-  await Promise.all(Object.entries(options.entries).map(async ([name, entry]) => scripts.set(name, await bundle(entry))))
+  await Promise.all(Object.entries(options.entries).map(async ([name, entry]) => scripts.set(name, await bundle(entry, options.development))))
   const first = Object.keys(options.entries)[0]!
 
   const server: Server = createServer((req, res) => {

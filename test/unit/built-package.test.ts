@@ -134,7 +134,7 @@ it.each([
     [join(root, 'test/unit/strict-app.tsx')]: `
       import { createSessionStore, RefreshError, type SessionEvent, type SessionSource, type SessionStore } from 'authsession'
       import { createOidcSource } from 'authsession/oidc'
-      import { SessionProvider, useAccessToken, useSession } from 'authsession/react'
+      import { RequireSession, SessionProvider, useAccessToken, useSession } from 'authsession/react'
       import { shallow } from 'zustand/shallow'
       export const source: SessionSource = createOidcSource({ authority: 'https://id.example', client_id: 'spa', redirect_uri: 'https://app.example/cb' })
       export const store: SessionStore = createSessionStore({ source, refresh: { leadMs: undefined } })
@@ -146,7 +146,8 @@ it.each([
         void useAccessToken(); void slice
         return status === 'authenticated' ? session.sessionId + String(name) + typeof logout : null
       }
-      export const tree = <SessionProvider store={store}><SessionProvider options={undefined} /></SessionProvider>`,
+      export const tree = <SessionProvider store={store}><SessionProvider options={undefined} /></SessionProvider>
+      export const guarded = <RequireSession returnTo={() => '/x'} signedOut={({ reason, login }) => <button onClick={() => void login()}>{reason}</button>}>x</RequireSession>`,
     [join(root, 'test/unit/strict-app.cts')]: `import core = require('authsession')
       import react = require('authsession/react')
       import oidc = require('authsession/oidc')

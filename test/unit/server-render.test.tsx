@@ -45,3 +45,16 @@ it('importing the entry points and rendering the provider on the server touches 
   expect(html).toBe('<p>status:loading</p>')
   expect(touched).toEqual([])
 })
+
+it('RequireSession renders its loading fallback on the server, not its children, and touches no browser global', async () => {
+  const touched = trapBrowserGlobals()
+  const { renderToString } = await import('react-dom/server')
+  const { createElement } = await import('react')
+  touched.length = 0
+  const { RequireSession, SessionProvider } = await import('../../src/react')
+  const guarded = createElement(RequireSession, { loading: createElement('p', null, 'wait') }, createElement('p', null, 'secret'))
+  expect(renderToString(createElement(SessionProvider, null, guarded))).toBe('<p>wait</p>')
+  // The default fallback is nothing at all.
+  expect(renderToString(createElement(SessionProvider, null, createElement(RequireSession, null, 'secret')))).toBe('')
+  expect(touched).toEqual([])
+})

@@ -145,6 +145,23 @@ describe('the README samples under an app’s strictest compiler settings', () =
     expect(diagnosticsOf('provider-both.tsx', mixed)).toHaveLength(1)
   }, 60_000)
 
+  it('the protected routes sample compiles (RequireSession, SignInFailed)', () => {
+    expect(diagnosticsOf('readme-protected-routes.tsx', sampleAfter('### Protected routes', 'tsx'))).toEqual([])
+  }, 60_000)
+
+  it('RequireSession takes its optional props as undefined', () => {
+    const app = `
+      import { RequireSession } from 'authsession/react'
+      declare const config: { returnTo?: string; acr?: Record<string, string> }
+      export const tree = (
+        <RequireSession returnTo={config.returnTo} loginOptions={{ extraParams: config.acr }} signedOut={undefined} onError={undefined} loading={undefined}>
+          secret
+        </RequireSession>
+      )
+    `
+    expect(diagnosticsOf('guard-props.tsx', app)).toEqual([])
+  }, 60_000)
+
   it('the React quick start compiles', () => {
     expect(diagnosticsOf('readme-quick-start.tsx', sampleAfter('## Quick start', 'tsx'))).toEqual([])
   }, 60_000)
