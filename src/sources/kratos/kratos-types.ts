@@ -20,31 +20,46 @@ export interface KratosSessionAuthenticationMethod {
 
 /** An endpoint the session was used from (Kratos's `SessionDevice`). */
 export interface KratosSessionDevice {
+  /** The device entry's id. */
   id: string
+  /** The address it was used from: the record's `ipAddress`. */
   ip_address?: string
   /** Kratos's guess from the IP address, e.g. `Munich, DE`. */
   location?: string
+  /** The browser's user agent as Kratos saw it. */
   user_agent?: string
 }
 
 /** Who the session belongs to (Kratos's `Identity`); `traits` follow your identity schema. */
 export interface KratosIdentity {
+  /** The identity's id: the record's `user.id`. */
   id: string
   /** Read for `email`, `username` and `name` (a string, or `{ first, last }`). */
   traits: unknown
+  /** The identity schema's id (kept in `metadata.kratos`). */
   schema_id?: string
+  /** `active` or `inactive` (kept in `metadata.kratos`). */
   state?: string
 }
 
 /** A Kratos session, as `/sessions/whoami` answers it (the `@ory/kratos-client` `Session` model). */
 export interface KratosSession {
+  /** The session's id: the record's `sessionId`. */
   id: string
+  /** Must be true: the mapping refuses an inactive session. */
   active?: boolean
+  /** When the last factor was completed (RFC 3339): a sign-in's `initiatedAt`. */
   authenticated_at?: string
+  /** The factors used: the record's `authenticationMethod` (and `identityProvider` for `oidc` or `saml`). */
   authentication_methods?: KratosSessionAuthenticationMethod[]
+  /** `aal2` or above: `isMfaVerified`. */
   authenticator_assurance_level?: KratosAuthenticatorAssuranceLevel
+  /** Where the session was used: the first one gives `ipAddress`, `location` and the device's user agent. */
   devices?: KratosSessionDevice[]
+  /** When the session ends (RFC 3339): the record's `expiresAt`. */
   expires_at?: string
+  /** Who is signed in: `identity.id` is the record's `user.id`. */
   identity?: KratosIdentity
+  /** When the session was issued: the login time when `authenticated_at` is missing. */
   issued_at?: string
 }
