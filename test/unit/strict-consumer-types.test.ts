@@ -58,6 +58,10 @@ describe('the README samples under an app’s strictest compiler settings', () =
     expect(diagnosticsOf('readme-cookie-source.ts', sampleAfter('### Cookie or SAML sessions', 'ts'))).toEqual([])
   }, 60_000)
 
+  it('the Kratos sample compiles', () => {
+    expect(diagnosticsOf('readme-kratos.ts', sampleAfter('### Ory Kratos', 'ts'))).toEqual([])
+  }, 60_000)
+
   it('options may be given as undefined ("the default"), as apps pass values from their config', () => {
     const app = `
       import { createSessionStore, createDefaultPersistence } from 'authsession'
