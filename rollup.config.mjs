@@ -4,7 +4,7 @@ import { dts } from 'rollup-plugin-dts'
 import { readFileSync, rmSync } from 'node:fs'
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
-const entries = { index: 'src/index.ts', react: 'src/react.ts', oidc: 'src/oidc.ts' }
+const entries = { index: 'src/index.ts', react: 'src/react.ts', oidc: 'src/oidc.ts', http: 'src/http.ts', kratos: 'src/kratos.ts' }
 const peers = Object.keys(pkg.peerDependencies ?? {})
 // Peers and their subpaths (zustand/vanilla, react/jsx-runtime) stay external.
 const external = (id) => peers.some((peer) => id === peer || id.startsWith(`${peer}/`))

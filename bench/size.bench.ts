@@ -69,6 +69,8 @@ it('bundle size of each entry, min+gzip, peers external', async () => {
     ['authsession', 'src/index.ts'],
     ['authsession/react', 'src/react.ts'],
     ['authsession/oidc', 'src/oidc.ts'],
+    ['authsession/http', 'src/http.ts'],
+    ['authsession/kratos', 'src/kratos.ts'],
   ]
   const rows: Row[] = []
   for (const [name, file] of entries) {

@@ -8,14 +8,15 @@ import { createCookieServer, type CookieServer } from './fixtures/cookie-app/ser
 /**
  * A cookie-session (SAML-style) app built from the README's recipes
  * (fixtures/cookie-app): its server holds the session in an HttpOnly cookie,
- * the page runs the README's cookie source, in three real Chromium tabs.
+ * the page runs the packaged cookie source (`authsession/http`, set up as the
+ * README says), in three real Chromium tabs.
  */
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 type Config = NonNullable<Window['__cookieConfig']>
 
 it.each(['cookie-source.ts', 'adopt-server-session.ts'])("the trial's %s is the README's", (file) => {
   const fixture = readFileSync(`test/browser/fixtures/cookie-app/${file}`, 'utf8')
-  const recipe = fixture.slice(fixture.indexOf('*/\n') + 3).replace("'../../../../src/index'", "'authsession'")
+  const recipe = fixture.slice(fixture.indexOf('*/\n') + 3).replace(/'\.\.\/\.\.\/\.\.\/\.\.\/src\/(index|http)'/, (_, entry: string) => (entry === 'index' ? "'authsession'" : "'authsession/http'"))
   expect(readFileSync('README.md', 'utf8')).toContain(recipe)
 })
 

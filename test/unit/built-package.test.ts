@@ -13,7 +13,7 @@ import { buildIfStale, root } from '../support/built-dist'
  * the build could change (a missing export, an import-time side effect in the
  * CommonJS output, a broken `exports` map).
  */
-const ENTRIES = { 'authsession': 'index', 'authsession/react': 'react', 'authsession/oidc': 'oidc' } as const
+const ENTRIES = { 'authsession': 'index', 'authsession/react': 'react', 'authsession/oidc': 'oidc', 'authsession/http': 'http', 'authsession/kratos': 'kratos' } as const
 const BROWSER_GLOBALS = ['window', 'document', 'navigator', 'indexedDB', 'localStorage', 'sessionStorage', 'location', 'BroadcastChannel']
 // Loaded before the traps are set: what the peers probe at import time is not ours to judge.
 const PEERS = ['react', 'react/jsx-runtime', 'zustand', 'zustand/vanilla', 'idb-keyval', 'oidc-client-ts']
@@ -38,7 +38,7 @@ it.each(['js', 'cjs'])("only the React entry is marked 'use client' (.%s), for R
   const firstLine = (file: string) => readFileSync(join(root, 'dist', `${file}.${extension}`), 'utf8').split('\n')[0]
   expect(firstLine('react')).toBe("'use client';")
   expect(firstLine('index')).not.toContain('use client')
-  expect(firstLine('oidc')).not.toContain('use client')
+  for (const entry of ['oidc', 'http', 'kratos']) expect(firstLine(entry)).not.toContain('use client')
 })
 
 it('shares one React context between its ESM and CommonJS builds, so a hook of one finds the provider of the other', () => {
@@ -135,7 +135,12 @@ it.each([
       import { createSessionStore, RefreshError, type SessionEvent, type SessionSource, type SessionStore } from 'authsession'
       import { createOidcSource } from 'authsession/oidc'
       import { RequireSession, SessionProvider, useAccessToken, useSession } from 'authsession/react'
+      import { createHttpSource } from 'authsession/http'
+      import { createKratosSource, mapKratosSession, type KratosSession } from 'authsession/kratos'
       import { shallow } from 'zustand/shallow'
+      export const cookie: SessionSource = createHttpSource({ sessionUrl: '/api/session', logoutUrl: '/api/logout', loginUrl: (returnTo) => '/login?next=' + String(returnTo) })
+      export const kratos: SessionSource = createKratosSource({ basePath: 'https://auth.example', callbackUrl: undefined })
+      export const mapped = (whoami: KratosSession) => mapKratosSession(whoami, undefined, { now: undefined })
       export const source: SessionSource = createOidcSource({ authority: 'https://id.example', client_id: 'spa', redirect_uri: 'https://app.example/cb' })
       export const store: SessionStore = createSessionStore({ source, refresh: { leadMs: undefined } })
       store.on((event: SessionEvent) => { if (event.type === 'refresh-failed' && event.error instanceof RefreshError) void event.error.definitive })
@@ -151,8 +156,10 @@ it.each([
     [join(root, 'test/unit/strict-app.cts')]: `import core = require('authsession')
       import react = require('authsession/react')
       import oidc = require('authsession/oidc')
+      import http = require('authsession/http')
+      import kratos = require('authsession/kratos')
       const store: core.SessionStore = core.createSessionStore()
-      export = { store, useSession: react.useSession, createOidcSource: oidc.createOidcSource }`,
+      export = { store, useSession: react.useSession, createOidcSource: oidc.createOidcSource, createHttpSource: http.createHttpSource, createKratosSource: kratos.createKratosSource }`,
   }
   const options: ts.CompilerOptions = {
     strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, verbatimModuleSyntax: true,

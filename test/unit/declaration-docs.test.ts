@@ -17,7 +17,7 @@ const exported = new Map<string, ts.Symbol>()
 
 beforeAll(() => {
   buildIfStale()
-  const entries = ['index', 'react', 'oidc'].map((entry) => join(root, `dist/${entry}.d.ts`))
+  const entries = ['index', 'react', 'oidc', 'http', 'kratos'].map((entry) => join(root, `dist/${entry}.d.ts`))
   program = ts.createProgram(entries, {
     strict: true, noEmit: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext,
     moduleResolution: ts.ModuleResolutionKind.Bundler, lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'], types: [],
@@ -39,7 +39,7 @@ const ownMembers = (name: string) =>
 /** The declaration of a type alias `name` in dist. */
 const aliasNode = (name: string) => exported.get(name)!.declarations!.find(ts.isTypeAliasDeclaration)!
 
-it('every export of the three entries carries a doc comment', () => {
+it('every export of the five entries carries a doc comment', () => {
   expect(exported.size).toBeGreaterThan(80)
   expect([...exported].filter(([, symbol]) => !docOf(symbol)).map(([name]) => name)).toEqual([])
 })
@@ -48,6 +48,7 @@ it.each([
   'SessionStore', 'SessionView', 'SessionState', 'SessionStoreOptions', 'RefreshOptions', 'SessionSource', 'SourceResult',
   'RefreshContext', 'SignInOptions', 'SignOutOptions', 'LogoutOptions', 'EndSessionOptions', 'OidcSourceOptions', 'MappedResponse', 'AuthSessionError',
   'RequireSessionProps', 'SignedOutProps',
+  'HttpSourceOptions', 'HttpSessionBody', 'KratosSourceOptions', 'KratosMappingOptions', 'KratosSession', 'KratosSessionAuthenticationMethod',
 ])('every member of %s shows a doc on hover', (name) => {
   const members = ownMembers(name)
   expect(members.length).toBeGreaterThan(0)

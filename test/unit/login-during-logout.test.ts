@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryLocks, createMemoryPersistence, createWindowWakeSource, type SessionSource, type WakeReason } from '../../src/index'
-import { leavePage } from '../../src/sources/oidc/leave-page'
+import { leavePage } from '../../src/sources/leave-page'
 import { FakeClock } from '../support/fake-clock'
 import { FakeTokenServer } from '../support/fake-source'
 import { destroyTabs, startedTab } from '../support/fake-tabs'

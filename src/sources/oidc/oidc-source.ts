@@ -7,7 +7,7 @@ import type { DeviceInfo } from '../../core/session'
 import { returnToIn, type SessionSource, type SourceResult } from '../../core/source'
 import { callbackCode, classifyOidcError, signInError } from './classify-error'
 import { readJwtClaims } from './jwt-claims'
-import { leavePage } from './leave-page'
+import { leavePage } from '../leave-page'
 import { mapTokenResponse, type TokenResponseLike } from './map-response'
 import { signOutAtProvider } from './sign-out'
 

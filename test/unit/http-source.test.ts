@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryLocks, createMemoryPersistence, type SessionSource } from '../../src/index'
-import { cookieSource } from '../browser/fixtures/cookie-app/cookie-source'
+import { createHttpSource, type HttpSourceOptions } from '../../src/http'
 import { FakeClock } from '../support/fake-clock'
 import { destroyTabs, noWake, startedTab } from '../support/fake-tabs'
 
@@ -12,30 +12,34 @@ afterEach(() => {
 })
 
 /**
- * The README's cookie source, as the browser trial runs it verbatim (cookie-app-trial.test.ts checks the
- * README still holds it), but navigating through `navigate`: jsdom cannot leave the page.
+ * The README's cookie source (the browser trial runs it verbatim; cookie-app-trial.test.ts checks the
+ * README still holds it), navigating through `navigate`: jsdom cannot leave the page.
  */
-function readmeCookieSource(navigate: (url: string) => void): SessionSource {
-  return {
-    ...cookieSource,
-    async startSignIn({ returnTo } = {}) {
-      sessionStorage.setItem('returnTo', returnTo ?? '/')
-      navigate('/saml/login')
-    },
-  }
+function readmeCookieSource(navigate: (url: string) => void, extra: Partial<HttpSourceOptions> = {}): SessionSource {
+  return createHttpSource({
+    name: 'my-api',
+    sessionUrl: '/api/session',
+    refreshUrl: '/api/session/refresh',
+    logoutUrl: '/api/logout',
+    loginUrl: '/saml/login',
+    navigate,
+    ...extra,
+  })
 }
 
-/** A cookie-session backend in miniature, on `clock`'s time, its own clock `skewMs` ahead; `answer` overrides a path's status. */
+/** A cookie-session backend in miniature, on `clock`'s time, its own clock `skewMs` ahead; `answer` overrides a path's status, `bodies` its 200 body. */
 function backend(clock: FakeClock, skewMs = 0) {
   const calls: string[] = []
   const answer: Record<string, number> = {}
+  const bodies: Record<string, string> = {}
   let session: { id: string; expiresAt: number; username?: string } | null = { id: 's-1', expiresAt: clock.now() + skewMs + 20 * 60_000 }
   vi.stubGlobal('fetch', async (path: string, init: RequestInit = {}) => {
     calls.push(`${init.method ?? 'GET'} ${path}`)
     const now = clock.now() + skewMs
     const headers = { 'Content-Type': 'application/json', Date: new Date(now).toUTCString() }
     const status = answer[path] ?? (session ? 200 : 401)
-    if (status !== 200) return new Response('{}', { status, headers })
+    if (status !== 200) return new Response(bodies[path] ?? '{}', { status, headers })
+    if (bodies[path] !== undefined) return new Response(bodies[path], { status, headers })
     if (path === '/api/logout') return (session = null), new Response(null, { status: 204, headers })
     if (path === '/api/session/refresh') session!.expiresAt = now + 20 * 60_000
     const username = session!.username ?? 'alice'
@@ -45,20 +49,21 @@ function backend(clock: FakeClock, skewMs = 0) {
   return {
     calls,
     answer,
+    bodies,
     end: () => (session = null),
     /** The cookie now names another user's session, from a sign-in that did not pass through the app (an IdP-initiated SSO landing on `/`). */
     signInElsewhere: (username: string) => (session = { id: 's-2', username, expiresAt: clock.now() + skewMs + 20 * 60_000 }),
   }
 }
 
-describe("the README's cookie source", () => {
-  const setUp = async (skewMs = 0) => {
+describe("the README's cookie source (createHttpSource)", () => {
+  const setUp = async (skewMs = 0, extra: Partial<HttpSourceOptions> = {}) => {
     const clock = new FakeClock(Date.now())
     // The source reads Date.now() for the skew: the same fake time as the store's.
     vi.spyOn(Date, 'now').mockImplementation(clock.now)
     const server = backend(clock, skewMs)
     const navigated: string[] = []
-    const { store } = await startedTab({ clock, wake: noWake, locks: createMemoryLocks(), persistence: createMemoryPersistence(), logoutJournal: null, source: readmeCookieSource((url) => navigated.push(url)) })
+    const { store } = await startedTab({ clock, wake: noWake, locks: createMemoryLocks(), persistence: createMemoryPersistence(), logoutJournal: null, source: readmeCookieSource((url) => navigated.push(url), extra) })
     return { clock, server, store, navigated }
   }
 

@@ -1,0 +1,2 @@
+export { createHttpSource, type HttpSourceOptions } from './sources/http/http-source'
+export { toHttpSession, type HttpSessionBody } from './sources/http/http-session'
