@@ -36,6 +36,8 @@ export interface IdleTimeoutOptions {
 }
 
 /**
+ * The window events an idle tracker counts as activity unless told others
+ * (spread it to add one: `[...DEFAULT_ACTIVITY_EVENTS, 'scroll']`).
  * Not `scroll`: it also fires for scrolling the page does itself; a user
  * scrolls with a wheel, a key, a touch or a pointer on the scrollbar.
  * pointermove counts (a user reading and moving the mouse is there); each

@@ -47,6 +47,7 @@ it('every export of the three entries carries a doc comment', () => {
 it.each([
   'SessionStore', 'SessionView', 'SessionState', 'SessionStoreOptions', 'RefreshOptions', 'SessionSource', 'SourceResult',
   'RefreshContext', 'SignInOptions', 'SignOutOptions', 'LogoutOptions', 'EndSessionOptions', 'OidcSourceOptions', 'MappedResponse', 'AuthSessionError',
+  'IdleTimeout', 'IdleTimeoutOptions', 'IdleTimeoutState', 'IdlePrompt',
 ])('every member of %s shows a doc on hover', (name) => {
   const members = ownMembers(name)
   expect(members.length).toBeGreaterThan(0)
