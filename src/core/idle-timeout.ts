@@ -105,13 +105,17 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
     }, at - clock.now())
   }
 
+  const keyOf = (session: SessionState['session']) => `${session?.sessionId}\n${session?.lastActivityAt}`
+
   const act = (session: NonNullable<SessionState['session']>) => {
-    const key = `${session.sessionId}\n${session.lastActivityAt}`
+    const key = keyOf(session)
     if (actedOn === key) return
     actedOn = key
-    // A promise job: not inside the store's listener that got us here.
+    // A promise job: not inside the store's listener that got us here. Not if activity came meanwhile (the
+    // previous page's noted activity, applied once the record is read): end() would be decided on it.
+    const due = () => started && current === TIMED_OUT && keyOf(store.getState().session) === key
     void Promise.resolve()
-      .then(() => (started ? runTimeoutAction(onTimeout, store) : undefined))
+      .then(() => (due() ? runTimeoutAction(onTimeout, store) : undefined))
       .catch((error: unknown) =>
         queueMicrotask(() => {
           throw error // the app's to see (sign-out-failed: ended, the provider not told), not an unhandled rejection

@@ -124,6 +124,22 @@ describe('createIdleTimeout across tabs', () => {
 })
 
 describe('createIdleTimeout in one tab', () => {
+  it('activity that lands before the timeout action runs (the same task) keeps the session', async () => {
+    const b = await browser(1, { ttlMs: 60 * MINUTE })
+    await b.signIn()
+    const store = b.stores[0]!
+    const end = vi.spyOn(store, 'end')
+    const idle = tracker(store)
+    b.clock.sleep(TIMEOUT + 1)
+    b.wake.fire('visible')
+    expect(idle.getState().phase).toBe('timed-out')
+    store.recordActivity() // e.g. the previous page's noted activity, applied once the record is read
+    expect(idle.getState().phase).toBe('active')
+    await settle(10)
+    expect(end).not.toHaveBeenCalled()
+    expect(store.getState().status).toBe('authenticated')
+  })
+
   it('signed out or loading: inactive, and no timer is held', async () => {
     const clock = new FakeClock()
     const { store } = await startedTab({ persistence: createMemoryPersistence(), clock })
