@@ -44,6 +44,8 @@ export type { ChangeReason, Migrate, StoredRecord } from './core/stored-record'
 export { createBroadcastTabChannel, type TabChannel } from './core/tab-channel'
 export { parseTabMessage, TAB_MESSAGE_VERSION, type TabMessage, type TabMessageRejection } from './core/tab-message'
 export { createWindowWakeSource, type WakeReason, type WakeSource } from './core/wake'
+export { createIdleTimeout, type IdleTimeout, type IdleTimeoutState, type IdlePhase } from './core/idle-timeout'
+export { DEFAULT_ACTIVITY_EVENTS, type IdleTimeoutOptions, type IdleTimeoutAction } from './core/idle-timeout-options'
 export type {
   RefreshContext,
   SessionSource,

@@ -1,6 +1,7 @@
 import { useSession, useSessionStore } from 'authsession/react'
 import { ApiCall } from './ApiCall'
-import { useNow, useRecordActivity } from './hooks'
+import { useNow } from './hooks'
+import { IdlePrompt } from './IdlePrompt'
 import { RefreshControls } from './RefreshControls'
 import { SessionCard } from './SessionCard'
 import { styles } from './styles'
@@ -10,7 +11,6 @@ export function SignedIn({ onSignOutFailed }: { onSignOutFailed: (message: strin
   const store = useSessionStore()
   const { session, logout } = useSession()
   const now = useNow()
-  useRecordActivity(store)
   if (!session) return null
 
   const signOut = () => {
@@ -22,6 +22,7 @@ export function SignedIn({ onSignOutFailed }: { onSignOutFailed: (message: strin
 
   return (
     <>
+      <IdlePrompt />
       <div style={{ ...styles.card, display: 'grid', gap: 10 }}>
         <div style={styles.row}>
           <span>

@@ -1,4 +1,4 @@
-import type { SessionStoreOptions } from 'authsession'
+import type { IdleTimeoutOptions, SessionStoreOptions } from 'authsession'
 import { createOidcSource } from 'authsession/oidc'
 
 // Passed by examples/run.mjs, which starts the dev OpenID provider.
@@ -16,6 +16,11 @@ export const sessionOptions: SessionStoreOptions = {
     scope: 'openid profile email offline_access',
     loadUserInfo: true,
   }),
+  // Activity reaches the other tabs within 10 s (default 60 s), well inside the idle timeout below.
+  activityWriteIntervalMs: 10_000,
 }
+
+/** The idle timeout, short enough to watch: signed out after 2 minutes without activity, the prompt in the last 30 s. */
+export const idleTimeout: IdleTimeoutOptions = { timeoutMs: 2 * 60_000, promptMs: 30_000 }
 
 export const isCallback = () => window.location.pathname === '/callback'

@@ -199,6 +199,8 @@ export function createActivityWrites(deps: ActivityDeps) {
       const { lastActivityAt } = deps.shown.apply(held.session, status)!
       if (lastActivityAt !== session.lastActivityAt) state.setState({ session: { ...session, lastActivityAt } })
     },
+    /** Writes held-back activity now, not when its interval ends: an idle prompt's "stay signed in", which every tab must read before its own timeout. */
+    flush: writeUnwritten,
     /** The store is destroyed: nothing more is written. */
     stop() {
       stopped = true

@@ -84,6 +84,8 @@ export function createRecordActions(
   stopActivity(): void
   /** Records activity a closing tab handed over (tab-sync.ts) as this tab's own. */
   takeActivity(at: number): void
+  /** Writes this tab's held-back activity now (see SessionStoreInternals.writeActivityNow). */
+  flushActivity(): void
   /** Notices a device clock set back; the record and the activity shown follow it. */
   clockFollower: ClockFollower
 } {
@@ -251,6 +253,7 @@ export function createRecordActions(
     recordActivity: activity.recordActivity,
     stopActivity: activity.stop,
     takeActivity: activity.takeHandOff,
+    flushActivity: activity.flush,
     clockFollower,
 
     end: async (reason, endOptions) => void (await endSession(reason, endOptions)),

@@ -218,6 +218,14 @@ export interface SessionStoreInternals {
   hasUnsavedChange(): boolean
   /** Notices the device's clock set back; the record and this tab's local times follow it (clock-set-back.ts). */
   clockFollower: ClockFollower
+  /**
+   * Writes the activity this tab shows but has held back (writes are
+   * throttled) now: after an idle prompt, the other tabs must read it before
+   * their own timeout, or they end the session the user just kept.
+   */
+  writeActivityNow(): void
+  /** The store's wake source (the `wake` option, or the window's): an idle tracker recomputes on the same moments. */
+  wake: WakeSource
   /** end(), resolving with the live session as stored when it ended (its current tokens), or null if nothing was ended. */
   end(reason: RevokeReason): Promise<AuthenticationSession | null>
 }

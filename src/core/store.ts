@@ -147,7 +147,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const ensureHydration = () => (hydration ??= hydrate())
 
   const wake = options.wake ?? createWindowWakeSource()
-  const { endSession, endingHere, stopActivity, takeActivity, clockFollower, ...recordActions } = createRecordActions({
+  const { endSession, endingHere, stopActivity, takeActivity, flushActivity, clockFollower, ...recordActions } = createRecordActions({
     state,
     clock,
     commit,
@@ -263,6 +263,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     logoutPending: record.logoutPending,
     hasUnsavedChange: record.hasUnsavedChange,
     clockFollower,
+    writeActivityNow: flushActivity,
+    wake,
     // What this logout() ends, or else, the first time, what the previous page's unfinished logout ended here (for the provider).
     end: async (reason) => {
       const finished = await unfinishedLogout.claim()

@@ -49,6 +49,7 @@ it.each([
   'RefreshContext', 'SignInOptions', 'SignOutOptions', 'LogoutOptions', 'EndSessionOptions', 'OidcSourceOptions', 'MappedResponse', 'AuthSessionError',
   'RequireSessionProps', 'SignedOutProps',
   'HttpSourceOptions', 'HttpSessionBody', 'KratosSourceOptions', 'KratosMappingOptions', 'KratosSession', 'KratosSessionAuthenticationMethod',
+  'IdleTimeout', 'IdleTimeoutOptions', 'IdleTimeoutState', 'IdlePrompt',
 ])('every member of %s shows a doc on hover', (name) => {
   const members = ownMembers(name)
   expect(members.length).toBeGreaterThan(0)

@@ -64,7 +64,7 @@ describe('the README samples under an app’s strictest compiler settings', () =
 
   it('options may be given as undefined ("the default"), as apps pass values from their config', () => {
     const app = `
-      import { createSessionStore, createDefaultPersistence } from 'authsession'
+      import { createSessionStore, createDefaultPersistence, createIdleTimeout } from 'authsession'
       import { createOidcSource } from 'authsession/oidc'
       import { SessionProvider } from 'authsession/react'
       declare const config: { db?: string; seconds?: number; ms?: number; returnTo?: string; redirect?: boolean }
@@ -81,6 +81,7 @@ describe('the README samples under an app’s strictest compiler settings', () =
       void store.logout({ redirect: config.redirect, reason: undefined })
       void store.end('user-logout', { expectedGeneration: config.ms, onlyIf: undefined })
       void store.refresh({ force: config.redirect })
+      createIdleTimeout(store, { timeoutMs: 60_000, promptMs: config.ms, onTimeout: undefined, activityEvents: undefined, wake: undefined })
       export const tree = <SessionProvider options={{ dbName: config.db }} />
     `
     expect(diagnosticsOf('config-options.tsx', app)).toEqual([])
@@ -164,6 +165,10 @@ describe('the README samples under an app’s strictest compiler settings', () =
       )
     `
     expect(diagnosticsOf('guard-props.tsx', app)).toEqual([])
+  }, 60_000)
+
+  it("the idle timeout's prompt compiles", () => {
+    expect(diagnosticsOf('readme-idle-prompt.tsx', sampleAfter('### Idle timeout', 'tsx'))).toEqual([])
   }, 60_000)
 
   it('the React quick start compiles', () => {
