@@ -15,10 +15,12 @@ const BUDGET_BOTH_GZIP = 4096
 
 /**
  * Which capability a source file serves, to show where the bytes go (the
- * issues that built them: the foundation, tab sync and logout, silent refresh).
+ * issues that built them: the foundation, tab sync and logout, silent refresh;
+ * and the idle timeout).
  */
 const CAPABILITIES: Array<[string, RegExp]> = [
   ['react', /^src\/react\//],
+  ['idle timeout', /^src\/core\/idle-[\w-]+\.ts$/],
   ['silent refresh', /^src\/core\/(refresh-[\w-]+|source-actions|source|unsaved-answer-flag|locks)\.ts$/],
   ['tab sync and logout', /^src\/core\/(tab-[\w-]+|logout-journal|provisional-end|unfinished-logout|delivery-grace|wake)\.ts$/],
   ['foundation (record, store, persistence)', /^src\/core\//],
