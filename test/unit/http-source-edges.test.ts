@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { AuthenticationSession } from '../../src/index'
+import { parseSession, type AuthenticationSession } from '../../src/index'
 import { createHttpSource, toHttpSession, type HttpSourceOptions } from '../../src/http'
 import { skewFromDate } from '../../src/sources/session-request'
 
@@ -163,6 +163,16 @@ describe('toHttpSession', () => {
     ['no authenticatedAt', { ...body, authenticatedAt: undefined }, 'missing-field', 'authenticatedAt'],
   ])('%s: SessionParseError %s at %s', (_, input, code, path) => {
     expect(() => toHttpSession(input)).toThrow(expect.objectContaining({ name: 'SessionParseError', code, path }))
+  })
+
+  it('a user field the server answers null (a user without an email or name) is no such field: the session is valid', async () => {
+    // JSON has no undefined: serializers write a nullable column as null.
+    const answer = { ...body, user: { id: 'u-bob', username: 'bob', email: null, name: null, '@type': null } }
+    const session = toHttpSession(answer)!
+    expect(session.user).toEqual({ id: 'u-bob', username: 'bob' })
+    expect(() => parseSession(JSON.parse(JSON.stringify(session)))).not.toThrow()
+    const { source } = sourceWith(() => json(answer))
+    await expect(source.completeSignIn!('/callback')).resolves.toMatchObject({ session: { user: { id: 'u-bob' } } })
   })
 
   it('maps the optional fields, and a sign-in gets the schema\'s required fields', () => {

@@ -9,7 +9,7 @@ import type { AuthenticationSession, SessionUser } from '../../core/session'
 export interface HttpSessionBody {
   /** The server's session id. */
   id: string
-  /** Who is signed in: `id` is required (a refresh answering another user's ends the session); the rest is kept as given. */
+  /** Who is signed in: `id` is required (a refresh answering another user's ends the session); the rest is kept as given (a null as absent). */
   user: { id: string; username?: string | undefined; email?: string | undefined; name?: string | undefined }
   /** When the user authenticated (ISO-8601 with an offset, server's clock). */
   authenticatedAt: string
@@ -54,7 +54,8 @@ export function toHttpSession(body: unknown, previous?: AuthenticationSession): 
   const provider = text(body.identityProvider)
   const session: AuthenticationSession = {
     ...previous, // what this answer does not restate (device, activity, your metadata)
-    user: { ...(user as SessionUser) },
+    // null is JSON's "none" (a user without an email or name): the record has no such field, and refuses a null one.
+    user: Object.fromEntries(Object.entries(user).filter(([, value]) => value !== null)) as SessionUser,
     sessionId: requireString(body, 'id'),
     status: 'active',
     accessToken: text(body.accessToken) ?? previous?.accessToken ?? '',
