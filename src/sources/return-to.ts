@@ -17,8 +17,9 @@ export function sameOriginPath(returnTo: string, origin: string): string {
   } catch {
     url = undefined
   }
-  // `//evil.example` and `/\evil.example` are other origins; so is `javascript:`.
-  if (!url || url.origin !== origin) {
+  // `//evil.example` and `/\evil.example` are other origins; so is `javascript:`. A path that
+  // normalises to `//evil.example` (`/.//evil.example`) is this origin's, but read as another site.
+  if (!url || url.origin !== origin || /^[/\\]{2}/.test(url.pathname)) {
     throw new AuthSessionError('sign-in-failed', 'login({ returnTo }): expected a path of this origin (an open redirect is refused)')
   }
   return url.pathname + url.search + url.hash
@@ -28,8 +29,13 @@ export function sameOriginPath(returnTo: string, origin: string): string {
 export function keepReturnTo(key: string, returnTo: string | undefined): void {
   const storage = sessionStorageOrNull()
   if (!storage) return
-  if (returnTo === undefined) return storage.removeItem(key)
-  storage.setItem(key, JSON.stringify({ returnTo: sameOriginPath(returnTo, location.origin), at: Date.now() }))
+  const value = returnTo === undefined ? undefined : JSON.stringify({ returnTo: sameOriginPath(returnTo, location.origin), at: Date.now() })
+  storage.removeItem(key) // an earlier sign-in's returnTo, whatever happens next
+  try {
+    if (value !== undefined) storage.setItem(key, value)
+  } catch {
+    // Full: the sign-in goes on, and the callback lands without a returnTo rather than the user staying here.
+  }
 }
 
 /** The `returnTo` kept by `keepReturnTo`, once: it is removed as it is read. Only a recent, same-origin path comes back. */

@@ -84,14 +84,15 @@ export function serverErrorId(body: unknown): string | undefined {
 const causeOf = (answer: SessionAnswer) => ({ status: answer.status, body: answer.body })
 
 /**
- * How a refresh answer that brought no session is judged. 401 and 403 say the
- * server holds no session for this cookie: asking again cannot help. Anything
+ * How a refresh answer that brought no session is judged. 401 and 403 (or
+ * the `definitive` statuses a source names) say the server holds no session
+ * for this cookie: asking again cannot help. Anything
  * else (5xx, 404, 429, a 200 that is not JSON) is retried while the session
  * lasts: an outage or a gateway's page must never sign the user out.
  */
-export function refreshFailure(answer: SessionAnswer): RefreshError {
+export function refreshFailure(answer: SessionAnswer, definitive: readonly number[] = [401, 403]): RefreshError {
   const providerError = serverErrorId(answer.body)
-  if (answer.status === 401 || answer.status === 403) {
+  if (definitive.includes(answer.status)) {
     return new RefreshError('refresh-rejected', `The server holds no session (${answer.status}${providerError ? ` ${providerError}` : ''})`, { cause: causeOf(answer), providerError: providerError ?? `http_${answer.status}` })
   }
   if (answer.ok) return new RefreshError('refresh-server', `The session endpoint answered ${answer.status} without a JSON session`, { cause: causeOf(answer), providerError: 'invalid_response' })

@@ -100,7 +100,8 @@ describe('createHttpSource: sign-in and sign-out', () => {
     expect(navigated).toEqual(['/login'])
     await expect(source.completeSignIn!('/callback')).resolves.toMatchObject({ returnTo: '/reports?id=1#top', session: { sessionId: 's-1' } })
     await expect(source.completeSignIn!('/callback')).resolves.toMatchObject({ returnTo: undefined })
-    for (const returnTo of ['https://evil.example/x', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)']) {
+    // The last two are paths of this origin that read as another site once normalised (`//evil.example/x`).
+    for (const returnTo of ['https://evil.example/x', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/.//evil.example/x', '/a/..//evil.example']) {
       await expect(source.startSignIn!({ returnTo })).rejects.toMatchObject({ code: 'sign-in-failed' })
     }
     expect(navigated).toEqual(['/login'])
@@ -114,6 +115,18 @@ describe('createHttpSource: sign-in and sign-out', () => {
     vi.restoreAllMocks()
     // Written by something else: the sign-in completes, without sending the user there.
     sessionStorage.setItem('authsession.returnTo.http', JSON.stringify({ returnTo: 'https://evil.example', at: Date.now() }))
+    await expect(source.completeSignIn!('/callback')).resolves.toMatchObject({ returnTo: undefined, session: { sessionId: 's-1' } })
+  })
+
+  it('a full or refused sessionStorage signs in without the returnTo rather than not at all', async () => {
+    const { source, navigated } = sourceWith(() => json(body))
+    sessionStorage.setItem('authsession.returnTo.http', JSON.stringify({ returnTo: '/stale', at: Date.now() }))
+    vi.spyOn(Storage.prototype, 'setItem').mockImplementation(() => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError')
+    })
+    await expect(source.startSignIn!({ returnTo: '/reports' })).resolves.toBeUndefined()
+    expect(navigated).toEqual(['/login'])
+    // Not an earlier sign-in's returnTo either.
     await expect(source.completeSignIn!('/callback')).resolves.toMatchObject({ returnTo: undefined, session: { sessionId: 's-1' } })
   })
 

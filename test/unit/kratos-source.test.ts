@@ -44,6 +44,9 @@ describe('createKratosSource', () => {
     [403, { error: { id: 'session_aal2_required', code: 403 }, redirect_browser_to: 'https://auth.example.com/self-service/login/browser?aal=aal2' }, 'refresh-rejected', 'session_aal2_required'],
     [500, { error: { code: 500, message: 'db down' } }, 'refresh-server', undefined],
     [503, {}, 'refresh-server', undefined],
+    // Kratos answers 403 only for a second factor: another 403 is from something in front of it (a WAF, a CDN's challenge page).
+    [403, {}, 'refresh-server', undefined],
+    [403, { error: { id: 'security_csrf_violation', code: 403 } }, 'refresh-server', 'security_csrf_violation'],
   ])('refresh answered %i: %s', async (status, body, code, providerError) => {
     const { source } = kratos(() => json(body, status))
     const error = await source.refresh(previous, { signal: signal() }).catch((caught: unknown) => caught)

@@ -95,7 +95,9 @@ export function createKratosSource(options: KratosSourceOptions): SessionSource 
       if (answer.status === 403 && serverErrorId(answer.body) === AAL2_REQUIRED) {
         throw new RefreshError('refresh-rejected', 'Kratos requires a second factor before this session may be used: sign in again (login({ extraParams: { aal: \'aal2\' } }))', { cause: { status: answer.status, body: answer.body }, providerError: AAL2_REQUIRED })
       }
-      if (!answer.ok || answer.body === undefined) throw refreshFailure(answer)
+      // Kratos answers 403 only for a second factor: another 403 comes from something in front of it (a WAF,
+      // a CDN's challenge page), which says nothing of the session: retried, never a sign-out of every tab.
+      if (!answer.ok || answer.body === undefined) throw refreshFailure(answer, [401])
       if ((answer.body as { active?: unknown }).active === false) {
         throw new RefreshError('refresh-rejected', 'Kratos answered that the session is no longer active', { providerError: 'session_inactive' })
       }
