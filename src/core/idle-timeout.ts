@@ -173,13 +173,16 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
     const unwake = wake.subscribe(() => evaluate())
     const target = events.length > 0 && typeof window !== 'undefined' ? window : null
     const listen = { capture: true, passive: true }
-    events.forEach((type) => target?.addEventListener(type, store.recordActivity, listen))
+    // This tracker's own function: the window keeps one registration per function and flags, so with
+    // store.recordActivity itself another tracker's stop (a changed timeout, a second prompt) removed ours.
+    const onActivity = (event: Event) => store.recordActivity(event)
+    events.forEach((type) => target?.addEventListener(type, onActivity, listen))
     evaluate()
     return () => {
       started = false
       unsubscribe()
       unwake()
-      events.forEach((type) => target?.removeEventListener(type, store.recordActivity, listen))
+      events.forEach((type) => target?.removeEventListener(type, onActivity, listen))
       evaluate()
     }
   })
