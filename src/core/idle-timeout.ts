@@ -68,6 +68,8 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
   let started = false
   let timer: unknown = null
   let timerAt = Infinity
+  /** When the activity shown runs out (Infinity unless signed in and started): what input is checked against. */
+  let deadline = Infinity
   /** The session and activity the action last ran for: it runs once for them, whatever it did. */
   let actedOn: string | null = null
   let evaluating = false
@@ -132,10 +134,12 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
     if (!started || status !== 'authenticated') {
       clear()
       actedOn = null
+      deadline = Infinity
       return set(INACTIVE)
     }
     const now = clock.now()
-    const left = Math.min(now, Date.parse(session.lastActivityAt)) + timeoutMs - now
+    deadline = Math.min(now, Date.parse(session.lastActivityAt)) + timeoutMs
+    const left = deadline - now
     if (left <= 0) {
       clear()
       set(TIMED_OUT)
@@ -173,13 +177,22 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
     const unwake = wake.subscribe(() => evaluate())
     const target = events.length > 0 && typeof window !== 'undefined' ? window : null
     const listen = { capture: true, passive: true }
-    events.forEach((type) => target?.addEventListener(type, store.recordActivity, listen))
+    // This tracker's own function: the window keeps one registration per function and flags, so with
+    // store.recordActivity itself another tracker's stop (a changed timeout, a second prompt) removed ours.
+    // Input after the timeout, before any timer or wake-up told this tab (timers stand still while a machine
+    // sleeps; a wake needs a visibility or focus change): the timeout comes first, not the input. Once timed
+    // out (its action ran, failed or was refused), input is activity again.
+    const onActivity = (event: Event) => {
+      if (current !== TIMED_OUT && clock.now() >= deadline) return evaluate()
+      store.recordActivity(event)
+    }
+    events.forEach((type) => target?.addEventListener(type, onActivity, listen))
     evaluate()
     return () => {
       started = false
       unsubscribe()
       unwake()
-      events.forEach((type) => target?.removeEventListener(type, store.recordActivity, listen))
+      events.forEach((type) => target?.removeEventListener(type, onActivity, listen))
       evaluate()
     }
   })

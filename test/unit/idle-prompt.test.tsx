@@ -107,6 +107,37 @@ describe('useIdlePrompt', () => {
     expect(second).toHaveBeenCalledWith(store)
   })
 
+  // Every tracker listened with the same function (store.recordActivity) and flags, which the window keeps
+  // once: the old tracker's late stop removed the listener the new one (or a second component's) relied on.
+  it('a changed timeout (a new tracker) still hears input, as does a second prompt once the first unmounts', async () => {
+    const { clock, store } = await signedIn()
+    const shown = () => store.getState().session!.lastActivityAt
+    function Timed({ minutes }: { minutes: number }) {
+      useIdlePrompt({ timeoutMs: minutes * MINUTE, promptMs: MINUTE, activityEvents: ['keydown'] })
+      return null
+    }
+    const view = render(inProvider(store, <Timed minutes={10} />))
+    await act(async () => {})
+    view.rerender(inProvider(store, <Timed minutes={20} />)) // e.g. the server's setting, read after the first render
+    await act(async () => {})
+    await act(() => clock.advance(5000))
+    fireEvent.keyDown(document.body)
+    expect(shown()).toBe(new Date(clock.now()).toISOString())
+
+    view.rerender(inProvider(store, <><Timed minutes={20} /><Timed minutes={20} /></>))
+    await act(async () => {})
+    view.rerender(inProvider(store, <Timed minutes={20} />))
+    await act(async () => {})
+    await act(() => clock.advance(5000))
+    fireEvent.keyDown(document.body)
+    expect(shown()).toBe(new Date(clock.now()).toISOString())
+
+    await act(() => clock.advance(19 * MINUTE)) // the user typing in this tab keeps it signed in
+    fireEvent.keyDown(document.body)
+    await act(() => clock.advance(2 * MINUTE))
+    expect(store.getState().status).toBe('authenticated')
+  })
+
   it('bad options throw invalid-argument in render', async () => {
     const { store } = await signedIn()
     vi.spyOn(console, 'error').mockImplementation(() => {}) // React reports the render error

@@ -140,6 +140,37 @@ describe('createIdleTimeout in one tab', () => {
     expect(store.getState().status).toBe('authenticated')
   })
 
+  // Timers stand still while a machine sleeps, and no wake-up comes unless the page's visibility or focus
+  // changed: the first input after the timeout was recorded as activity, and the session went on.
+  it('input after the timeout, before any timer or wake-up (a laptop woken without a visibility change), ends the session', async () => {
+    const clock = new FakeClock()
+    const { store } = await startedTab({ clock, persistence: createMemoryPersistence() })
+    await store.signIn(makeActiveSession(clock.now()))
+    const idle = tracker(store, { activityEvents: ['keydown'] })
+    clock.sleep(TIMEOUT + MINUTE) // no timer fires, no wake-up
+    document.body.dispatchEvent(new Event('keydown', { bubbles: true }))
+    await settle(10)
+    expect(store.getState()).toMatchObject({ status: 'unauthenticated', session: { revokeReason: 'idle-timeout' } })
+    expect(idle.getState().phase).toBe('inactive')
+  })
+
+  it('once timed out (its action failed), input is activity again', async () => {
+    const clock = new FakeClock()
+    const { store } = await startedTab({ clock, persistence: createMemoryPersistence() })
+    await store.signIn(makeActiveSession(clock.now()))
+    const uncaught = catchUncaught()
+    try {
+      const idle = tracker(store, { activityEvents: ['keydown'], onTimeout: () => Promise.reject(new Error('the app failed')) })
+      await clock.advance(TIMEOUT)
+      expect(idle.getState().phase).toBe('timed-out')
+      document.body.dispatchEvent(new Event('keydown', { bubbles: true }))
+      expect(idle.getState().phase).toBe('active')
+      expect(store.getState().session!.lastActivityAt).toBe(new Date(clock.now()).toISOString())
+    } finally {
+      uncaught.stop()
+    }
+  })
+
   it('signed out or loading: inactive, and no timer is held', async () => {
     const clock = new FakeClock()
     const { store } = await startedTab({ persistence: createMemoryPersistence(), clock })
