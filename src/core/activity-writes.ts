@@ -39,6 +39,8 @@ export interface ActivityDeps {
  * a background tab would sign the user out early. It is also written when the
  * tab is hidden or leaves first: a closed tab never runs its timer.
  */
+export type ActivityWrites = ReturnType<typeof createActivityWrites>
+
 export function createActivityWrites(deps: ActivityDeps) {
   const { state, clock, commit, activityWriteIntervalMs: interval } = deps
   let lastWrite = -Infinity
@@ -51,6 +53,13 @@ export function createActivityWrites(deps: ActivityDeps) {
   /** Listens for the tab hiding or leaving only while a write is held back or unanswered: nothing is attached for an idle tab. */
   let unhide: (() => void) | null = null
   let stopped = false
+  /**
+   * Shorter intervals asked by started idle trackers (capInterval): activity
+   * held back longer than an idle timeout's active stretch would let another
+   * tab prompt, and time out, while the user is busy here.
+   */
+  const caps: number[] = []
+  const every = () => Math.min(interval, ...caps)
 
   const listenIfBusy = () => {
     const busy = unwrittenSession !== null || unanswered !== null
@@ -164,13 +173,24 @@ export function createActivityWrites(deps: ActivityDeps) {
       const lastActivityAt = new Date(at).toISOString()
       state.setState({ session: { ...session, lastActivityAt } })
       deps.shown.note(session.sessionId, lastActivityAt)
-      if (at - lastWrite >= interval) return write(session.sessionId, at)
+      if (at - lastWrite >= every()) return write(session.sessionId, at)
       unwrittenSession = session.sessionId
       unwrittenAt = at
       // Never longer than an interval (a time passed out of order, a clock set back).
       if (timer !== null) return
-      timer = clock.setTimeout(writeUnwritten, Math.min(interval, Math.max(0, lastWrite + interval - at)))
+      timer = clock.setTimeout(writeUnwritten, Math.min(every(), Math.max(0, lastWrite + every() - at)))
       listenIfBusy()
+    },
+    /** Writes at least every `ms` while the cap is held (an idle tracker's); returns its release. */
+    capInterval(ms: number) {
+      caps.push(ms)
+      // A write already held back for the longer interval is due by the shorter one.
+      if (timer !== null) {
+        clock.clearTimeout(timer)
+        timer = clock.setTimeout(writeUnwritten, Math.max(0, lastWrite + every() - clock.now()))
+      }
+      let held = true
+      return () => void (held && ((held = false), caps.splice(caps.indexOf(ms), 1)))
     },
     /**
      * Activity another tab handed over as its page went away (`hidden`), for the session this tab holds:

@@ -171,6 +171,9 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
 
   const mounts = createMountCounter(() => {
     started = true
+    // Another tab's idle time runs ahead of this one's by the activity held back here: kept within half the
+    // active stretch, a tab left alone neither prompts nor times out while the user works in this one.
+    const uncap = internals.capActivityWrites((timeoutMs - promptMs) / 2)
     const unsubscribe = store.subscribe((next, previous) => {
       if (next.status !== previous.status || next.session?.lastActivityAt !== previous.session?.lastActivityAt || next.session?.sessionId !== previous.session?.sessionId) evaluate()
     })
@@ -190,6 +193,7 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
     evaluate()
     return () => {
       started = false
+      uncap()
       unsubscribe()
       unwake()
       events.forEach((type) => target?.removeEventListener(type, onActivity, listen))

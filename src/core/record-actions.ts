@@ -1,6 +1,6 @@
 import type { StoreApi } from 'zustand/vanilla'
 import { plausibleSkew, type Clock } from './clock'
-import { createActivityWrites } from './activity-writes'
+import { createActivityWrites, type ActivityWrites } from './activity-writes'
 import { createActivityNote } from './activity-note'
 import { checkOptions } from './argument-checks'
 import { createClockFollower, type ClockFollower } from './clock-set-back'
@@ -80,12 +80,8 @@ export function createRecordActions(
   endSession(reason: RevokeReason, options?: EndSessionOptions, how?: EndHow): Promise<AuthenticationSession | null>
   /** This tab announced a logout whose tombstone is not written yet. */
   endingHere(): boolean
-  /** The store is destroyed: no activity write is left pending. */
-  stopActivity(): void
-  /** Records activity a closing tab handed over (tab-sync.ts) as this tab's own. */
-  takeActivity(at: number): void
-  /** Writes this tab's held-back activity now (see SessionStoreInternals.writeActivityNow). */
-  flushActivity(): void
+  /** Activity writes: stop (the store is destroyed), takeHandOff (a closing tab's activity), flush (writeActivityNow), capInterval. */
+  activity: Pick<ActivityWrites, 'stop' | 'takeHandOff' | 'flush' | 'capInterval'>
   /** Notices a device clock set back; the record and the activity shown follow it. */
   clockFollower: ClockFollower
 } {
@@ -251,9 +247,7 @@ export function createRecordActions(
     },
 
     recordActivity: activity.recordActivity,
-    stopActivity: activity.stop,
-    takeActivity: activity.takeHandOff,
-    flushActivity: activity.flush,
+    activity,
     clockFollower,
 
     end: async (reason, endOptions) => void (await endSession(reason, endOptions)),

@@ -224,6 +224,8 @@ export interface SessionStoreInternals {
    * their own timeout, or they end the session the user just kept.
    */
   writeActivityNow(): void
+  /** Writes held-back activity at least every `ms` (below activityWriteIntervalMs) until the returned release: an idle tracker's. */
+  capActivityWrites(ms: number): () => void
   /** The store's wake source (the `wake` option, or the window's): an idle tracker recomputes on the same moments. */
   wake: WakeSource
   /** end(), resolving with the live session as stored when it ended (its current tokens), or null if nothing was ended. */

@@ -147,7 +147,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   const ensureHydration = () => (hydration ??= hydrate())
 
   const wake = options.wake ?? createWindowWakeSource()
-  const { endSession, endingHere, stopActivity, takeActivity, flushActivity, clockFollower, ...recordActions } = createRecordActions({
+  const { endSession, endingHere, activity, clockFollower, ...recordActions } = createRecordActions({
     state,
     clock,
     commit,
@@ -189,7 +189,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       reconcile: () => reconcile(),
       // Never over a sign-in this tab made but could not store: the announcement is about the session it replaced.
       endProvisionally: (message) => destroyed || record.holdsUnstoredSignIn() || provisional.apply(message),
-      takeActivity: (message) => destroyed || takeActivity(Date.parse(message.at)),
+      takeActivity: (message) => destroyed || activity.takeHandOff(Date.parse(message.at)),
       emit,
     })
     const stopRefresh = scheduler?.start()
@@ -245,7 +245,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     destroy() {
       destroyed = true
       record.stop()
-      stopActivity()
+      activity.stop()
       scheduler?.destroy()
       provisional.cancel()
       mounts.stopNow()
@@ -263,7 +263,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     logoutPending: record.logoutPending,
     hasUnsavedChange: record.hasUnsavedChange,
     clockFollower,
-    writeActivityNow: flushActivity,
+    writeActivityNow: activity.flush,
+    capActivityWrites: activity.capInterval,
     wake,
     // What this logout() ends, or else, the first time, what the previous page's unfinished logout ended here (for the provider).
     end: async (reason) => {
