@@ -90,7 +90,7 @@ const STORE_OPTIONS = {
   locks: ['request', '?isHeld'],
   logoutJournal: ['getItem', 'setItem', 'removeItem'],
   source: ['refresh', '?startSignIn', '?completeSignIn', '?signOut'],
-  refresh: { leadMs: 'ms', leadFraction: 'fraction', minIntervalMs: 'ms', retryBaseMs: 'ms', retryMaxMs: 'ms', timeoutMs: 'ms' },
+  refresh: { leadMs: 'ms', leadFraction: 'fraction', minIntervalMs: 'ms', revalidateAfterMs: 'ms', retryBaseMs: 'ms', retryMaxMs: 'ms', timeoutMs: 'ms' },
 } as const
 
 export function checkStoreOptions(options: unknown, tabId: unknown, version: unknown): void {

@@ -8,6 +8,13 @@ export interface RefreshTiming {
   leadFraction: number
   /** Never refresh twice within this interval (counted from the last refresh, not a sign-in), whatever the clock says. Default 5000 ms. */
   minIntervalMs: number
+  /**
+   * Refresh once the server last confirmed the session this long ago (its
+   * sign-in or last refresh), however far the expiry: a session the server
+   * revoked (Kratos's or a cookie server's, living for days) is found within
+   * it, without waiting for an API's 401. Default Infinity: only near expiry.
+   */
+  revalidateAfterMs: number
 }
 
 /** A datetime of the server's clock, moved onto this device's clock. */
@@ -21,7 +28,7 @@ export function refreshDueAt(record: StoredRecord | null, timing: RefreshTiming,
   const expires = toLocal(record.session.expiresAt, record)
   const obtained = record.tokensObtainedAt
   const lifetime = obtained === undefined ? Infinity : Math.max(0, expires - obtained)
-  const due = expires - Math.min(timing.leadMs, lifetime * timing.leadFraction)
+  const due = Math.min(expires - Math.min(timing.leadMs, lifetime * timing.leadFraction), (obtained ?? Infinity) + timing.revalidateAfterMs)
   // A token that already looks expired when refreshed (a clock far off, a
   // provider handing out 0-second tokens) must not cause a refresh loop. A
   // sign-in's tokens may be refreshed at once: the loop needs a refresh first.

@@ -18,6 +18,7 @@ export function createRefreshScheduler(deps: RefreshSchedulerDeps): RefreshSched
     leadMs: options.leadMs ?? 60_000,
     leadFraction: options.leadFraction ?? 0.2,
     minIntervalMs: options.minIntervalMs ?? 5000,
+    revalidateAfterMs: options.revalidateAfterMs ?? Infinity,
   }
   const retryMaxMs = options.retryMaxMs ?? 60_000
   let timer: unknown = null

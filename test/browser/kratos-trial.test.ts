@@ -102,4 +102,24 @@ describe.skipIf(!findChromium())('a Kratos app in real Chromium, three tabs', ()
     expect(server.requests.slice(beforeRevoke)).toEqual([`${WHOAMI} 401`])
     expect(await endsWritten(tabs)).toBe(1)
   })
+
+  it('with revalidateAfterMs, a revocation at Kratos is found within the interval, with no API call: one whoami for the browser each time', async () => {
+    // A session of an hour: without revalidation, nothing would ask whoami for 48 minutes.
+    const tabs = await threeTabs(60 * 60_000, { refresh: { revalidateAfterMs: 1500, minIntervalMs: 1000 } })
+    await signInFrom(tabs[0]!)
+    await allIn(tabs, { status: 'authenticated' })
+    const signedIn = server.count(WHOAMI)
+    await sleep(4000)
+    // Two or three intervals: as many whoami calls for the three tabs, not three times as many.
+    expect(server.count(WHOAMI) - signedIn).toBeGreaterThanOrEqual(1)
+    expect(server.count(WHOAMI) - signedIn).toBeLessThanOrEqual(3)
+    for (const tab of tabs) expect((await stateOf(tab)).status).toBe('authenticated')
+
+    const beforeRevoke = server.requests.length
+    server.revokeAll()
+    await allIn(tabs, { status: 'unauthenticated', revokeReason: 'token-expired' }, 6000)
+    await sleep(500)
+    expect(server.requests.slice(beforeRevoke)).toEqual([`${WHOAMI} 401`])
+    expect(await endsWritten(tabs)).toBe(1)
+  })
 })
