@@ -25,7 +25,8 @@ describe.skipIf(!findChromium())('silent refresh against a real provider with ro
     world.provider.failRefreshWithInvalidGrant(false)
   })
 
-  it.each([1, 3, 6])('%i tab(s), 3+ expiry windows: exactly one refresh per window, no invalid_grant', async (count) => {
+  // One tab and six (three tabs race in the cases below, and in the refresh-storm benchmark at 1 to 10).
+  it.each([1, 6])('%i tab(s), 3+ expiry windows: exactly one refresh per window, no invalid_grant', async (count) => {
     const { tabs } = await signedInTabs(world, count)
     world.provider.resetStats()
     const started = Date.now()
