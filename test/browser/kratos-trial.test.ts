@@ -88,6 +88,24 @@ describe.skipIf(!findChromium())('a Kratos app in real Chromium, Kratos on anoth
     for (const tab of tabs) expect(await tab.evaluate(() => window.__kratosApp.errors())).toEqual([])
   })
 
+  it("a login page left open in another tab: submitted once signed in there, Kratos sends it to default_browser_return_url, where the app shows the stored session", async () => {
+    const tabs = await tabsOf(2, { lifespanMs: 60 * 60_000 })
+    for (const tab of tabs) {
+      await tab.bringToFront()
+      await tab.click('#sign-in')
+      await onKratosUi(tab)
+    }
+    await submitUi(tabs[0]!)
+    const { sessionId } = await stateOf(tabs[0]!)
+    const before = kratos!.requests.length
+    await tabs[1]!.bringToFront()
+    await Promise.all([tabs[1]!.waitForURL(`${harness.origin}/`), tabs[1]!.click('#submit')])
+    await tabs[1]!.waitForFunction(() => window.__kratosApp?.state().status === 'authenticated')
+    expect(await stateOf(tabs[1]!)).toMatchObject({ sessionId })
+    expect(kratos!.requests.slice(before)).toEqual(['POST /self-service/login 303'])
+    expect(kratos!.sessions()).toEqual([`${sessionId} aal1`])
+  })
+
   it('asks whoami once per due time for the browser; 5xx is retried without signing out; a revocation at Kratos signs every tab out once', async () => {
     // Sessions of 8 s (whoami never extends them), due 50 % ahead, then at most once a second.
     const tabs = await tabsOf(3, { lifespanMs: 8000 }, { refresh: { leadFraction: 0.5, minIntervalMs: 1000, retryBaseMs: 200, retryMaxMs: 400 } })
