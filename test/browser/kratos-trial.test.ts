@@ -209,6 +209,20 @@ describe.skipIf(!findChromium())('a Kratos app in real Chromium, Kratos on anoth
     expect((await stateOf(tabs[0]!)).sessionId).not.toBe(sessionId)
   })
 
+  it("a step-up from a signed-in app (whoami's required_aal aal1): login({ extraParams: { aal: 'aal2' } }) asks only the second factor of the same session, and every tab follows", async () => {
+    const tabs = await tabsOf(2, { lifespanMs: 60 * 60_000, whoamiRequiredAal: 'aal1' })
+    await signInFrom(tabs[0]!)
+    kratos!.enrollSecondFactor()
+    await allIn(tabs, { status: 'authenticated', isMfaVerified: false })
+    const { sessionId } = await stateOf(tabs[0]!)
+    await tabs[1]!.bringToFront()
+    await Promise.all([onKratosUi(tabs[1]!), tabs[1]!.evaluate(() => void window.__kratosApp.login({ aal: 'aal2' }))])
+    expect(await tabs[1]!.title()).toBe('Second factor')
+    await submitUi(tabs[1]!)
+    await allIn(tabs, { status: 'authenticated', sessionId, isMfaVerified: true, methods: 'password+totp' })
+    for (const tab of tabs) expect(await tab.evaluate(() => window.__kratosApp.errors())).toEqual([])
+  })
+
   it('return_to Kratos refuses: a logout whose afterLogoutUrl is not allowed ends the session here and says sign-out-failed; a callback that is not allowed stops on Kratos\'s error page', async () => {
     // allowed_return_urls covers the callback only, not the after-logout URL `/`.
     const tabs = await tabsOf(2, { lifespanMs: 60 * 60_000, allowedReturnUrls: [`${harness.origin}/callback`] })
