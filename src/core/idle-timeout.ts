@@ -1,5 +1,6 @@
 import { checkOptions } from './argument-checks'
 import { AuthSessionError } from './errors'
+import { holdIdleSession } from './idle-holds'
 import { checkIdleTimeoutOptions, DEFAULT_ACTIVITY_EVENTS, runTimeoutAction, type IdleTimeoutOptions } from './idle-timeout-options'
 import { createMountCounter } from './mount-counter'
 import { storeInternals } from './store'
@@ -74,8 +75,12 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
   let actedOn: string | null = null
   let evaluating = false
   let again = false
+  /** This tracker, as the holder of a timed-out session (idle-holds.ts). */
+  const holder = {}
 
   const set = (next: IdleTimeoutState) => {
+    // Timed out: the session is held (from a guard's children) in step, until this tracker moves on from it.
+    if (next !== TIMED_OUT) holdIdleSession(store, holder, null)
     if (next.phase === current.phase && next.remainingSeconds === current.remainingSeconds) return
     current = next
     for (const listener of [...listeners]) {
@@ -142,6 +147,7 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
     const left = deadline - now
     if (left <= 0) {
       clear()
+      holdIdleSession(store, holder, session.sessionId)
       set(TIMED_OUT)
       return act(session)
     }
