@@ -51,6 +51,16 @@ const TIMED_OUT = state('timed-out', 0)
  * Nothing runs until `start()`. Throws `invalid-argument` for bad options.
  */
 export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptions): IdleTimeout {
+  return createIdleTracker(store, options, true)
+}
+
+/**
+ * createIdleTimeout, for useIdlePrompt. `holds` false: the tracker runs inside
+ * a RequireSession's children (guard-context.ts), which its hold would hide,
+ * stopping the tracker and so releasing the hold: the children would come
+ * back, a new tracker time out and hold again, each running `onTimeout`.
+ */
+export function createIdleTracker(store: SessionStore, options: IdleTimeoutOptions, holds: boolean): IdleTimeout {
   checkOptions('createIdleTimeout(store)', store, ['getState', 'subscribe', 'recordActivity', 'derived', 'end', 'logout'])
   checkIdleTimeoutOptions('createIdleTimeout(store, options)', options)
   let internals: SessionStoreInternals
@@ -147,7 +157,7 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
     const left = deadline - now
     if (left <= 0) {
       clear()
-      holdIdleSession(store, holder, session.sessionId)
+      if (holds) holdIdleSession(store, holder, session.sessionId)
       set(TIMED_OUT)
       return act(session)
     }

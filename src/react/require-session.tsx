@@ -3,6 +3,7 @@ import { AuthSessionError } from '../core/errors'
 import { heldIdleSessions, subscribeIdleHolds } from '../core/idle-holds'
 import type { AuthenticationSession, RevokeReason } from '../core/session'
 import type { SignInOptions } from '../core/source'
+import { GuardedBy } from './guard-context'
 import { automaticSignIn, currentLocation, startSignIn } from './guard-sign-in'
 import { useSession, useSessionStore, type SessionView } from './use-session'
 
@@ -117,7 +118,7 @@ export function RequireSession({ children, loading = null, signedOut = defaultSi
     return () => removeEventListener('pageshow', back)
   }, [leaving])
 
-  if (status === 'authenticated' && !idleEnding) return <>{children}</>
+  if (status === 'authenticated' && !idleEnding) return <GuardedBy.Provider value={store}>{children}</GuardedBy.Provider>
   if (status === 'loading' || idleEnding || leaving || (neverSignedIn && !current)) return <>{loading}</>
   const login = () => signIn(false)
   return <>{signedOut({ session, reason: session?.revokeReason, error: current?.error, login })}</>

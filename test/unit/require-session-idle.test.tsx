@@ -89,3 +89,42 @@ it('an onTimeout of its own that keeps the session: `loading` while timed out, t
   act(() => store.recordActivity())
   await waitFor(() => expect(screen.getByText('secret')).toBeTruthy())
 })
+
+// The prompt rendered inside the guard's children (a protected layout's): a
+// hold would hide the prompt with them, its tracker stopping and releasing the
+// hold, the children coming back with a new tracker that times out and holds
+// again: onTimeout ran once per round (3 times here), and a function that
+// keeps the session looped for good. There the tracker holds nothing: the
+// children stay until the end is stored, as before the guard read holds.
+const inside = (store: SessionStore, onTimeout: IdleTimeoutAction) => (
+  <SessionProvider store={store}>
+    <RequireSession loading={<p>loading</p>}>
+      <Prompt onTimeout={onTimeout} />
+      <Secret />
+    </RequireSession>
+  </SessionProvider>
+)
+
+it('a prompt inside the guard runs its onTimeout once, and the children are not mounted again', async () => {
+  const store = await storedRecord(30 * MINUTE)
+  let timeouts = 0
+  secretRenders = 0
+  render(inside(store, async (given) => ((timeouts += 1), await given.end('idle-timeout'))))
+  await waitFor(() => expect(screen.getByText(/Signed out/)).toBeTruthy())
+  await act(async () => {})
+  expect(timeouts).toBe(1)
+  expect(secretRenders).toBe(1)
+})
+
+it('a prompt inside the guard whose onTimeout keeps the session: run once, the children stay, new activity makes it active', async () => {
+  const store = await storedRecord(30 * MINUTE)
+  let timeouts = 0
+  render(inside(store, async () => void (timeouts += 1)))
+  await waitFor(() => expect(timeouts).toBe(1))
+  for (let i = 0; i < 5; i += 1) await act(async () => {})
+  expect(timeouts).toBe(1)
+  expect(screen.getByText('secret')).toBeTruthy()
+  act(() => store.recordActivity())
+  await act(async () => {})
+  expect(store.getState().status).toBe('authenticated')
+})
