@@ -1,0 +1,51 @@
+import { act, cleanup, render, screen } from '@testing-library/react'
+import { afterEach, expect, it } from 'vitest'
+import { createMemoryPersistence, type IdleTimeoutAction } from '../../src/index'
+import { RequireSession, SessionProvider, useIdlePrompt } from '../../src/react'
+import { FakeClock, settle } from '../support/fake-clock'
+import { destroyTabs, startedTab } from '../support/fake-tabs'
+
+afterEach(() => {
+  cleanup()
+  destroyTabs()
+})
+const MINUTE = 60_000
+function Prompt({ onTimeout }: { onTimeout: IdleTimeoutAction }) {
+  useIdlePrompt({ timeoutMs: 10 * MINUTE, promptMs: 2 * MINUTE, onTimeout, activityEvents: false })
+  return null
+}
+let mounts = 0
+function Secret() {
+  mounts += 1
+  return <p>secret</p>
+}
+// An open tab whose user went idle, the idle prompt rendered inside the
+// guard's children: the timeout's hold hid the children and the prompt with
+// them, whose stop released the hold, so the protected children were mounted
+// again (their data fetched again, shown to the idle session) until the end
+// was stored. Fails before the fix: mounted twice.
+it('an open tab that times out with the prompt inside the guard: onTimeout once, the children never mounted again', async () => {
+  const clock = new FakeClock()
+  const { store } = await startedTab({ clock, persistence: createMemoryPersistence() })
+  const at = new Date(clock.now()).toISOString()
+  await store.signIn({
+    sessionId: 's1', status: 'active', user: { id: 'u1' }, accessToken: 'at-1',
+    initiatedAt: at, expiresAt: new Date(clock.now() + 24 * 60 * MINUTE).toISOString(), lastActivityAt: at, deviceInfo: {}, isMfaVerified: false,
+  })
+  let timeouts = 0
+  render(
+    <SessionProvider store={store}>
+      <RequireSession loading={<p>loading</p>}>
+        <Prompt onTimeout={async (s) => ((timeouts += 1), await s.end('idle-timeout'))} />
+        <Secret />
+      </RequireSession>
+    </SessionProvider>,
+  )
+  await act(async () => {})
+  expect(screen.getByText('secret')).toBeTruthy()
+  await act(() => clock.advance(10 * MINUTE + 1000))
+  for (let i = 0; i < 5; i++) await act(() => settle())
+  expect(screen.getByText(/Signed out/)).toBeTruthy()
+  expect(timeouts).toBe(1)
+  expect(mounts).toBe(1)
+})
