@@ -1,9 +1,10 @@
 import { act, cleanup, render, screen } from '@testing-library/react'
 import { afterEach, expect, it } from 'vitest'
-import { createMemoryPersistence, type IdleTimeoutAction } from '../../src/index'
+import type { IdleTimeoutAction } from '../../src/index'
 import { RequireSession, SessionProvider, useIdlePrompt } from '../../src/react'
-import { FakeClock, settle } from '../support/fake-clock'
-import { destroyTabs, startedTab } from '../support/fake-tabs'
+import { settle } from '../support/fake-clock'
+import { destroyTabs } from '../support/fake-tabs'
+import { signedInTab } from '../support/signed-in-tab'
 
 afterEach(() => {
   cleanup()
@@ -25,13 +26,7 @@ function Secret() {
 // again (their data fetched again, shown to the idle session) until the end
 // was stored. Fails before the fix: mounted twice.
 it('an open tab that times out with the prompt inside the guard: onTimeout once, the children never mounted again', async () => {
-  const clock = new FakeClock()
-  const { store } = await startedTab({ clock, persistence: createMemoryPersistence() })
-  const at = new Date(clock.now()).toISOString()
-  await store.signIn({
-    sessionId: 's1', status: 'active', user: { id: 'u1' }, accessToken: 'at-1',
-    initiatedAt: at, expiresAt: new Date(clock.now() + 24 * 60 * MINUTE).toISOString(), lastActivityAt: at, deviceInfo: {}, isMfaVerified: false,
-  })
+  const { clock, store } = await signedInTab()
   let timeouts = 0
   render(
     <SessionProvider store={store}>

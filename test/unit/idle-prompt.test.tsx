@@ -1,10 +1,10 @@
 import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { StrictMode } from 'react'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { createMemoryPersistence, type IdleTimeoutAction, type SessionStore } from '../../src/index'
+import type { IdleTimeoutAction, SessionStore } from '../../src/index'
 import { SessionProvider, useIdlePrompt } from '../../src/react'
-import { FakeClock } from '../support/fake-clock'
-import { destroyTabs, startedTab } from '../support/fake-tabs'
+import { destroyTabs } from '../support/fake-tabs'
+import { signedInTab } from '../support/signed-in-tab'
 
 afterEach(() => {
   cleanup()
@@ -14,16 +14,6 @@ afterEach(() => {
 
 const MINUTE = 60_000
 
-async function signedIn() {
-  const clock = new FakeClock()
-  const { store } = await startedTab({ clock, persistence: createMemoryPersistence() })
-  const at = new Date(clock.now()).toISOString()
-  await store.signIn({
-    sessionId: 's1', status: 'active', user: { id: 'u1' }, accessToken: 'at-1',
-    initiatedAt: at, expiresAt: new Date(clock.now() + 24 * 60 * MINUTE).toISOString(), lastActivityAt: at, deviceInfo: {}, isMfaVerified: false,
-  })
-  return { clock, store }
-}
 
 let renders = 0
 /** The README's prompt, counting its renders; options inline, as an app writes them. */
@@ -42,7 +32,7 @@ const inProvider = (store: SessionStore, ui: React.ReactNode) => <SessionProvide
 
 describe('useIdlePrompt', () => {
   it('renders on phase changes and once a second in the prompt, never on activity while active; stay closes the prompt', async () => {
-    const { clock, store } = await signedIn()
+    const { clock, store } = await signedInTab()
     renders = 0
     render(inProvider(store, <Prompt />))
     await act(async () => {})
@@ -69,7 +59,7 @@ describe('useIdlePrompt', () => {
   })
 
   it('under StrictMode: one set of listeners and timers, and one end at the timeout', async () => {
-    const { clock, store } = await signedIn()
+    const { clock, store } = await signedInTab()
     const added = vi.spyOn(window, 'addEventListener')
     const removed = vi.spyOn(window, 'removeEventListener')
     const end = vi.spyOn(store, 'end')
@@ -90,7 +80,7 @@ describe('useIdlePrompt', () => {
   })
 
   it('a new inline options object (and onTimeout) each render keeps the tracker; the latest onTimeout runs', async () => {
-    const { clock, store } = await signedIn()
+    const { clock, store } = await signedInTab()
     const added = vi.spyOn(window, 'addEventListener')
     const first = vi.fn()
     const second = vi.fn()
@@ -110,7 +100,7 @@ describe('useIdlePrompt', () => {
   // Every tracker listened with the same function (store.recordActivity) and flags, which the window keeps
   // once: the old tracker's late stop removed the listener the new one (or a second component's) relied on.
   it('a changed timeout (a new tracker) still hears input, as does a second prompt once the first unmounts', async () => {
-    const { clock, store } = await signedIn()
+    const { clock, store } = await signedInTab()
     const shown = () => store.getState().session!.lastActivityAt
     function Timed({ minutes }: { minutes: number }) {
       useIdlePrompt({ timeoutMs: minutes * MINUTE, promptMs: MINUTE, activityEvents: ['keydown'] })
@@ -139,7 +129,7 @@ describe('useIdlePrompt', () => {
   })
 
   it('bad options throw invalid-argument in render', async () => {
-    const { store } = await signedIn()
+    const { store } = await signedInTab()
     vi.spyOn(console, 'error').mockImplementation(() => {}) // React reports the render error
     function Bad() {
       useIdlePrompt({ timeoutMs: 1000, promptMs: 5000 })
