@@ -1,4 +1,5 @@
 import { AuthSessionError } from '../core/errors'
+import { storageOrNull } from '../core/logout-journal'
 
 // A sign-in left unfinished (the user closed the login page) must not hand its
 // returnTo to a later, unrelated completeLogin() (an adoption on start).
@@ -27,7 +28,7 @@ export function sameOriginPath(returnTo: string, origin: string): string {
 
 /** Keeps `returnTo` across the sign-in redirect, in this tab's sessionStorage under `key` (none given: any earlier one is dropped). */
 export function keepReturnTo(key: string, returnTo: string | undefined): void {
-  const storage = sessionStorageOrNull()
+  const storage = storageOrNull('sessionStorage')
   if (!storage) return
   const value = returnTo === undefined ? undefined : JSON.stringify({ returnTo: sameOriginPath(returnTo, location.origin), at: Date.now() })
   storage.removeItem(key) // an earlier sign-in's returnTo, whatever happens next
@@ -40,7 +41,7 @@ export function keepReturnTo(key: string, returnTo: string | undefined): void {
 
 /** The `returnTo` kept by `keepReturnTo`, once: it is removed as it is read. Only a recent, same-origin path comes back. */
 export function takeReturnTo(key: string): string | undefined {
-  const storage = sessionStorageOrNull()
+  const storage = storageOrNull('sessionStorage')
   const kept = storage?.getItem(key)
   if (!storage || kept == null) return undefined
   storage.removeItem(key)
@@ -50,14 +51,5 @@ export function takeReturnTo(key: string): string | undefined {
     return recent && typeof returnTo === 'string' ? sameOriginPath(returnTo, location.origin) : undefined
   } catch {
     return undefined // written by something else, or tampered with: no returnTo rather than a wrong one
-  }
-}
-
-/** sessionStorage, or null where it is missing or refused (a sandboxed frame throws on reading it). */
-function sessionStorageOrNull(): Storage | null {
-  try {
-    return typeof sessionStorage === 'undefined' ? null : sessionStorage
-  } catch {
-    return null
   }
 }
