@@ -131,11 +131,13 @@ export function createActivityWrites(deps: ActivityDeps) {
     writeUnwritten()
   }
 
+  /** The activity the previous page of this tab noted, taken as this page starts to read the stored record. */
+  let noted: { sessionId: string; at: number } | null = null
   /**
    * Once this page has read the stored record (its first status past
-   * 'loading'): the activity the previous page of this tab noted, if the
-   * session it names is the one held. Written as if recorded now, so never
-   * later than now, and only forward of what is stored.
+   * 'loading'): the noted activity is written, if the session it names is the
+   * one held and storage is behind it. It was shown from that first read
+   * (takeNote): an idle tracker must not time out on the stored activity alone.
    */
   const untilRead = state.subscribe(({ status }) => {
     if (status === 'loading') return
@@ -143,11 +145,12 @@ export function createActivityWrites(deps: ActivityDeps) {
     // After the adoption that showed it has finished (its listeners and events), not inside it. A promise
     // job, not queueMicrotask, which some test runners' fake timers hold back.
     void Promise.resolve().then(() => {
-      if (stopped) return
-      const noted = deps.activityNote.take()
+      const note = noted
+      noted = null
       const { session, status: now } = state.getState()
-      if (!noted || now !== 'authenticated' || session?.sessionId !== noted.sessionId) return
-      if (noted.at > Date.parse(session.lastActivityAt)) api.recordActivity(noted.at)
+      const held = deps.held()
+      if (stopped || !note || now !== 'authenticated' || session?.sessionId !== note.sessionId || !live(held) || held.session.sessionId !== note.sessionId) return
+      if (note.at > Date.parse(held.session.lastActivityAt)) write(note.sessionId, note.at)
     })
   })
 
@@ -180,6 +183,16 @@ export function createActivityWrites(deps: ActivityDeps) {
       if (timer !== null) return
       timer = clock.setTimeout(writeUnwritten, Math.min(every(), Math.max(0, lastWrite + every() - at)))
       listenIfBusy()
+    },
+    /**
+     * The store starts reading its record: the previous page's noted activity (never later than now) is
+     * shown over a record of its session from the first read, as this tab's own activity held back is.
+     */
+    takeNote() {
+      const note = deps.activityNote.take()
+      if (!note) return
+      noted = { sessionId: note.sessionId, at: Math.min(note.at, clock.now()) }
+      deps.shown.note(note.sessionId, new Date(noted.at).toISOString())
     },
     /** Writes at least every `ms` while the cap is held (an idle tracker's); returns its release. */
     capInterval(ms: number) {

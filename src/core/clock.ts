@@ -26,6 +26,9 @@ export const MAX_SKEW_MS = 1e13
 export const plausibleSkew = (value: unknown): number | undefined =>
   typeof value === 'number' && Math.abs(value) <= MAX_SKEW_MS ? value : undefined
 
+/** Now on the server's clock (a session's times are), as an ISO datetime: when an end is recorded. */
+export const serverNow = (clock: Clock, skewMs: unknown): string => new Date(clock.now() + (plausibleSkew(skewMs) ?? 0)).toISOString()
+
 /**
  * The real clock. Globals are looked up on every call (not captured at import)
  * so fake timers installed after import still apply.

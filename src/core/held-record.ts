@@ -27,7 +27,7 @@ export interface HeldRecordDeps {
   onHeldLocally(): void
   /** This tab announced a logout and is about to write its tombstone (see record-actions.ts). */
   endingHere(): boolean
-  /** A record to show ended instead: a noted logout's (unfinished-logout.ts), or a later one of a login being ended (provisional-end.ts). */
+  /** A record to show ended instead: a noted logout's (unfinished-logout.ts), a later one of a login being ended (provisional-end.ts), an idle end's (idle-end.ts). */
   endedView(record: StoredRecord, source: 'local' | 'remote'): AuthenticationSession | null
 }
 
@@ -120,10 +120,11 @@ export function createHeldRecord(deps: HeldRecordDeps) {
   const retryUnsavedNow = () => {
     if (!stopped && unsaved.has()) retry.now()
   }
-  /** A logout shown ahead of storage did not land: show the held record again, and write what waited for it (logoutPending). */
+  /** An end shown ahead of storage did not land: show the held record again (or another end still shown), and write what waited for it (logoutPending). */
   const showHeld = () => {
-    const status = statusOf(held)
-    if (state.getState().status !== status) show(status, held?.session ?? null)
+    const ended = held && deps.endedView(held, 'local')
+    const status = ended ? 'unauthenticated' : statusOf(held)
+    if (state.getState().status !== status) show(status, ended || (held?.session ?? null))
     if (status === 'authenticated') retryUnsavedNow()
   }
 

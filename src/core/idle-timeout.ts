@@ -1,6 +1,5 @@
 import { checkOptions } from './argument-checks'
 import { AuthSessionError } from './errors'
-import { holdIdleSession } from './idle-holds'
 import { checkIdleTimeoutOptions, DEFAULT_ACTIVITY_EVENTS, runTimeoutAction, type IdleTimeoutOptions } from './idle-timeout-options'
 import { createMountCounter } from './mount-counter'
 import { storeInternals } from './store'
@@ -9,7 +8,8 @@ import type { SessionState, SessionStore, SessionStoreInternals } from './store-
 /**
  * Where a tab stands: `inactive` (not started, or not signed in), `active`,
  * `prompt` (the timeout is `promptMs` away or less) or `timed-out` (its
- * action runs, or was refused and nothing newer is known yet).
+ * action runs, or left the session live: refused, or an action of the app's
+ * that keeps it; until new activity).
  */
 export type IdlePhase = 'inactive' | 'active' | 'prompt' | 'timed-out'
 
@@ -51,16 +51,6 @@ const TIMED_OUT = state('timed-out', 0)
  * Nothing runs until `start()`. Throws `invalid-argument` for bad options.
  */
 export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptions): IdleTimeout {
-  return createIdleTracker(store, options, true)
-}
-
-/**
- * createIdleTimeout, for useIdlePrompt. `holds` false: the tracker runs inside
- * a RequireSession's children (guard-context.ts), which its hold would hide,
- * stopping the tracker and so releasing the hold: the children would come
- * back, a new tracker time out and hold again, each running `onTimeout`.
- */
-export function createIdleTracker(store: SessionStore, options: IdleTimeoutOptions, holds: boolean): IdleTimeout {
   checkOptions('createIdleTimeout(store)', store, ['getState', 'subscribe', 'recordActivity', 'derived', 'end', 'logout'])
   checkIdleTimeoutOptions('createIdleTimeout(store, options)', options)
   let internals: SessionStoreInternals
@@ -81,16 +71,10 @@ export function createIdleTracker(store: SessionStore, options: IdleTimeoutOptio
   let timerAt = Infinity
   /** When the activity shown runs out (Infinity unless signed in and started): what input is checked against. */
   let deadline = Infinity
-  /** The session and activity the action last ran for: it runs once for them, whatever it did. */
-  let actedOn: string | null = null
   let evaluating = false
   let again = false
-  /** This tracker, as the holder of a timed-out session (idle-holds.ts). */
-  const holder = {}
 
   const set = (next: IdleTimeoutState) => {
-    // Timed out: the session is held (from a guard's children) in step, until this tracker moves on from it.
-    if (next !== TIMED_OUT) holdIdleSession(store, holder, null)
     if (next.phase === current.phase && next.remainingSeconds === current.remainingSeconds) return
     current = next
     for (const listener of [...listeners]) {
@@ -122,24 +106,30 @@ export function createIdleTracker(store: SessionStore, options: IdleTimeoutOptio
     }, at - clock.now())
   }
 
-  const keyOf = (session: SessionState['session']) => `${session?.sessionId}\n${session?.lastActivityAt}`
-
+  /**
+   * The store shows the session ended at once (idle-end.ts), before anything
+   * renders it signed in, and the action runs once for this session and
+   * activity, whichever tracker decided: not again here, nor in a tracker
+   * made meanwhile. The decision stands if this tracker stops (a prompt inside
+   * a guard's children, hidden with them): its action still runs.
+   */
   const act = (session: NonNullable<SessionState['session']>) => {
-    const key = keyOf(session)
-    if (actedOn === key) return
-    actedOn = key
-    // A promise job: not inside the store's listener that got us here. Not if activity came meanwhile (the
-    // previous page's noted activity, applied once the record is read): end() would be decided on it.
-    const due = () => started && current === TIMED_OUT && keyOf(store.getState().session) === key
+    const release = internals.decideIdleEnd(session)
+    if (!release) return
+    // A promise job: not inside the store's listener that got us here.
     void Promise.resolve()
-      .then(() => (due() ? runTimeoutAction(onTimeout, store) : undefined))
+      .then(() => runTimeoutAction(onTimeout, store))
       .catch((error: unknown) =>
         queueMicrotask(() => {
           throw error // the app's to see (sign-out-failed: ended, the provider not told), not an unhandled rejection
         }),
       )
-      // Refused (later activity stored elsewhere): the tab now shows it, and is active again.
-      .then(() => evaluate())
+      // Settled: what storage holds shows again (an end refused on later activity stored elsewhere, an action
+      // of the app's that kept the session): the tab is active again, or signed out.
+      .then(() => {
+        release()
+        evaluate()
+      })
   }
 
   const step = () => {
@@ -148,16 +138,15 @@ export function createIdleTracker(store: SessionStore, options: IdleTimeoutOptio
     const { status, session } = store.getState()
     if (!started || status !== 'authenticated') {
       clear()
-      actedOn = null
       deadline = Infinity
-      return set(INACTIVE)
+      // An idle end shown while its action runs: timed out, in every started tracker of the store.
+      return set(started && internals.idleEndShown() ? TIMED_OUT : INACTIVE)
     }
     const now = clock.now()
     deadline = Math.min(now, Date.parse(session.lastActivityAt)) + timeoutMs
     const left = deadline - now
     if (left <= 0) {
       clear()
-      if (holds) holdIdleSession(store, holder, session.sessionId)
       set(TIMED_OUT)
       return act(session)
     }

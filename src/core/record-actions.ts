@@ -1,5 +1,5 @@
 import type { StoreApi } from 'zustand/vanilla'
-import { plausibleSkew, type Clock } from './clock'
+import { serverNow, type Clock } from './clock'
 import { createActivityWrites, type ActivityWrites } from './activity-writes'
 import { createActivityNote } from './activity-note'
 import { checkOptions } from './argument-checks'
@@ -80,8 +80,8 @@ export function createRecordActions(
   endSession(reason: RevokeReason, options?: EndSessionOptions, how?: EndHow): Promise<AuthenticationSession | null>
   /** This tab announced a logout whose tombstone is not written yet. */
   endingHere(): boolean
-  /** Activity writes: stop (the store is destroyed), takeHandOff (a closing tab's activity), flush (writeActivityNow), capInterval. */
-  activity: Pick<ActivityWrites, 'stop' | 'takeHandOff' | 'flush' | 'capInterval'>
+  /** Activity writes: stop (the store is destroyed), takeHandOff (a closing tab's activity), flush (writeActivityNow), capInterval, takeNote. */
+  activity: Pick<ActivityWrites, 'stop' | 'takeHandOff' | 'flush' | 'capInterval' | 'takeNote'>
   /** Notices a device clock set back; the record and the activity shown follow it. */
   clockFollower: ClockFollower
 } {
@@ -123,7 +123,7 @@ export function createRecordActions(
     const hydrating = afterHydration ? ensureHydration() : null
     if (hydrating) await hydrating
     if (idle) idleSince = Date.parse(state.getState().session?.lastActivityAt ?? liveSession(held())?.lastActivityAt ?? '')
-    const at = revokedAt ?? new Date(clock.now() + (plausibleSkew(held()?.clockSkewMs) ?? 0)).toISOString()
+    const at = revokedAt ?? serverNow(clock, held()?.clockSkewMs)
     const mine = liveSession(held())
     const heldGeneration = held()?.generation ?? 0
     const loginGeneration = wholeLogin ? held()?.loginGeneration : undefined

@@ -226,6 +226,10 @@ export interface SessionStoreInternals {
   writeActivityNow(): void
   /** Writes held-back activity at least every `ms` (below activityWriteIntervalMs) until the returned release: an idle tracker's. */
   capActivityWrites(ms: number): () => void
+  /** Shows the session ended by an idle timeout until the returned release, once per session and activity; null if decided already (idle-end.ts). */
+  decideIdleEnd(session: AuthenticationSession): (() => void) | null
+  /** An idle end is shown and its action has not settled. */
+  idleEndShown(): boolean
   /** The store's wake source (the `wake` option, or the window's): an idle tracker recomputes on the same moments. */
   wake: WakeSource
   /** end(), resolving with the live session as stored when it ended (its current tokens), or null if nothing was ended. */

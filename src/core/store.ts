@@ -15,6 +15,7 @@ import { continuesLogin } from './login-lineage'
 import { createLogoutJournal } from './logout-journal'
 import { createUnfinishedLogout } from './unfinished-logout'
 import { createProvisionalEnd } from './provisional-end'
+import { createIdleEnd } from './idle-end'
 import { rejoinStorage } from './rejoin-storage'
 import { createRecordActions } from './record-actions'
 import type { SessionState, SessionStore, SessionStoreInternals, SessionStoreOptions, StoreCore } from './store-types'
@@ -84,9 +85,10 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     clock,
     onHeldLocally: () => scheduler?.reschedule(),
     endingHere: () => endingHere(),
-    // The previous page's noted logout is shown from the first read, before any listener sees the record.
-    // Or, while another tab's announced logout awaits its tombstone, a later record of that login (read, or written here).
-    endedView: (stored, source) => (source === 'remote' ? unfinishedLogout.endedView(stored) : null) ?? provisional.endedView(stored),
+    // The previous page's noted logout, from the first read; a later record of a login whose announced logout awaits
+    // its tombstone (read, or written here); a record of a session whose idle timeout's action runs, without later activity.
+    endedView: (stored, source) =>
+      (source === 'remote' ? unfinishedLogout.endedView(stored) : null) ?? provisional.endedView(stored) ?? idleEnd.endedView(stored),
   })
   const { commit, reconcile, holdLocally } = record
   const held = record.held
@@ -104,11 +106,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     if (channel === undefined) channel = createBroadcastTabChannel(channelName)
     return channel
   }
-  /**
-   * Tells the other tabs. While started, on the store's channel; otherwise
-   * (a write before start, or a logout confirm finishing after the provider
-   * unmounted) on a channel opened for this one message, so none is left open.
-   */
+  // Tells the other tabs: on the store's channel while started; else (a write before start, a logout confirm
+  // finishing after the provider unmounted) on a channel opened for this one message, so none is left open.
   const postToTabs = (message: unknown): boolean => {
     if (destroyed) return false
     if (channel !== undefined) return postHint(channel, message)
@@ -134,6 +133,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
   })
 
   const hydrate = async () => {
+    // The previous page's activity shows over the record from the first read (activity-writes.ts).
+    activity.takeNote()
     try {
       await reconcile('hydrate')
     } finally {
@@ -173,6 +174,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     endAt: async (reason, revokedAt, applies) => void (await endSession(reason, {}, { revokedAt, announce: false, applies })),
     showHeld: () => record.showHeld(),
   })
+  const idleEnd = createIdleEnd({ state, clock, held, showHeld: () => record.showHeld() })
 
   const mounts = createMountCounter(() => {
     // Started again after a stop (a provider unmounted and mounted again): tab
@@ -203,9 +205,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
       unwatch?.()
       // A stopped store holds no connection (each unmounted provider would keep one, blocking a database delete).
       persistence.close?.()
-      // A pending logout confirm keeps running through a stop (a provider
-      // remounting): cancelling it would leave the tab showing signed out over
-      // a live record, and the logout possibly never stored.
+      // A pending logout confirm keeps running through a stop (a provider remounting): cancelled, the tab
+      // would show signed out over a live record, and the logout might never be stored.
       // A channel we opened is closed with the last stop (an unmounted provider), and reopened on the next start.
       if (options.channel === undefined && channel) {
         channel.close()
@@ -265,6 +266,8 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     clockFollower,
     writeActivityNow: activity.flush,
     capActivityWrites: activity.capInterval,
+    decideIdleEnd: idleEnd.decide,
+    idleEndShown: idleEnd.shown,
     wake,
     // What this logout() ends, or else, the first time, what the previous page's unfinished logout ended here (for the provider).
     end: async (reason) => {

@@ -1,9 +1,7 @@
-import { useCallback, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react'
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import { AuthSessionError } from '../core/errors'
-import { heldIdleSessions, subscribeIdleHolds } from '../core/idle-holds'
 import type { AuthenticationSession, RevokeReason } from '../core/session'
 import type { SignInOptions } from '../core/source'
-import { GuardedBy } from './guard-context'
 import { automaticSignIn, currentLocation, startSignIn } from './guard-sign-in'
 import { useSession, useSessionStore, type SessionView } from './use-session'
 
@@ -64,10 +62,6 @@ export function RequireSession({ children, loading = null, signedOut = defaultSi
   const status = useSession(selectStatus)
   const session = useSession(selectSession)
   const [attempt, setAttempt] = useState<Attempt | null>(null)
-  // Timed out by an idle tracker, its end not stored yet (a page opened after the timeout): not the children.
-  const subscribeHolds = useCallback((listener: () => void) => subscribeIdleHolds(store, listener), [store])
-  const held = useSyncExternalStore(subscribeHolds, () => heldIdleSessions(store), () => heldIdleSessions(store))
-  const idleEnding = status === 'authenticated' && session !== null && held.includes(session.sessionId)
   const current = status === 'unauthenticated' && attempt?.session === session ? attempt : null
   const latest = useRef({ returnTo, loginOptions, onError })
   useEffect(() => {
@@ -118,8 +112,8 @@ export function RequireSession({ children, loading = null, signedOut = defaultSi
     return () => removeEventListener('pageshow', back)
   }, [leaving])
 
-  if (status === 'authenticated' && !idleEnding) return <GuardedBy.Provider value={store}>{children}</GuardedBy.Provider>
-  if (status === 'loading' || idleEnding || leaving || (neverSignedIn && !current)) return <>{loading}</>
+  if (status === 'authenticated') return <>{children}</>
+  if (status === 'loading' || leaving || (neverSignedIn && !current)) return <>{loading}</>
   const login = () => signIn(false)
   return <>{signedOut({ session, reason: session?.revokeReason, error: current?.error, login })}</>
 }

@@ -1,7 +1,6 @@
-import { useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
-import { createIdleTracker, type IdlePhase } from '../core/idle-timeout'
+import { useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
+import { createIdleTimeout, type IdlePhase } from '../core/idle-timeout'
 import { checkIdleTimeoutOptions, runTimeoutAction, type IdleTimeoutOptions } from '../core/idle-timeout-options'
-import { GuardedBy } from './guard-context'
 import { useSessionStore } from './use-session'
 
 /** What `useIdlePrompt()` gives. */
@@ -35,19 +34,17 @@ export function useIdlePrompt(options: IdleTimeoutOptions): IdlePrompt {
   const { timeoutMs, promptMs, activityEvents, wake } = options
   // An inline array is a new one each render: compared by its contents.
   const eventsKey = Array.isArray(activityEvents) ? activityEvents.join('\n') : activityEvents
-  // Inside a guard's children its hold would hide the prompt too (see createIdleTracker): none there.
-  const holds = useContext(GuardedBy) !== store
   const tracker = useMemo(
     () =>
-      createIdleTracker(store, {
+      createIdleTimeout(store, {
         timeoutMs,
         promptMs,
         activityEvents,
         wake,
         onTimeout: (given) => runTimeoutAction(latest.current.onTimeout, given),
-      }, holds),
+      }),
     // eslint-disable-next-line react-hooks/exhaustive-deps -- activityEvents by its contents (eventsKey)
-    [store, timeoutMs, promptMs, eventsKey, wake, holds],
+    [store, timeoutMs, promptMs, eventsKey, wake],
   )
   // Ref-counted with a late stop: StrictMode's mount, unmount, mount keeps one set of timers and listeners.
   useEffect(() => tracker.start(), [tracker])

@@ -21,10 +21,10 @@ function Secret() {
   return <p>secret</p>
 }
 // An open tab whose user went idle, the idle prompt rendered inside the
-// guard's children: the timeout's hold hid the children and the prompt with
-// them, whose stop released the hold, so the protected children were mounted
-// again (their data fetched again, shown to the idle session) until the end
-// was stored. Fails before the fix: mounted twice.
+// guard's children: the timeout hides the children and the prompt with them.
+// The prompt's tracker stopping must not bring the idle session back: once,
+// the protected children were mounted again (their data fetched again, shown
+// to the idle session) until the end was stored.
 it('an open tab that times out with the prompt inside the guard: onTimeout once, the children never mounted again', async () => {
   const { clock, store } = await signedInTab()
   let timeouts = 0
