@@ -224,30 +224,50 @@ describe.skipIf(!findChromium())('a Kratos app in real Chromium, Kratos on anoth
     for (const tab of tabs) expect(await tab.evaluate(() => window.__kratosApp.errors())).toEqual([])
   })
 
-  it('return_to Kratos refuses: a logout whose afterLogoutUrl is not allowed ends the session here and says sign-out-failed; a callback that is not allowed stops on Kratos\'s error page', async () => {
-    // allowed_return_urls covers the callback only, not the after-logout URL `/`.
-    const tabs = await tabsOf(2, { lifespanMs: 60 * 60_000, allowedReturnUrls: [`${harness.origin}/callback`] })
+  it("an afterLogoutUrl Kratos refuses: the logout flow is asked for again without it, the session at Kratos ends (redirecting or not), and a warning names the URL", async () => {
+    // allowed_return_urls covers the callback only, not the after-logout URL.
+    const afterLogoutUrl = `${harness.origin}/signed-out`
+    const tabs = await tabsOf(2, { lifespanMs: 60 * 60_000, allowedReturnUrls: [`${harness.origin}/callback`] }, { afterLogoutUrl })
+    const warnings: string[][] = tabs.map(() => [])
+    tabs.forEach((tab, i) => tab.on('console', (message) => void (message.type() === 'warning' && warnings[i]!.push(message.text()))))
+    const whoamiStatus = (tab: Page) => tab.evaluate((url) => fetch(url, { credentials: 'include', headers: { Accept: 'application/json' } }).then((r) => r.status), `${kratos!.origin}/sessions/whoami`)
     await signInFrom(tabs[0]!)
     await allIn(tabs, { status: 'authenticated' })
-    const { sessionId } = await stateOf(tabs[0]!)
     const before = kratos!.requests.length
     await tabs[1]!.bringToFront()
-    await tabs[1]!.click('#sign-out')
+    // Refused (400 self_service_flow_return_to_forbidden), asked again without return_to: Kratos's logout URL then
+    // sends the page to its default_browser_return_url (`/`), not to afterLogoutUrl.
+    await Promise.all([tabs[1]!.waitForEvent('load'), tabs[1]!.click('#sign-out')])
+    await tabs[1]!.waitForFunction(() => window.__kratosApp !== undefined)
+    expect(tabs[1]!.url()).toBe(`${harness.origin}/`)
     await allIn(tabs, { status: 'unauthenticated', revokeReason: 'user-logout' })
-    await eventually(async () => expect(await tabs[1]!.evaluate(() => window.__kratosApp.errors())).toEqual(['sign-out-failed']))
-    expect(kratos!.requests.slice(before)).toEqual(['GET /self-service/logout/browser 400'])
-    expect(tabs[1]!.url()).toBe(`${harness.origin}/`) // it never left
-    expect(kratos!.sessions()).toEqual([`${sessionId} aal1`]) // Kratos was not told
-    // So Sign in comes straight back, without a password, into the same Kratos session.
-    await tabs[1]!.click('#sign-in')
-    await tabs[1]!.waitForFunction(() => location.pathname === '/reports' && window.__kratosApp?.state().status === 'authenticated')
-    await allIn(tabs, { status: 'authenticated', sessionId })
-    expect(kratos!.requests.slice(before + 1)).toEqual(['GET /self-service/login/browser 303', `${WHOAMI} 200`])
+    expect(kratos!.requests.slice(before)).toEqual(['GET /self-service/logout/browser 400', 'GET /self-service/logout/browser 200', 'GET /self-service/logout 303'])
+    expect(kratos!.sessions()).toEqual([])
+    expect(await whoamiStatus(tabs[1]!)).toBe(401)
+    expect(warnings[1]).toHaveLength(1)
+    expect(warnings[1]![0]).toContain(`"${afterLogoutUrl}"`)
+    expect(warnings[1]![0]).toContain('selfservice.allowed_return_urls')
+    expect(warnings[1]![0]).not.toMatch(/ory_lo_|self-service\/logout/)
 
-    // The callback itself refused: the flow is never created, the browser stops on Kratos's error UI.
-    // (From a signed-in tab, asking for the password again: Kratos checks return_to before anything else.)
+    // Sign in asks for the password again (a session left at Kratos would have come straight back), then a
+    // logout without leaving the page (an idle timeout's) is refused and retried the same way.
+    await signInFrom(tabs[0]!)
+    const out = kratos!.requests.length
+    await tabs[0]!.evaluate(() => window.__kratosApp.logout(false))
+    await allIn(tabs, { status: 'unauthenticated', revokeReason: 'user-logout' })
+    expect(kratos!.requests.slice(out)).toEqual(['GET /self-service/logout/browser 400', 'GET /self-service/logout/browser 200', 'GET /self-service/logout 204'])
+    expect(kratos!.sessions()).toEqual([])
+    expect(await whoamiStatus(tabs[0]!)).toBe(401)
+    expect(tabs[0]!.url()).toBe(`${harness.origin}/reports`) // it never left
+    for (const tab of tabs) expect(await tab.evaluate(() => window.__kratosApp.errors())).toEqual([])
+    expect(warnings[0]).toHaveLength(1)
+  })
+
+  it("a callback Kratos refuses: the login flow is never created, the browser stops on Kratos's error page", async () => {
+    const tabs = await tabsOf(2, { lifespanMs: 60 * 60_000 })
+    await signInFrom(tabs[0]!)
+    // From a signed-in tab, asking for the password again: Kratos checks return_to before anything else.
     kratos!.allowReturnUrls([`${harness.origin}/reports`])
-    await tabs[0]!.bringToFront()
     await Promise.all([
       tabs[0]!.waitForURL((url) => url.href.startsWith(`${kratos!.origin}/ui/error?id=`)),
       tabs[0]!.evaluate(() => void window.__kratosApp.login({ refresh: 'true' })),

@@ -14,7 +14,7 @@ export interface KratosSourceOptions {
   basePath: string
   /** Where Kratos's login flow returns to (one of its `allowed_return_urls`); call `completeLogin()` there. Default `/callback` on this origin. */
   callbackUrl?: string | undefined
-  /** Where Kratos sends the browser after logout (`return_to`, one of its `allowed_return_urls`). Default: Kratos's own setting. */
+  /** Where Kratos sends the browser after logout (`return_to`, one of its `allowed_return_urls`). Default: Kratos's own setting, also used (with a console warning) when Kratos refuses this URL, so the sign-out still happens. */
   afterLogoutUrl?: string | undefined
   /** Default: the global `fetch`. */
   fetch?: typeof fetch | undefined
@@ -35,6 +35,9 @@ const OPTIONS = {
 
 /** Kratos's answer to a session that needs a second factor before it may be used (`required_aal: highest_available`). */
 export const AAL2_REQUIRED = 'session_aal2_required'
+
+// Kratos's error id for a return_to outside selfservice.allowed_return_urls (text.ErrIDRedirectURLNotAllowed).
+const RETURN_TO_FORBIDDEN = 'self_service_flow_return_to_forbidden'
 
 /**
  * Ory Kratos browser sessions (its cookie, on Kratos's domain) over its public
@@ -64,6 +67,20 @@ export function createKratosSource(options: KratosSourceOptions): SessionSource 
   const get = (url: string, signal?: AbortSignal) => requestSession(url, { method: 'GET', credentials: 'include', cache: 'no-store' }, deps, signal)
   const whoami = (signal?: AbortSignal) => get(`${root}/sessions/whoami`, signal)
   const map = (body: unknown, previous?: Parameters<typeof mapKratosSession>[1]) => mapKratosSession(body as KratosSession, previous, { deviceInfo: options.deviceInfo })
+  const logoutFlow = (returnTo: string | undefined) => {
+    const url = new URL(`${root}/self-service/logout/browser`)
+    if (returnTo) url.searchParams.set('return_to', returnTo)
+    return get(url.href).catch((cause: unknown) => {
+      throw signOutFailure((cause as Error).message, cause)
+    })
+  }
+  let warned = false
+  /** Once per source: the refused URL and Kratos's setting to change, never the logout URL (it holds the flow's token). */
+  const warnReturnToRefused = (url: string) => {
+    if (warned) return
+    warned = true
+    console.warn(`authsession (${name}): Kratos refused afterLogoutUrl "${url}" (self_service_flow_return_to_forbidden: not in its selfservice.allowed_return_urls). Signing out without it: Kratos sends the browser to its default return URL instead. Add the URL to selfservice.allowed_return_urls, or change afterLogoutUrl.`)
+  }
 
   return {
     name,
@@ -106,11 +123,15 @@ export function createKratosSource(options: KratosSourceOptions): SessionSource 
     },
 
     async signOut(_session, signOutOptions = {}) {
-      const flowUrl = new URL(`${root}/self-service/logout/browser`)
-      if (options.afterLogoutUrl) flowUrl.searchParams.set('return_to', options.afterLogoutUrl)
-      const flow = await get(flowUrl.href).catch((cause: unknown) => {
-        throw signOutFailure((cause as Error).message, cause)
-      })
+      const afterLogoutUrl = options.afterLogoutUrl || undefined
+      let flow = await logoutFlow(afterLogoutUrl)
+      // Kratos refuses a return_to outside selfservice.allowed_return_urls, and then ends nothing: the user who
+      // clicked Sign out would stay signed in at Kratos (the next sign-in needing no password). Ending the session
+      // matters more than where the browser lands: asked again without it, Kratos sends it to its default.
+      if (afterLogoutUrl && flow.status === 400 && serverErrorId(flow.body) === RETURN_TO_FORBIDDEN) {
+        warnReturnToRefused(afterLogoutUrl)
+        flow = await logoutFlow(undefined)
+      }
       // 401: Kratos holds no session for this browser (another tab's logout, an expiry): nothing left to end.
       if (flow.status === 401) return
       const logoutUrl = (flow.body as { logout_url?: unknown } | undefined)?.logout_url
