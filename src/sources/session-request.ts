@@ -10,6 +10,11 @@ export interface SessionAnswer {
   unreadable: boolean
   /** Server clock minus ours from the `Date` header; undefined without one (a cross-origin answer that does not expose it). */
   clockSkewMs: number | undefined
+  /**
+   * The endpoint redirected: a redirect not followed (`redirect: 'manual'`: status 0 in browsers, the
+   * 3xx itself elsewhere; no body), or one fetch followed to this answer. Reported, not judged here.
+   */
+  redirected: boolean
 }
 
 export interface RequestDeps {
@@ -34,11 +39,16 @@ export function skewFromDate(date: string | null, sentAt: number, receivedAt: nu
   return skew === undefined ? undefined : Math.abs(skew) < SKEW_NOISE_MS ? 0 : Math.round(skew)
 }
 
+// What fetch hands back for a redirect it did not follow: browsers hide it as
+// an `opaqueredirect` (status 0); fetches outside one (Node's) give the 3xx.
+const REDIRECT_STATUSES = [301, 302, 303, 307, 308]
+const unfollowedRedirect = (response: Response) => response.type === 'opaqueredirect' || REDIRECT_STATUSES.includes(response.status)
+
 /**
  * Sends one request with the browser's cookies, aborted at `timeoutMs` or by
  * `signal`. Throws a transient RefreshError when no answer came: `refresh-timeout`
  * (aborted) or `refresh-network` (offline, DNS, CORS); any answer, 4xx and 5xx
- * too, is returned for the caller to judge.
+ * and a redirect `init.redirect: 'manual'` held too, is returned for the caller to judge.
  */
 export async function requestSession(url: string, init: RequestInit, deps: RequestDeps, signal?: AbortSignal): Promise<SessionAnswer> {
   const controller = new AbortController()
@@ -49,6 +59,12 @@ export async function requestSession(url: string, init: RequestInit, deps: Reque
   const sentAt = Date.now()
   try {
     const response = await deps.fetch(url, { ...init, headers: { Accept: 'application/json', ...init.headers }, signal: controller.signal })
+    const skew = () => skewFromDate(response.headers.get('Date'), sentAt, Date.now())
+    // Only a caller that asked fetch to hold redirects gets one back as such (a followed source, Kratos's, reads it as before).
+    if (init.redirect === 'manual' && unfollowedRedirect(response)) {
+      await response.body?.cancel().catch(() => {}) // the login page's markup, if fetch let us see it: nothing to read
+      return { status: response.status, ok: false, body: undefined, unreadable: false, clockSkewMs: skew(), redirected: true }
+    }
     const text = await response.text()
     let body: unknown
     let unreadable = false
@@ -59,7 +75,7 @@ export async function requestSession(url: string, init: RequestInit, deps: Reque
         unreadable = true // not kept: the text is the server's, and says nothing the status does not
       }
     }
-    return { status: response.status, ok: response.ok, body, unreadable, clockSkewMs: skewFromDate(response.headers.get('Date'), sentAt, Date.now()) }
+    return { status: response.status, ok: response.ok, body, unreadable, clockSkewMs: skew(), redirected: response.redirected === true }
   } catch (cause) {
     if (controller.signal.aborted) throw new RefreshError('refresh-timeout', `The session endpoint did not answer in time (${new URL(url, 'http://x').pathname})`, { cause })
     throw new RefreshError('refresh-network', `The session endpoint could not be reached (${new URL(url, 'http://x').pathname})`, { cause })

@@ -6,14 +6,15 @@ import { leavePage } from '../leave-page'
 import { keepReturnTo, takeReturnTo } from '../return-to'
 import { refreshFailure, requestSession, signInFailure, signOutFailure, type RequestDeps, type SessionAnswer } from '../session-request'
 import { toHttpSession } from './http-session'
+import { loginRedirectRefused, loginRedirectSignInFailure, sentToSignIn } from './login-redirect'
 
 /** `createHttpSource`'s options: your server's session endpoints. */
 export interface HttpSourceOptions {
-  /** `GET`: the session as JSON (`HttpSessionBody`, or your shape with `toSession`), or 401 / 403 when there is none. Asked at the callback. */
+  /** `GET`: the session as JSON (`HttpSessionBody`, or your shape with `toSession`), or 401 / 403 (or a redirect to sign in) when there is none. Asked at the callback; never followed through a redirect. */
   sessionUrl: string
   /** `POST`: extends the session and answers it as `sessionUrl` does. Default: a `GET` of `sessionUrl` (a server with sliding expiry extends it there). */
   refreshUrl?: string | undefined
-  /** `POST`: ends the server's session (2xx, or 401 when there was none left). Without it, `logout()` rejects with `sign-out-failed`: the cookie would still work. */
+  /** `POST`: ends the server's session (2xx, a redirect, or 401 when there was none left). Without it, `logout()` rejects with `sign-out-failed`: the cookie would still work. */
   logoutUrl?: string | undefined
   /** Where sign-in starts (your SAML or login route); it ends on your callback route with the cookie set. A function gets `login()`'s `returnTo` and `extraParams`. */
   loginUrl: string | ((returnTo: string | undefined, extraParams: Record<string, string> | undefined) => string)
@@ -40,8 +41,10 @@ const OPTIONS = {
  * A session your own server keeps in a cookie (SAML, a BFF, your own login),
  * behind a JSON session endpoint: sign-in by redirect to `loginUrl`, the
  * session read at the callback, refreshed once per expiry for the browser,
- * ended at `logoutUrl`. 401 and 403 end the session in every tab; network
- * errors, timeouts, 5xx and answers that are not a session are retried.
+ * ended at `logoutUrl`. 401, 403 and a redirect (to a login page or the
+ * identity provider: requests hold redirects, `redirect: 'manual'`) end the
+ * session in every tab; network errors, timeouts, 5xx and answers that are
+ * not a session are retried.
  */
 export function createHttpSource(options: HttpSourceOptions): SessionSource {
   checkOptions('createHttpSource(options)', options ?? null, OPTIONS, true)
@@ -59,7 +62,9 @@ export function createHttpSource(options: HttpSourceOptions): SessionSource {
     timeoutMs: (options.requestTimeoutSeconds ?? 10) * 1000,
   }
   const navigate = options.navigate ?? leavePage
-  const ask = (url: string, method: 'GET' | 'POST', signal?: AbortSignal) => requestSession(url, { method, credentials, cache: 'no-store' }, deps, signal)
+  // Held, not followed: a followed redirect to the login page reads as a 200 of HTML, and one to the
+  // identity provider's origin as a network error, both transient; held, it says "no session here".
+  const ask = (url: string, method: 'GET' | 'POST', signal?: AbortSignal) => requestSession(url, { method, credentials, cache: 'no-store', redirect: 'manual' }, deps, signal)
 
   return {
     name,
@@ -79,12 +84,13 @@ export function createHttpSource(options: HttpSourceOptions): SessionSource {
       } catch (cause) {
         throw signInFailure(cause instanceof Error ? cause : new Error(String(cause)), returnTo)
       }
-      if (!session) throw signInFailure(answer, returnTo)
+      if (!session) throw sentToSignIn(answer) ? loginRedirectSignInFailure(answer, returnTo) : signInFailure(answer, returnTo)
       return { session, clockSkewMs: answer.clockSkewMs, returnTo }
     },
 
     async refresh(previous, { signal }): Promise<SourceResult> {
       const answer = await ask(options.refreshUrl ?? sessionUrl, options.refreshUrl ? 'POST' : 'GET', signal)
+      if (sentToSignIn(answer)) throw loginRedirectRefused(answer)
       if (!answer.ok || answer.body === undefined) throw refreshFailure(answer)
       // A mapping error (a field missing) is an invalid answer: the session is kept and the refresh retried.
       const session = toSession(answer.body, previous)
@@ -97,8 +103,9 @@ export function createHttpSource(options: HttpSourceOptions): SessionSource {
       const answer = await ask(options.logoutUrl, 'POST').catch((cause: unknown) => {
         throw signOutFailure((cause as Error).message, cause)
       })
-      // 401: no session left to end (another tab's logout got there first, or it expired): done.
-      if (!answer.ok && answer.status !== 401) throw signOutFailure(`the logout endpoint answered ${answer.status}`, { status: answer.status, body: answer.body })
+      // 401 or sent to sign in: no session left to end (another tab's logout got there first, or it expired): done.
+      // (A logout that redirects when it succeeds, Spring's to `/login?logout`, is done too.)
+      if (!answer.ok && answer.status !== 401 && !sentToSignIn(answer)) throw signOutFailure(`the logout endpoint answered ${answer.status}`, { status: answer.status, body: answer.body })
     },
   }
 }
