@@ -211,4 +211,34 @@ describe.skipIf(!findChromium())('a cookie-session app from the README, in real 
     expect(await endsWritten(tabs)).toBe(1)
     await expectServerSignedOut(tabs)
   })
+
+  // A backend that answers "not signed in" as Spring Security, Devise or a SAML service provider do: a 302 to
+  // its login page, or to the identity provider on another origin. What Chromium 156 hands fetch there (checked
+  // by hand): following, a 200 of HTML with `redirected`, or for the IdP's origin (no CORS) a TypeError like
+  // offline, after the request reached the IdP; with `redirect: 'manual'`, an opaqueredirect, the IdP not asked.
+  it.each(['login-page', 'identity-provider'] as const)('a 302 to the %s once the server ended the session: every tab signs out at the next refresh, once, with login_redirect', async (signedOut) => {
+    // Sessions of 3 s refreshed halfway: a refresh every ~1.5 s.
+    await profile(3000, { refresh: { leadFraction: 0.5, minIntervalMs: 500, retryBaseMs: 200, retryMaxMs: 400 } })
+    server.signedOut = signedOut
+    const tabs = await Promise.all([open(), open()])
+    await signInFrom(tabs[0]!)
+    await allIn(tabs, { status: 'authenticated' })
+    // Refreshed at least once while the server held the session: the redirect is only for a caller without one.
+    await eventually(async () => expect(server.requests).toContain('POST /api/session/refresh 200'), 4000)
+
+    const before = server.requests.length
+    server.revokeAll()
+    await allIn(tabs, { status: 'unauthenticated', revokeReason: 'token-expired' })
+    await sleep(500)
+    // One refresh for the browser met the redirect, and that ended it: no retry, no request reached the IdP.
+    expect(server.requests.slice(before)).toEqual(['POST /api/session/refresh 302'])
+    const events = (await Promise.all(tabs.map((tab) => tab.evaluate(() => window.__cookieApp.events())))).flat()
+    expect(events.filter((event) => event.startsWith('refresh-failed'))).toEqual(['refresh-failed:login_redirect'])
+
+    // A callback with no session behind it (the sign-in did not finish) is sign-in-failed, not a retry.
+    const callback = await open('/callback')
+    await callback.waitForFunction(() => window.__cookieApp.errors().length > 0)
+    expect(await callback.evaluate(() => window.__cookieApp.errors())).toEqual(['sign-in-failed (login_redirect)'])
+    expect(server.requests.slice(before).filter((line) => line.includes('/idp/'))).toEqual([])
+  })
 })
