@@ -268,6 +268,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     capActivityWrites: activity.capInterval,
     decideIdleEnd: idleEnd.decide,
     idleEndShown: idleEnd.shown,
+    onIdleEndSettled: idleEnd.onSettled,
     wake,
     // What this logout() ends, or else, the first time, what the previous page's unfinished logout ended here (for the provider).
     end: async (reason) => {
