@@ -60,6 +60,8 @@ export function createIdleEnd(deps: {
     },
     /** An idle end is shown and its action has not settled. */
     shown: () => pending !== null,
+    /** While its action runs: the session shown ended and the activity it was decided on (what that action's end may end). */
+    decision: (): { sessionId: string; lastActivityAt: number } | null => pending,
     /** Calls `listener` each time an idle end's action settles (every tracker of the store leaves 'timed-out'); returns the unsubscribe. */
     onSettled(listener: () => void): () => void {
       settledListeners.add(listener)
