@@ -34,6 +34,8 @@ export function createIdleEnd(deps: {
   let decided = ''
   /** While the action runs: the session shown ended, the activity it was decided on, and the end's time. */
   let pending: { sessionId: string; lastActivityAt: number; revokedAt: string } | null = null
+  /** Trackers to tell when the action settles: an end stored (or kept) changes nothing they listen to in the state. */
+  const settledListeners = new Set<() => void>()
 
   return {
     /**
@@ -53,10 +55,18 @@ export function createIdleEnd(deps: {
         if (pending !== ending) return
         pending = null
         deps.showHeld()
+        for (const listener of [...settledListeners]) listener()
       }
     },
     /** An idle end is shown and its action has not settled. */
     shown: () => pending !== null,
+    /** While its action runs: the session shown ended and the activity it was decided on (what that action's end may end). */
+    decision: (): { sessionId: string; lastActivityAt: number } | null => pending,
+    /** Calls `listener` each time an idle end's action settles (every tracker of the store leaves 'timed-out'); returns the unsubscribe. */
+    onSettled(listener: () => void): () => void {
+      settledListeners.add(listener)
+      return () => void settledListeners.delete(listener)
+    },
     /** A record read or written meanwhile: shown ended too, unless it is another session or has later activity. */
     endedView(record: StoredRecord): AuthenticationSession | null {
       if (!pending || !live(record) || record.session.sessionId !== pending.sessionId) return null

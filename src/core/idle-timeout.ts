@@ -183,6 +183,8 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
       if (next.status !== previous.status || next.session?.lastActivityAt !== previous.session?.lastActivityAt || next.session?.sessionId !== previous.session?.sessionId) evaluate()
     })
     const unwake = wake.subscribe(() => evaluate())
+    // Another tracker's action settling (an end stored changes neither status nor activity): not timed out any more.
+    const unsettled = internals.onIdleEndSettled(() => evaluate())
     const target = events.length > 0 && typeof window !== 'undefined' ? window : null
     const listen = { capture: true, passive: true }
     // This tracker's own function: the window keeps one registration per function and flags, so with
@@ -201,6 +203,7 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
       uncap()
       unsubscribe()
       unwake()
+      unsettled()
       events.forEach((type) => target?.removeEventListener(type, onActivity, listen))
       evaluate()
     }

@@ -66,6 +66,8 @@ export interface RecordActionDeps {
   holdsUnstoredSignIn(): boolean
   /** The store's `dbName:key`: names the activity an unloading page notes for its next page (activity-note.ts). */
   scope: string
+  /** The idle end a tracker shows while its action runs (idle-end.ts), or null. */
+  idleDecision(): { sessionId: string; lastActivityAt: number } | null
 }
 
 /**
@@ -111,8 +113,11 @@ export function createRecordActions(
     // announced ahead of the write, which may refuse it: the other tabs would show signed out meanwhile.
     const idle = reason === 'idle-timeout'
     let idleSince = NaN // the activity shown once the stored record is read
+    // While a tracker's idle end is shown (idle-end.ts), its session alone: a sign-in made on the signed-out
+    // screen meanwhile, before an action of the app's calls this, is not that idle session.
+    let idleOf: string | undefined
     const endOptions: EndSessionOptions = idle
-      ? { ...given, onlyIf: (live) => !(Date.parse(live.lastActivityAt) > idleSince) && (!given.onlyIf || given.onlyIf(live)) }
+      ? { ...given, onlyIf: (live) => (idleOf ?? live.sessionId) === live.sessionId && !(Date.parse(live.lastActivityAt) > idleSince) && (!given.onlyIf || given.onlyIf(live)) }
       : given
     const wholeLogin = how.wholeLogin ?? (!endOptions.onlyIf && endOptions.expectedGeneration === undefined)
     // Called from JavaScript or with a reason read at runtime: a record with
@@ -122,7 +127,9 @@ export function createRecordActions(
     }
     const hydrating = afterHydration ? ensureHydration() : null
     if (hydrating) await hydrating
-    if (idle) idleSince = Date.parse(state.getState().session?.lastActivityAt ?? liveSession(held())?.lastActivityAt ?? '')
+    const decided = idle ? deps.idleDecision() : null
+    idleOf = decided?.sessionId
+    if (idle) idleSince = decided?.lastActivityAt ?? Date.parse(state.getState().session?.lastActivityAt ?? liveSession(held())?.lastActivityAt ?? '')
     const at = revokedAt ?? serverNow(clock, held()?.clockSkewMs)
     const mine = liveSession(held())
     const heldGeneration = held()?.generation ?? 0

@@ -230,6 +230,8 @@ export interface SessionStoreInternals {
   decideIdleEnd(session: AuthenticationSession): (() => void) | null
   /** An idle end is shown and its action has not settled. */
   idleEndShown(): boolean
+  /** Calls `listener` when an idle end's action settles; returns the unsubscribe. */
+  onIdleEndSettled(listener: () => void): () => void
   /** The store's wake source (the `wake` option, or the window's): an idle tracker recomputes on the same moments. */
   wake: WakeSource
   /** end(), resolving with the live session as stored when it ended (its current tokens), or null if nothing was ended. */

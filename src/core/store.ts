@@ -90,8 +90,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     endedView: (stored, source) =>
       (source === 'remote' ? unfinishedLogout.endedView(stored) : null) ?? provisional.endedView(stored) ?? idleEnd.endedView(stored),
   })
-  const { commit, reconcile, holdLocally } = record
-  const held = record.held
+  const { commit, reconcile, holdLocally, held } = record
   let destroyed = false
   let stoppedBefore = false
   // While running after a stop, the read its restart made: until it is done, what this tab holds may be a session another tab has ended.
@@ -163,6 +162,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     wake,
     scope,
     holdsUnstoredSignIn: () => record.holdsUnstoredSignIn(),
+    idleDecision: () => idleEnd.decision(),
   })
 
   const provisional = createProvisionalEnd({
@@ -268,6 +268,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     capActivityWrites: activity.capInterval,
     decideIdleEnd: idleEnd.decide,
     idleEndShown: idleEnd.shown,
+    onIdleEndSettled: idleEnd.onSettled,
     wake,
     // What this logout() ends, or else, the first time, what the previous page's unfinished logout ended here (for the provider).
     end: async (reason) => {

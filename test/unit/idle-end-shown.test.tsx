@@ -175,4 +175,60 @@ describe('an idle end refused, or made elsewhere', () => {
     expect(store.getState().session?.revokeReason).toBe('idle-timeout')
     expect(timeouts).toBe(1)
   })
+
+  // An end stored changes neither the status shown (already signed out) nor the activity: a tracker that did not
+  // decide must still hear that the action settled, or it stays 'timed-out' over an ended session for good.
+  it('every tracker of the store is inactive once the end is stored, not only the one that decided', async () => {
+    const b = await browser(1, { ttlMs: 60 * MINUTE })
+    await b.signIn()
+    const store = b.stores[0]!
+    const trackers = [started(store), started(store)]
+    b.clock.sleep(TIMEOUT + 1000)
+    b.wake.fire('visible')
+    await settle(10)
+    expect(store.getState().session).toMatchObject({ revokeReason: 'idle-timeout', accessToken: '' })
+    expect(trackers.map((idle) => idle.getState().phase)).toEqual(['inactive', 'inactive'])
+  })
+
+  it('a tracker started while the end is shown (a prompt remounted) is inactive once the end is stored', async () => {
+    const b = await browser(1, { ttlMs: 60 * MINUTE })
+    await b.signIn()
+    const store = b.stores[0]!
+    let confirm = () => {}
+    const onTimeout = async (given: SessionStore) => (await new Promise<void>((resolve) => (confirm = resolve)), await given.end('idle-timeout'))
+    started(store, { onTimeout })
+    b.clock.sleep(TIMEOUT + 1000)
+    b.wake.fire('visible')
+    await settle(4)
+    const late = started(store)
+    expect(late.getState().phase).toBe('timed-out')
+    confirm()
+    await settle(10)
+    expect(store.getState().session?.revokeReason).toBe('idle-timeout')
+    expect(late.getState().phase).toBe('inactive')
+  })
+
+  // Shown signed out before an action of the app's has ended anything: its signed-out screen offers a sign-in,
+  // which the action's end('idle-timeout'), called later, must not end.
+  it("a sign-in made while an action of the app's runs is not ended by that action's end()", async () => {
+    const b = await browser(1, { ttlMs: 60 * MINUTE })
+    await b.signIn()
+    const store = b.stores[0]!
+    const idleId = store.getState().session!.sessionId
+    let confirm = () => {}
+    const onTimeout = async (given: SessionStore) => (await new Promise<void>((resolve) => (confirm = resolve)), await given.end('idle-timeout'))
+    started(store, { onTimeout })
+    b.clock.sleep(TIMEOUT + 1000)
+    b.wake.fire('visible')
+    await settle(4)
+    expect(store.getState().status).toBe('unauthenticated')
+    await store.signIn(b.server.signInSession())
+    const signedIn = store.getState().session!
+    expect(signedIn.sessionId).not.toBe(idleId)
+    confirm()
+    await settle(10)
+    expect(store.getState()).toMatchObject({ status: 'authenticated', session: { sessionId: signedIn.sessionId } })
+    await store.reconcile()
+    expect(store.getState().status).toBe('authenticated')
+  })
 })
