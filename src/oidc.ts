@@ -1,4 +1,5 @@
 export { createOidcSource, type OidcSourceOptions } from './sources/oidc/oidc-source'
+export type { LogoutParams } from './sources/oidc/logout-params'
 export { mapTokenResponse, type MappedResponse, type TokenResponseLike } from './sources/oidc/map-response'
 export { classifyOidcError } from './sources/oidc/classify-error'
 export { fromOidcClientUser } from './sources/oidc/from-user'

@@ -10,6 +10,7 @@ export interface DevProvider {
   stats(): { tokenRequests: number; refreshGrants: number; refreshGrantsSucceeded: number; invalidGrants: number; errors: number }
   resetStats(): void
   refreshGrantLog(): Array<{ at: number; ok: boolean; error?: string; errorDetail?: string; refreshTokenHash?: string }>
+  endSessionLog(): Array<{ query: Record<string, string[]>; status: number }>
   setDown(down: boolean | 'reset' | 'maintenance'): void
   failRefreshWithInvalidGrant(on: boolean): void
   reshapeRefreshAnswers(fn: ((body: Record<string, unknown>) => Record<string, unknown>) | null): void

@@ -1,7 +1,7 @@
 import { createServer, type Socket } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChromium } from '../support/browser-harness'
-import { appState, configuredTab, redeemAtProvider, signedInTabs, startOidcWorld } from './oidc-world'
+import { appState, CLIENT_ID, configuredTab, redeemAtProvider, signedInTabs, startOidcWorld } from './oidc-world'
 
 type World = Awaited<ReturnType<typeof startOidcWorld>>
 
@@ -38,6 +38,26 @@ describe.skipIf(!findChromium())('sign-in and sign-out against a real provider t
     expect(new URL(tabs[0]!.url()).pathname).toBe('/app.html')
     await tabs[1]!.waitForFunction(() => window.__app.state().status === 'unauthenticated')
     expect(await redeemAtProvider(world, refreshToken)).toEqual({ status: 400, error: 'invalid_grant' })
+    await Promise.all(tabs.map((tab) => tab.close()))
+  })
+
+  it("logoutParams (Cognito's client_id and logout_uri) reach the provider's end-session page beside the ID token hint: it takes them, ends its session, and sends the page back", async () => {
+    const logoutUri = `${world.harness.origin}/app.html`
+    const { tabs } = await signedInTabs(world, 2, { sourceOptions: { logoutParams: { client_id: CLIENT_ID, logout_uri: logoutUri } } })
+    const [leaving, other] = tabs as [typeof tabs[0], typeof tabs[0]]
+    const { refreshToken, idToken } = (await appState(leaving)).session!
+    const seen = world.provider.endSessionLog().length
+    const back = leaving.waitForEvent('framenavigated', { predicate: (frame) => frame === leaving.mainFrame() && new URL(frame.url()).pathname === '/app.html', timeout: 15_000 })
+    void leaving.evaluate(() => window.__app.outcome('logout')).catch(() => {}) // the page leaves for the provider
+    await back
+    // Each once (oidc-client-ts adds no client_id of its own), and no token but the hint.
+    expect(world.provider.endSessionLog().slice(seen)).toEqual([
+      { status: 200, query: { id_token_hint: [idToken], client_id: [CLIENT_ID], post_logout_redirect_uri: [logoutUri], logout_uri: [logoutUri] } },
+    ])
+    await leaving.waitForFunction(() => window.__app !== undefined)
+    expect(await leaving.evaluate(() => window.__app.ready())).toBe('unauthenticated')
+    await other.waitForFunction(() => window.__app.state().status === 'unauthenticated')
+    expect(await redeemAtProvider(world, refreshToken!)).toEqual({ status: 400, error: 'invalid_grant' })
     await Promise.all(tabs.map((tab) => tab.close()))
   })
 

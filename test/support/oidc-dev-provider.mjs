@@ -20,7 +20,7 @@
 // - Refresh tokens are bound to the provider session (`expiresWithSession`
 //   always true): RP-initiated logout (`/session/end`) revokes them.
 // - Test controls: stats(), setDown(), failRefreshWithInvalidGrant(),
-//   refreshGrantLog(), revokeAllRefreshTokens().
+//   refreshGrantLog(), endSessionLog(), revokeAllRefreshTokens().
 //
 // Runs directly too, for an app of your own: `npm run dev-provider`
 // (dev-provider/cli.mjs; env OIDC_PORT, default 9400; APP_PORT, default 5173;
@@ -87,6 +87,7 @@ export { hashRefreshToken } from './dev-provider/test-controls.mjs';
  * @property {(on: boolean) => void} failRefreshWithInvalidGrant while on, every refresh_token grant
  *   is answered 400 {error:'invalid_grant'} without reaching the provider (tokens stay valid).
  * @property {() => import('./dev-provider/test-controls.mjs').RefreshGrantLogEntry[]} refreshGrantLog
+ * @property {() => Array<{ query: Record<string, string[]>, status: number }>} endSessionLog every GET of the end-session page
  * @property {(fn: ((body: Record<string, unknown>) => Record<string, unknown>) | null) => void} reshapeRefreshAnswers
  *   rewrites every successful refresh answer as another provider would (no ID token, no expires_in, a
  *   restated ID token: see signIdToken); null: as oidc-provider issued it.
@@ -195,9 +196,10 @@ export async function startDevProvider(options) {
 
   const tokenPath = new URL(provider.urlFor('token')).pathname;
   const authorizationPath = new URL(provider.urlFor('authorization')).pathname;
+  const endSessionPath = new URL(provider.urlFor('end_session')).pathname;
 
   // Runs before oidc-provider's own middleware stack.
-  provider.use(controls.middleware({ tokenPath, authorizationPath }, (ctx) => finishInteraction(provider, user, ctx)));
+  provider.use(controls.middleware({ tokenPath, authorizationPath, endSessionPath }, (ctx) => finishInteraction(provider, user, ctx)));
 
   handler = provider.callback();
 
@@ -213,6 +215,7 @@ export async function startDevProvider(options) {
     setDown: controls.setDown,
     failRefreshWithInvalidGrant: controls.failRefreshWithInvalidGrant,
     refreshGrantLog: controls.refreshGrantLog,
+    endSessionLog: controls.endSessionLog,
     reshapeRefreshAnswers: controls.reshapeRefreshAnswers,
     revokeAllRefreshTokens: async () => {
       const ids = [...refreshTokenIds];

@@ -58,6 +58,20 @@ describe('the README samples under an app’s strictest compiler settings', () =
     expect(diagnosticsOf('readme-cookie-source.ts', sampleAfter('### Cookie or SAML sessions', 'ts'))).toEqual([])
   }, 60_000)
 
+  it("the Cognito sample (Provider notes) compiles, and logoutParams takes an object, a function of the session, or undefined", () => {
+    expect(diagnosticsOf('readme-cognito.ts', sampleAfter('### Provider notes', 'ts'))).toEqual([])
+    const app = `
+      import { createOidcSource, type LogoutParams } from 'authsession/oidc'
+      declare const config: { logoutUri?: string }
+      const settings = { authority: 'https://id.example.com', client_id: 'spa', redirect_uri: 'https://app.example/callback' }
+      createOidcSource(settings, { logoutParams: { client_id: 'spa', logout_uri: config.logoutUri } })
+      createOidcSource(settings, { logoutParams: (session) => ({ logout_hint: session.user.id }) })
+      createOidcSource(settings, { logoutParams: undefined })
+      export const typed: LogoutParams = { returnTo: 'https://app.example/' }
+    `
+    expect(diagnosticsOf('logout-params.ts', app)).toEqual([])
+  }, 60_000)
+
   it('the Kratos sample compiles', () => {
     expect(diagnosticsOf('readme-kratos.ts', sampleAfter('### Ory Kratos', 'ts'))).toEqual([])
   }, 60_000)

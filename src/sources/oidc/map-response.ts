@@ -20,7 +20,7 @@ export interface TokenResponseLike {
 // Fields of a token response that are the record's own, or must never be copied into metadata.
 const MAPPED = new Set([
   'access_token', 'refresh_token', 'id_token', 'token_type', 'scope', 'expires_at', 'expires_in', 'profile',
-  'state', 'userState', 'url_state', 'code', 'error', 'error_description', 'error_uri', 'refresh_expires_in',
+  'state', 'userState', 'url_state', 'code', 'error', 'error_description', 'error_uri', 'refresh_expires_in', 'refresh_token_expires_in',
 ])
 // ID-token claims the record already holds elsewhere.
 const MAPPED_CLAIMS = new Set(['sub', 'sid', 'auth_time', 'amr', 'acr', 'idp', 'name', 'email', 'preferred_username'])
@@ -96,7 +96,8 @@ export function mapTokenResponse(
     statedExpiry !== undefined
       ? statedExpiry - (now - issuedBy) + clockSkewMs
       : (secondsToMs(readJwtClaims(response.access_token)?.exp) ?? serverNow + (context.defaultLifetimeMs ?? DEFAULT_LIFETIME_MS))
-  const refreshExpiresIn = secondsToMs(Number(response.refresh_expires_in))
+  // Keycloak's name, else Microsoft Entra ID's (its SPA refresh tokens: the rest of a fixed 24 h, a number or a numeric string).
+  const refreshExpiresIn = secondsToMs(Number(response.refresh_expires_in ?? response.refresh_token_expires_in))
   const authTime = secondsToMs(claims.auth_time)
   const amr = Array.isArray(claims.amr) ? claims.amr.filter((m): m is string => typeof m === 'string') : []
   const acr = str(claims.acr)

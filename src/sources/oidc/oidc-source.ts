@@ -8,6 +8,7 @@ import { returnToIn, type SessionSource, type SourceResult } from '../../core/so
 import { callbackCode, classifyOidcError, signInError } from './classify-error'
 import { readJwtClaims } from './jwt-claims'
 import { leavePage } from '../leave-page'
+import { checkLogoutParams, type LogoutParams } from './logout-params'
 import { mapTokenResponse, type TokenResponseLike } from './map-response'
 import { signOutAtProvider } from './sign-out'
 
@@ -40,6 +41,19 @@ export interface OidcSourceOptions {
    * this, if longer), since a late answer holds the rotated refresh token.
    */
   requestTimeoutSeconds?: number | undefined
+  /**
+   * More query parameters for the provider's end-session page, besides the
+   * session's ID token as `id_token_hint`, added to the settings'
+   * `extraQueryParams`: what a provider needs there that RP-initiated logout
+   * does not say, such as Amazon Cognito's `client_id` and `logout_uri`. An
+   * object, or a function of the ended session called at each logout (it may
+   * read `location` then). A `client_id` or `post_logout_redirect_uri` here
+   * is sent once, in place of the one oidc-client-ts would add. Not used when
+   * the logout revokes instead (`redirect: false`, no end-session page).
+   * Never put a token here: the URL stays in the provider's logs and the
+   * browser's history.
+   */
+  logoutParams?: LogoutParams | undefined
 }
 
 const OPTIONS = { providerName: 'string', deviceInfo: 'function', navigate: 'function', defaultLifetimeSeconds: 'seconds', now: 'function', requestTimeoutSeconds: 'seconds' } as const
@@ -58,6 +72,9 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
   checkOptions('createOidcSource(settings)', settings ?? null, {})
   // Null, as `??` reads it, is a default (config read from JSON says "not set" so).
   checkOptions('createOidcSource(settings, options)', options, OPTIONS, true)
+  // A function is called, and its answer checked, at each logout.
+  const logoutParams = options.logoutParams ?? undefined
+  if (logoutParams !== undefined && typeof logoutParams !== 'function') checkLogoutParams('createOidcSource(settings, options).logoutParams', logoutParams)
   let client: OidcClient | undefined
   let refresher: OidcClient | undefined
   // oidc-client-ts sets no timeout of its own: a provider that accepts the
@@ -181,7 +198,7 @@ export function createOidcSource(settings: OidcClientSettings, options: OidcSour
     },
 
     signOut: (session, signOutOptions = {}) =>
-      signOutAtProvider(session, signOutOptions, { client: oidc, credentials: settings, navigate, timeoutSeconds }).catch((error: unknown) => {
+      signOutAtProvider(session, signOutOptions, { client: oidc, credentials: settings, navigate, timeoutSeconds, logoutParams, settingsParams: settings.extraQueryParams }).catch((error: unknown) => {
         forgetClient()
         throw error
       }),

@@ -2,6 +2,7 @@ import type { OidcClient } from 'oidc-client-ts'
 import type { AuthenticationSession } from '../../core/session'
 import type { SignOutOptions } from '../../core/source'
 import { signOutError } from './classify-error'
+import { signoutRequestParts, type LogoutParams } from './logout-params'
 import { revokeRefreshToken, type RevokingClient } from './revoke-token'
 
 export interface SignOutDeps {
@@ -10,12 +11,16 @@ export interface SignOutDeps {
   credentials: RevokingClient
   navigate(url: string): unknown
   timeoutSeconds: number
+  /** The source's `logoutParams`, and the settings' `extraQueryParams` they are added to. */
+  logoutParams?: LogoutParams | undefined
+  settingsParams?: Record<string, string | number | boolean> | undefined
 }
 
 /**
  * Ends the session at the provider, once the store has ended it in every tab:
- * at its end-session page where it has one (unless `redirect: false`), else by
- * revoking the refresh token. Rejects with `sign-out-failed` whenever the
+ * at its end-session page where it has one (unless `redirect: false`), with
+ * the ID token as hint and the source's `logoutParams`, else by revoking the
+ * refresh token. Rejects with `sign-out-failed` whenever the
  * provider could not be told, so the app learns that the provider's session
  * (a next sign-in that asks for nothing) or a live refresh token remains.
  */
@@ -25,7 +30,8 @@ export async function signOutAtProvider(session: AuthenticationSession, options:
   try {
     const endSession = redirect ? await deps.client().metadataService.getEndSessionEndpoint() : undefined
     if (endSession) {
-      const request = await deps.client().createSignoutRequest({ id_token_hint: session.idToken })
+      const parts = signoutRequestParts(deps.logoutParams, session, deps.settingsParams)
+      const request = await deps.client().createSignoutRequest({ ...parts, id_token_hint: session.idToken })
       // Settles once the page is back or stayed: until then the store counts this logout as under way.
       return void (await deps.navigate(request.url))
     }

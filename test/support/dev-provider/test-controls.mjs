@@ -85,6 +85,8 @@ export function createTestControls({ allOrigins, log }) {
   let failRefresh = false;
   /** @type {((body: Record<string, unknown>) => Record<string, unknown>) | null} */
   let reshapeRefresh = null;
+  /** @type {Array<{ query: Record<string, string[]>, status: number }>} */
+  let endSessionLog = [];
 
   /** @param {any} ctx */
   const corsForSynthetic = (ctx) => {
@@ -101,9 +103,10 @@ export function createTestControls({ allOrigins, log }) {
    * @param {object} paths
    * @param {string} paths.tokenPath
    * @param {string} paths.authorizationPath
+   * @param {string} [paths.endSessionPath]
    * @param {(ctx: any) => Promise<void>} finishInteraction answers `/interaction/:uid`
    */
-  const middleware = ({ tokenPath, authorizationPath }, finishInteraction) => async (/** @type {any} */ ctx, /** @type {() => Promise<void>} */ next) => {
+  const middleware = ({ tokenPath, authorizationPath, endSessionPath }, finishInteraction) => async (/** @type {any} */ ctx, /** @type {() => Promise<void>} */ next) => {
     stats.requests += 1;
     const started = Date.now();
     const isToken = ctx.method === 'POST' && ctx.path === tokenPath;
@@ -202,6 +205,12 @@ export function createTestControls({ allOrigins, log }) {
       await next();
 
       if (ctx.status >= 400) stats.errors += 1;
+      if (ctx.method === 'GET' && ctx.path === endSessionPath) {
+        /** @type {Record<string, string[]>} */
+        const query = {};
+        for (const [key, value] of new URLSearchParams(ctx.querystring)) (query[key] ??= []).push(value);
+        endSessionLog.push({ query, status: ctx.status });
+      }
       if (isToken) {
         const body = ctx.body && typeof ctx.body === 'object' && !Buffer.isBuffer(ctx.body) ? ctx.body : {};
         if (body.error === 'invalid_grant') stats.invalidGrants += 1;
@@ -238,6 +247,8 @@ export function createTestControls({ allOrigins, log }) {
     /** @param {boolean} on */
     failRefreshWithInvalidGrant: (on) => { failRefresh = Boolean(on); },
     refreshGrantLog: () => refreshLog.map((e) => ({ ...e })),
+    /** Every GET of the end-session page (RP-initiated logout): its query, each parameter's values in order, and the status answered. */
+    endSessionLog: () => endSessionLog.map((e) => ({ ...e })),
     /** @param {((body: Record<string, unknown>) => Record<string, unknown>) | null} fn rewrites each successful refresh answer (null: as issued) */
     reshapeRefreshAnswers: (fn) => { reshapeRefresh = fn; },
   };
