@@ -6,7 +6,7 @@ import { leavePage } from '../leave-page'
 import { keepReturnTo, takeReturnTo } from '../return-to'
 import { refreshFailure, requestSession, signInFailure, signOutFailure, type RequestDeps, type SessionAnswer } from '../session-request'
 import { toHttpSession } from './http-session'
-import { loginRedirectRefused, loginRedirectSignInFailure, sentToSignIn } from './login-redirect'
+import { loginRedirectRefused, loginRedirectSignInFailure, logoutRedirectedElsewhere, refreshRedirectedElsewhere, sentToSignIn } from './login-redirect'
 
 /** `createHttpSource`'s options: your server's session endpoints. */
 export interface HttpSourceOptions {
@@ -65,6 +65,17 @@ export function createHttpSource(options: HttpSourceOptions): SessionSource {
   // Held, not followed: a followed redirect to the login page reads as a 200 of HTML, and one to the
   // identity provider's origin as a network error, both transient; held, it says "no session here".
   const ask = (url: string, method: 'GET' | 'POST', signal?: AbortSignal) => requestSession(url, { method, credentials, cache: 'no-store', redirect: 'manual' }, deps, signal)
+  // The refresh and logout endpoints are not asked at sign-in, so one that redirects for another reason (Django's
+  // and nginx's 301 to a trailing slash) would go unseen: a redirect from them is "signed out" only if the session
+  // endpoint no longer answers a session. Unknown (it could not be asked, or answered no session we can read): as before.
+  const sessionLives = async (signal?: AbortSignal) => {
+    try {
+      const answer = await ask(sessionUrl, 'GET', signal)
+      return answer.ok && answer.body !== undefined && toSession(answer.body, undefined) !== null
+    } catch {
+      return false
+    }
+  }
 
   return {
     name,
@@ -90,7 +101,7 @@ export function createHttpSource(options: HttpSourceOptions): SessionSource {
 
     async refresh(previous, { signal }): Promise<SourceResult> {
       const answer = await ask(options.refreshUrl ?? sessionUrl, options.refreshUrl ? 'POST' : 'GET', signal)
-      if (sentToSignIn(answer)) throw loginRedirectRefused(answer)
+      if (sentToSignIn(answer)) throw options.refreshUrl && (await sessionLives(signal)) ? refreshRedirectedElsewhere(answer) : loginRedirectRefused(answer)
       if (!answer.ok || answer.body === undefined) throw refreshFailure(answer)
       // A mapping error (a field missing) is an invalid answer: the session is kept and the refresh retried.
       const session = toSession(answer.body, previous)
@@ -106,6 +117,7 @@ export function createHttpSource(options: HttpSourceOptions): SessionSource {
       // 401 or sent to sign in: no session left to end (another tab's logout got there first, or it expired): done.
       // (A logout that redirects when it succeeds, Spring's to `/login?logout`, is done too.)
       if (!answer.ok && answer.status !== 401 && !sentToSignIn(answer)) throw signOutFailure(`the logout endpoint answered ${answer.status}`, { status: answer.status, body: answer.body })
+      if (sentToSignIn(answer) && (await sessionLives())) throw logoutRedirectedElsewhere(answer)
     },
   }
 }

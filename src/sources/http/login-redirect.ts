@@ -1,5 +1,5 @@
 import { AuthSessionError, RefreshError } from '../../core/errors'
-import type { SessionAnswer } from '../session-request'
+import { signOutFailure, type SessionAnswer } from '../session-request'
 
 /**
  * Whether the session endpoint sent the request to sign in rather than
@@ -28,4 +28,17 @@ export function loginRedirectSignInFailure(answer: SessionAnswer, returnTo: stri
   // An endpoint redirecting for another reason (a trailing slash, http to https) fails here on its first use: say so.
   const hint = 'a session endpoint that redirects for another reason (a trailing slash, http to https) must be given at its final URL'
   return new AuthSessionError('sign-in-failed', `The sign-in could not be completed: ${WHAT}, so the server holds no session (login_redirect); ${hint}`, { cause: causeOf(answer), providerError: 'login_redirect', returnTo })
+}
+
+// A refresh or logout endpoint is never asked at sign-in: one that redirects for another reason is found here instead.
+const ELSEWHERE = 'redirected while the session endpoint still answers the session: it redirects for another reason (a trailing slash, http to https), so give it at its final URL'
+
+/** A refresh sent elsewhere while the session lives: no sign-out (transient, retried), the option to fix named. */
+export function refreshRedirectedElsewhere(answer: SessionAnswer): RefreshError {
+  return new RefreshError('refresh-server', `The refresh endpoint (refreshUrl) ${ELSEWHERE}`, { cause: causeOf(answer), providerError: 'unexpected_redirect' })
+}
+
+/** A logout sent elsewhere while the session lives: the cookie still works, so the sign-out is not done. */
+export function logoutRedirectedElsewhere(answer: SessionAnswer): AuthSessionError {
+  return signOutFailure(`the logout endpoint (logoutUrl) ${ELSEWHERE}; the cookie still works`, causeOf(answer))
 }
