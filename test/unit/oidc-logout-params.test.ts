@@ -51,6 +51,18 @@ describe('createOidcSource(settings, { logoutParams }): more parameters for the 
     expect(fetch).not.toHaveBeenCalled() // nothing revoked besides
   })
 
+  it("a null among the settings' extraQueryParams (config read from JSON: not set) stays out, as oidc-client-ts leaves it out without logoutParams", async () => {
+    vi.stubGlobal('fetch', vi.fn())
+    const extraQueryParams = { audience: null, resource: 'https://api.example' } as never
+    for (const options of [{}, { logoutParams: { logout_uri: 'https://app.example/bye' } }]) {
+      const { store, navigated } = await signedIn({ ...withEndSession, extraQueryParams }, options)
+      await store.logout()
+      const params = new URL(navigated[0]!).searchParams
+      expect(params.has('audience')).toBe(false)
+      expect(params.get('resource')).toBe('https://api.example')
+    }
+  })
+
   it("Amazon Cognito: a discovery document without end_session_endpoint, the hosted UI's /logout seeded, goes there with client_id and logout_uri", async () => {
     const pool = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Ab12Cd34'
     const hostedUi = 'https://my-app.auth.eu-west-1.amazoncognito.com'

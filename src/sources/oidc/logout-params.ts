@@ -37,7 +37,8 @@ export function signoutRequestParts(
   checkLogoutParams(typeof params === 'function' ? 'logoutParams(session)' : 'logoutParams', chosen)
   // oidc-client-ts adds client_id itself (with a redirect URI and no hint): given again as an extra, it is sent twice, which Auth0 refuses.
   const { client_id, post_logout_redirect_uri, ...rest } = chosen
-  const extra = Object.fromEntries(Object.entries({ ...settingsParams, ...rest }).flatMap(([key, value]) => (value === undefined ? [] : [[key, String(value)]])))
+  // Left out as oidc-client-ts leaves them out: undefined, and a settings' null (config read from JSON: not set), never sent as "null".
+  const extra = Object.fromEntries(Object.entries({ ...settingsParams, ...rest }).flatMap(([key, value]) => (value == null ? [] : [[key, String(value)]])))
   return {
     ...(client_id !== undefined ? { client_id } : {}),
     ...(post_logout_redirect_uri !== undefined ? { post_logout_redirect_uri } : {}),
