@@ -230,8 +230,9 @@ describe.skipIf(!findChromium())('a cookie-session app from the README, in real 
     server.revokeAll()
     await allIn(tabs, { status: 'unauthenticated', revokeReason: 'token-expired' })
     await sleep(500)
-    // One refresh for the browser met the redirect, and that ended it: no retry, no request reached the IdP.
-    expect(server.requests.slice(before)).toEqual(['POST /api/session/refresh 302'])
+    // One refresh for the browser met the redirect, the session endpoint (asked whether the session lives on,
+    // since refreshUrl is not sessionUrl) redirected too, and that ended it: no retry, no request reached the IdP.
+    expect(server.requests.slice(before)).toEqual(['POST /api/session/refresh 302', 'GET /api/session 302'])
     const events = (await Promise.all(tabs.map((tab) => tab.evaluate(() => window.__cookieApp.events())))).flat()
     expect(events.filter((event) => event.startsWith('refresh-failed'))).toEqual(['refresh-failed:login_redirect'])
 
