@@ -242,4 +242,18 @@ describe.skipIf(!findChromium())('a cookie-session app from the README, in real 
     expect(await callback.evaluate(() => window.__cookieApp.errors())).toEqual(['sign-in-failed (login_redirect)'])
     expect(server.requests.slice(before).filter((line) => line.includes('/idp/'))).toEqual([])
   })
+
+  it('a logoutUrl that redirects for another reason (a trailing slash) while the session lives: sign-out-failed, the cookie kept', async () => {
+    await profile(60_000)
+    server.logoutWithSlash = true
+    const tab = await open()
+    await signInFrom(tab)
+    await tab.click('#sign-out')
+    await tab.waitForFunction(() => window.__cookieApp.errors().length > 0)
+    expect(await tab.evaluate(() => window.__cookieApp.errors())).toEqual(['sign-out-failed'])
+    // Chromium held the 301 (an opaqueredirect); the session endpoint, asked, still answered the session.
+    expect(server.requests.filter((line) => line.startsWith('POST /api/logout') || line.startsWith('GET /api/session'))).toEqual(['GET /api/session 200', 'POST /api/logout 301', 'GET /api/session 200'])
+    expect((await context!.cookies()).map((cookie) => cookie.name)).toEqual(['sid'])
+    expect(await stateOf(tab)).toMatchObject({ status: 'unauthenticated', revokeReason: 'user-logout' })
+  })
 })
