@@ -10,7 +10,7 @@ import { destroyTabs, noWake, startedTab } from '../support/fake-tabs'
  * login page or identity provider (Spring Security, ASP.NET, Devise,
  * Shibboleth, mod_auth_mellon): the HTTP source asks with `redirect:
  * 'manual'` and reads the redirect as "no session here". Chromium's answers
- * for each case are in test/browser/login-redirect.test.ts.
+ * are in test/browser/cookie-app-trial.test.ts.
  */
 afterEach(() => {
   destroyTabs()
