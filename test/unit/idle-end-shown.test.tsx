@@ -48,6 +48,21 @@ function onShared(shared: Map<string, unknown>) {
   return store
 }
 
+/** One signed-in tab timed out, its app action waiting (`confirm()` lets it end the session). */
+async function timedOutWithActionWaiting() {
+  const b = await browser(1, { ttlMs: 60 * MINUTE })
+  await b.signIn()
+  const store = b.stores[0]!
+  const idleId = store.getState().session!.sessionId
+  let release = () => {}
+  const onTimeout = async (given: SessionStore) => (await new Promise<void>((resolve) => (release = resolve)), await given.end('idle-timeout'))
+  started(store, { onTimeout })
+  b.clock.sleep(TIMEOUT + 1000)
+  b.wake.fire('visible')
+  await settle(4)
+  return { b, store, idleId, confirm: () => release() }
+}
+
 describe('a page opened after the idle timeout', () => {
   it("a header outside any guard never renders the idle user's name", async () => {
     const { store } = await storedRecord(30 * MINUTE)
@@ -191,15 +206,7 @@ describe('an idle end refused, or made elsewhere', () => {
   })
 
   it('a tracker started while the end is shown (a prompt remounted) is inactive once the end is stored', async () => {
-    const b = await browser(1, { ttlMs: 60 * MINUTE })
-    await b.signIn()
-    const store = b.stores[0]!
-    let confirm = () => {}
-    const onTimeout = async (given: SessionStore) => (await new Promise<void>((resolve) => (confirm = resolve)), await given.end('idle-timeout'))
-    started(store, { onTimeout })
-    b.clock.sleep(TIMEOUT + 1000)
-    b.wake.fire('visible')
-    await settle(4)
+    const { store, confirm } = await timedOutWithActionWaiting()
     const late = started(store)
     expect(late.getState().phase).toBe('timed-out')
     confirm()
@@ -211,16 +218,7 @@ describe('an idle end refused, or made elsewhere', () => {
   // Shown signed out before an action of the app's has ended anything: its signed-out screen offers a sign-in,
   // which the action's end('idle-timeout'), called later, must not end.
   it("a sign-in made while an action of the app's runs is not ended by that action's end()", async () => {
-    const b = await browser(1, { ttlMs: 60 * MINUTE })
-    await b.signIn()
-    const store = b.stores[0]!
-    const idleId = store.getState().session!.sessionId
-    let confirm = () => {}
-    const onTimeout = async (given: SessionStore) => (await new Promise<void>((resolve) => (confirm = resolve)), await given.end('idle-timeout'))
-    started(store, { onTimeout })
-    b.clock.sleep(TIMEOUT + 1000)
-    b.wake.fire('visible')
-    await settle(4)
+    const { b, store, idleId, confirm } = await timedOutWithActionWaiting()
     expect(store.getState().status).toBe('unauthenticated')
     await store.signIn(b.server.signInSession())
     const signedIn = store.getState().session!
