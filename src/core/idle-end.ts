@@ -58,9 +58,7 @@ export function createIdleEnd(deps: {
         for (const listener of [...settledListeners]) listener()
       }
     },
-    /** An idle end is shown and its action has not settled. */
-    shown: () => pending !== null,
-    /** While its action runs: the session shown ended and the activity it was decided on (what that action's end may end). */
+    /** While its action runs (null otherwise): the session shown ended and the activity it was decided on (what that action's end may end). */
     decision: (): { sessionId: string; lastActivityAt: number } | null => pending,
     /** Calls `listener` each time an idle end's action settles (every tracker of the store leaves 'timed-out'); returns the unsubscribe. */
     onSettled(listener: () => void): () => void {

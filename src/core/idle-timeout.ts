@@ -140,7 +140,7 @@ export function createIdleTimeout(store: SessionStore, options: IdleTimeoutOptio
       clear()
       deadline = Infinity
       // An idle end shown while its action runs: timed out, in every started tracker of the store.
-      return set(started && internals.idleEndShown() ? TIMED_OUT : INACTIVE)
+      return set(started && internals.idleDecision() !== null ? TIMED_OUT : INACTIVE)
     }
     const now = clock.now()
     deadline = Math.min(now, Date.parse(session.lastActivityAt)) + timeoutMs

@@ -228,8 +228,8 @@ export interface SessionStoreInternals {
   capActivityWrites(ms: number): () => void
   /** Shows the session ended by an idle timeout until the returned release, once per session and activity; null if decided already (idle-end.ts). */
   decideIdleEnd(session: AuthenticationSession): (() => void) | null
-  /** An idle end is shown and its action has not settled. */
-  idleEndShown(): boolean
+  /** While an idle end is shown and its action has not settled: its session and the activity it was decided on; else null. */
+  idleDecision(): { sessionId: string; lastActivityAt: number } | null
   /** Calls `listener` when an idle end's action settles; returns the unsubscribe. */
   onIdleEndSettled(listener: () => void): () => void
   /** The store's wake source (the `wake` option, or the window's): an idle tracker recomputes on the same moments. */

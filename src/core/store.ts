@@ -267,7 +267,7 @@ export function createSessionStore(options: SessionStoreOptions = {}): SessionSt
     writeActivityNow: activity.flush,
     capActivityWrites: activity.capInterval,
     decideIdleEnd: idleEnd.decide,
-    idleEndShown: idleEnd.shown,
+    idleDecision: idleEnd.decision,
     onIdleEndSettled: idleEnd.onSettled,
     wake,
     // What this logout() ends, or else, the first time, what the previous page's unfinished logout ended here (for the provider).

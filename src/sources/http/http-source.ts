@@ -116,8 +116,9 @@ export function createHttpSource(options: HttpSourceOptions): SessionSource {
       })
       // 401 or sent to sign in: no session left to end (another tab's logout got there first, or it expired): done.
       // (A logout that redirects when it succeeds, Spring's to `/login?logout`, is done too.)
-      if (!answer.ok && answer.status !== 401 && !sentToSignIn(answer)) throw signOutFailure(`the logout endpoint answered ${answer.status}`, { status: answer.status, body: answer.body })
-      if (sentToSignIn(answer) && (await sessionLives())) throw logoutRedirectedElsewhere(answer)
+      const redirected = sentToSignIn(answer)
+      if (!answer.ok && answer.status !== 401 && !redirected) throw signOutFailure(`the logout endpoint answered ${answer.status}`, { status: answer.status, body: answer.body })
+      if (redirected && (await sessionLives())) throw logoutRedirectedElsewhere(answer)
     },
   }
 }
